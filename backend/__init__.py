@@ -1,0 +1,1 @@
+"""backend package of open-bank."""

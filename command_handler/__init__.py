@@ -1,0 +1,1 @@
+"""command_handler package of open-bank."""

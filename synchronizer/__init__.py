@@ -1,0 +1,1 @@
+"""synchronizer package of open-bank."""
