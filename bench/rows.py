@@ -1,0 +1,148 @@
+"""The rows of a benchmark run, one JSON object per line (JSON Lines).
+
+A run file holds, in order: one ``run`` row (settings and machine facts), ``interaction``
+rows (one per click), ``resources`` rows (every N interactions), and one ``end`` row.
+Latencies are milliseconds (float); memory is MiB; CPU is percent of one core (so a
+process using two cores fully shows 200). The format is described in docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+__all__ = [
+    "ComponentUsage",
+    "EndRow",
+    "InteractionRow",
+    "ResourceRow",
+    "Row",
+    "RowFormatError",
+    "RunRow",
+    "dump_row",
+    "parse_row",
+    "read_rows",
+    "write_rows",
+]
+
+
+class RowFormatError(ValueError):
+    """A line of a run file is not a row this version understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """The first row: what was asked for and on which machine."""
+
+    run_id: str
+    started_at: str
+    """ISO 8601, UTC."""
+    settings: dict[str, Any]
+    machine: dict[str, Any]
+    type: Literal["run"] = "run"
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow:
+    """One click and how long until its amount showed in the transaction list."""
+
+    n: int
+    """Interaction number, from 0."""
+    at: float
+    """Unix time (s) of the click."""
+    load: int
+    """Background load asked of the heartbeat when clicking, messages/s."""
+    kind: Literal["deposit", "transfer"]
+    amount_cents: int
+    latency_ms: float | None
+    """Click to MutationObserver callback; None when it timed out."""
+    polled_ms: float | None
+    """What polling every 50 ms would have measured; None when it timed out."""
+    beats: int | None = None
+    """Heartbeats produced so far (the control API's counter), None if unreadable."""
+    error: str | None = None
+    type: Literal["interaction"] = "interaction"
+
+    @property
+    def timed_out(self) -> bool:
+        return self.latency_ms is None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentUsage:
+    """CPU (% of one core, since the previous sample) and memory of one component."""
+
+    cpu_percent: float
+    rss_mib: float
+    processes: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRow:
+    """A sample of every component's processes, taken after interaction ``n``."""
+
+    n: int
+    at: float
+    load: int
+    components: dict[str, ComponentUsage] = field(default_factory=dict)
+    type: Literal["resources"] = "resources"
+
+
+@dataclass(frozen=True, slots=True)
+class EndRow:
+    """Why and where the run stopped."""
+
+    reason: str
+    interactions: int
+    max_load: int
+    """The highest background load (messages/s) that was asked for during the run."""
+    delivered_per_second: float | None = None
+    """Heartbeats Kafka acknowledged per second over the last load step, if known."""
+    type: Literal["end"] = "end"
+
+
+Row: TypeAlias = RunRow | InteractionRow | ResourceRow | EndRow
+
+
+def dump_row(row: Row) -> str:
+    """One line of JSON (no newline)."""
+    return json.dumps(asdict(row), separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_row(line: str) -> Row:
+    """The row a line holds; raises RowFormatError for anything else."""
+    try:
+        data = json.loads(line)
+        kind = data.pop("type")
+        if kind == "run":
+            return RunRow(**data)
+        if kind == "interaction":
+            return InteractionRow(**data)
+        if kind == "resources":
+            components = {
+                name: ComponentUsage(**usage) for name, usage in data.pop("components").items()
+            }
+            return ResourceRow(components=components, **data)
+        if kind == "end":
+            return EndRow(**data)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RowFormatError(f"not a benchmark row: {line[:120]!r} ({error})") from error
+    raise RowFormatError(f"unknown row type {kind!r}")
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """The rows of one run file, skipping blank lines."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield parse_row(line)
+
+
+def write_rows(path: Path, rows: Iterable[Row]) -> None:
+    """Write rows to a new file (used by tests and by report fixtures)."""
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(dump_row(row) + "\n")

@@ -1,0 +1,109 @@
+"""One run's rows, grouped per background-load step: the numbers of the report.
+
+Pure: takes parsed rows, returns plain data. ``summary_document`` is the JSON the UI's
+Background page draws (``frontend/public/bench/summary.json``, format in docs/benchmark.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.rows import ComponentUsage, EndRow, InteractionRow, ResourceRow, Row, RunRow
+from bench.stats import LatencyStats, latency_stats
+
+__all__ = [
+    "SUMMARY_FORMAT_VERSION",
+    "RunSummary",
+    "StepSummary",
+    "summarise_run",
+    "summary_document",
+]
+
+SUMMARY_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StepSummary:
+    """All interactions and samples taken while the heartbeat was asked for ``load`` msg/s."""
+
+    load: int
+    latency: LatencyStats
+    polled: LatencyStats
+    components: dict[str, ComponentUsage]
+    """Mean CPU (% of one core) and mean RSS (MiB) per component over the step's samples."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    started_at: str
+    machine: dict[str, Any]
+    settings: dict[str, Any]
+    end_reason: str | None
+    max_load: int
+    interactions: int
+    steps: list[StepSummary]
+
+
+def _mean_usage(samples: Sequence[ComponentUsage]) -> ComponentUsage:
+    count = len(samples)
+    return ComponentUsage(
+        cpu_percent=sum(sample.cpu_percent for sample in samples) / count,
+        rss_mib=sum(sample.rss_mib for sample in samples) / count,
+        processes=max(sample.processes for sample in samples),
+    )
+
+
+def _step(load: int, clicks: list[InteractionRow], samples: list[ResourceRow]) -> StepSummary:
+    per_component: defaultdict[str, list[ComponentUsage]] = defaultdict(list)
+    for sample in samples:
+        for name, usage in sample.components.items():
+            per_component[name].append(usage)
+    return StepSummary(
+        load=load,
+        latency=latency_stats([click.latency_ms for click in clicks]),
+        polled=latency_stats([click.polled_ms for click in clicks]),
+        components={name: _mean_usage(usages) for name, usages in sorted(per_component.items())},
+    )
+
+
+def summarise_run(rows: Iterable[Row]) -> RunSummary:
+    """Group one run's rows by load step (ascending); needs the run row first."""
+    header: RunRow | None = None
+    end: EndRow | None = None
+    clicks: defaultdict[int, list[InteractionRow]] = defaultdict(list)
+    samples: defaultdict[int, list[ResourceRow]] = defaultdict(list)
+    for row in rows:
+        if isinstance(row, RunRow):
+            header = row
+        elif isinstance(row, InteractionRow):
+            clicks[row.load].append(row)
+        elif isinstance(row, ResourceRow):
+            samples[row.load].append(row)
+        else:
+            end = row
+    if header is None:
+        raise ValueError("run file has no run row")
+    loads = sorted(set(clicks) | set(samples))
+    return RunSummary(
+        run_id=header.run_id,
+        started_at=header.started_at,
+        machine=header.machine,
+        settings=header.settings,
+        end_reason=end.reason if end else None,
+        max_load=end.max_load if end else max(loads, default=0),
+        interactions=sum(len(step) for step in clicks.values()),
+        steps=[_step(load, clicks[load], samples[load]) for load in loads],
+    )
+
+
+def summary_document(runs: Sequence[RunSummary], generated_at: str) -> dict[str, Any]:
+    """The JSON-ready summary of one or several runs."""
+    return {
+        "format": SUMMARY_FORMAT_VERSION,
+        "generated_at": generated_at,
+        "runs": [asdict(run) for run in runs],
+    }

@@ -1,0 +1,53 @@
+"""The report's Markdown table: one line per load step of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bench.summary import RunSummary, StepSummary
+
+__all__ = ["components_table", "latency_table"]
+
+
+_MISSING = "-"
+
+
+def _ms(value: float | None) -> str:
+    return _MISSING if value is None else f"{value:.0f}"
+
+
+def latency_table(run: RunSummary) -> str:
+    """Latency per load step (ms): MutationObserver-precise, and the 50 ms polled mean/p99."""
+    lines = [
+        "| load (msg/s) | n | time-outs | mean | p50 | p99 | max | polled mean | polled p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for step in run.steps:
+        lat, polled = step.latency, step.polled
+        lines.append(
+            f"| {step.load} | {lat.n} | {lat.timeouts} | {_ms(lat.mean_ms)} | {_ms(lat.p50_ms)}"
+            f" | {_ms(lat.p99_ms)} | {_ms(lat.max_ms)} | {_ms(polled.mean_ms)}"
+            f" | {_ms(polled.p99_ms)} |"
+        )
+    return "\n".join(lines)
+
+
+def _component_names(steps: Iterable[StepSummary]) -> list[str]:
+    return sorted({name for step in steps for name in step.components})
+
+
+def components_table(run: RunSummary) -> str:
+    """Mean CPU (% of one core) / RSS (MiB) per component and load step."""
+    names = _component_names(run.steps)
+    lines = [
+        "| load (msg/s) | " + " | ".join(names) + " |",
+        "|---:|" + "---:|" * len(names),
+    ]
+    for step in run.steps:
+        cells = []
+        for name in names:
+            usage = step.components.get(name)
+            text = f"{usage.cpu_percent:.0f}% / {usage.rss_mib:.0f}" if usage else _MISSING
+            cells.append(text)
+        lines.append(f"| {step.load} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Grouping a run into load steps, and the tables drawn from it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.rows import RunRow
+from bench.summary import summarise_run, summary_document
+from bench.synthetic import synthetic_run
+from bench.table import components_table, latency_table
+
+
+def test_steps_are_grouped_by_load_in_order() -> None:
+    run = summarise_run(synthetic_run(steps=3, per_step=6))
+    assert [step.load for step in run.steps] == [0, 10, 20]
+    assert run.interactions == 18
+    assert run.max_load == 20
+    assert run.end_reason == "max_load"
+    first = run.steps[0]
+    assert first.latency.n == 6
+    assert first.latency.mean_ms == pytest.approx(12.5)
+    assert first.polled.mean_ms == pytest.approx(37.5)
+    assert run.steps[-1].latency.timeouts == 1
+
+
+def test_component_usage_is_averaged_per_step() -> None:
+    run = summarise_run(synthetic_run())
+    assert run.steps[2].components["kafka"].cpu_percent == 7.0
+    assert run.steps[2].components["command-handler"].rss_mib == 42.0
+
+
+def test_a_file_without_its_run_row_is_refused() -> None:
+    rows = [row for row in synthetic_run() if not isinstance(row, RunRow)]
+    with pytest.raises(ValueError, match="no run row"):
+        summarise_run(rows)
+
+
+def test_summary_document_is_plain_json() -> None:
+    run = summarise_run(synthetic_run())
+    document = json.loads(json.dumps(summary_document([run], "2026-01-01T00:00:00+00:00")))
+    step = document["runs"][0]["steps"][1]
+    assert step["load"] == 10
+    assert step["latency"]["p99_ms"] == pytest.approx(24.95)
+    assert step["components"]["kafka"] == {"cpu_percent": 6.0, "rss_mib": 400.0, "processes": 1}
+
+
+def test_latency_table_has_a_line_per_step() -> None:
+    table = latency_table(summarise_run(synthetic_run()))
+    lines = table.splitlines()
+    assert len(lines) == 2 + 3
+    assert lines[2].startswith("| 0 | 6 | 0 | 12 |")
+    assert lines[4].startswith("| 20 | 6 | 1 |")
+
+
+def test_components_table_names_every_component() -> None:
+    table = components_table(summarise_run(synthetic_run()))
+    assert table.splitlines()[0] == "| load (msg/s) | command-handler | kafka |"
+    assert "| 10 | 2% / 41 | 6% / 400 |" in table
