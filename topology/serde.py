@@ -1,0 +1,257 @@
+"""Records to and from Kafka message values: Confluent wire format, Avro, schema registry.
+
+Wire format (Confluent's): byte 0 is the magic byte 0, bytes 1 to 4 the schema id (big-endian),
+the rest the Avro binary body. Subjects follow TopicRecordNameStrategy,
+`<topic>-nl.openweb.data.<Record>`, so one topic carries several record types and a reader
+picks the record class from the writer schema's full name.
+
+Apps never register schemas (the synchronizer does, at the stack's start; this is
+`auto.register.schemas` off): the first `serialize` of a record type on a topic *looks up*
+the id of the local `.avsc` under its subject and fails with `SchemaNotRegisteredError` when the
+subject or that exact schema is missing. The writer is always the local schema, never the
+subject's latest version (that would write our dicts with someone else's schema).
+
+Hot path: after the first message of each (topic, record type) and each schema id, nothing
+here touches the registry or parses JSON. The Avro body is written and read by fastavro
+with pre-parsed schemas; the id lookups and writer-schema fetches go through
+`confluent_kafka.schema_registry.SchemaRegistryClient`. The library's `AvroSerializer` /
+`AvroDeserializer` are not used per message because they run the data-contract rule
+machinery and re-expand the schema on every call (~10x slower, see docs/topology.md), and
+the deserializer does not tell which writer schema it used.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any, Final
+
+import fastavro
+import fastavro.read
+import fastavro.schema
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+
+# The registry client's HTTP library (httpx2 or httpx, whichever it found): its transport
+# errors (connection refused, timeout) are what an unreachable registry raises.
+from confluent_kafka.schema_registry.common._httpx_compat import httpx as _registry_http
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+from topology.records import Record, record_type_by_full_name
+from topology.schemas import parsed_schema, schema_text
+from topology.topics import Topic
+
+__all__ = [
+    "MAGIC_BYTE",
+    "RecordNotCarriedError",
+    "RecordSerde",
+    "RegistryUnavailableError",
+    "SchemaNotRegisteredError",
+    "SerdeError",
+    "UndecodableRecord",
+]
+
+MAGIC_BYTE: Final = 0
+_HEADER: Final = struct.Struct(">bI")  # magic byte, schema id
+_NOT_FOUND: Final = 404
+
+# What fastavro raises on a malformed body: truncated (EOFError), bad UTF-8
+# (UnicodeDecodeError, a ValueError), an enum or union index out of range (IndexError),
+# a fixed or string of impossible length (ValueError, MemoryError for absurd lengths),
+# a writer schema the reader cannot resolve (SchemaResolutionError).
+_BODY_ERRORS: Final = (
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    OverflowError,
+    MemoryError,
+    fastavro.read.SchemaResolutionError,
+)
+
+
+class SerdeError(Exception):
+    """Root of every error raised by the serde."""
+
+
+class UndecodableRecord(SerdeError):  # noqa: N818 -- name fixed by docs/architecture.md
+    """A message value that is not a record this topic carries; `reason` says precisely why.
+
+    The message itself is bad (not the infrastructure): park it on the dead-letter topic.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SchemaNotRegisteredError(SerdeError):
+    """The local schema of a record type is not registered under its subject: the
+    synchronizer has not run, or the registry holds other schemas. Stop; do not retry."""
+
+
+class RecordNotCarriedError(SerdeError):
+    """A record was given to serialize for a topic that does not carry its type (a bug)."""
+
+
+class RegistryUnavailableError(SerdeError):
+    """The schema registry could not be reached or answered with an error: an
+    infrastructure failure, not a bad message."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    header: bytes
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    record_type: type[Record]
+    writer_schema: dict[str, Any]
+    # None when the writer schema is the local one: fastavro then skips schema resolution.
+    reader_schema: dict[str, Any] | None
+
+
+class RecordSerde:
+    """Serializes and deserializes open-bank records for one registry.
+
+    Thread-safe for concurrent use (its caches only ever gain entries). One instance per
+    process is enough; it holds no connections of its own.
+    """
+
+    def __init__(self, registry: SchemaRegistryClient) -> None:
+        self._registry = registry
+        self._writers: dict[tuple[str, type[Record]], _Writer] = {}
+        self._readers: dict[int, _Reader] = {}
+
+    def serialize(self, topic: Topic, record: Record) -> bytes:
+        """The message value of `record` on `topic`, in the Confluent wire format."""
+        record_type = type(record)
+        writer = self._writers.get((topic.name, record_type))
+        if writer is None:
+            writer = self._writer_for(topic, record_type)
+        buffer = io.BytesIO()
+        buffer.write(writer.header)
+        fastavro.schemaless_writer(buffer, writer.schema, record.to_avro())
+        return buffer.getvalue()
+
+    def deserialize(self, topic: Topic, data: bytes) -> Record:
+        """The record in message value `data` read from `topic`.
+
+        Raises `UndecodableRecord` for anything wrong with the bytes (framing, schema id,
+        a record type the topic does not carry, body) and `RegistryUnavailableError` when the
+        registry cannot be asked about a new schema id.
+        """
+        if len(data) < _HEADER.size:
+            raise UndecodableRecord(
+                f"value of {len(data)} bytes is shorter than the {_HEADER.size}-byte "
+                "Confluent header (magic byte + schema id)"
+            )
+        magic, schema_id = _HEADER.unpack_from(data)
+        if magic != MAGIC_BYTE:
+            raise UndecodableRecord(
+                f"magic byte is {magic & 0xFF}, expected {MAGIC_BYTE} (not Confluent wire format)"
+            )
+        reader = self._readers.get(schema_id)
+        if reader is None:
+            reader = self._reader_for(schema_id)
+        if not topic.carries(reader.record_type):
+            raise UndecodableRecord(
+                f"schema id {schema_id} writes {reader.record_type.AVRO_NAME}, "
+                f"which topic {topic.name} does not carry"
+            )
+        body = io.BytesIO(data)
+        body.seek(_HEADER.size)
+        try:
+            value = fastavro.schemaless_reader(body, reader.writer_schema, reader.reader_schema)
+            if not isinstance(value, dict):
+                raise TypeError(f"decoded a {type(value).__name__}, not a record")
+            record = reader.record_type.from_avro(value)
+        except _BODY_ERRORS as exc:
+            raise UndecodableRecord(
+                f"Avro body of {reader.record_type.AVRO_NAME} (schema id {schema_id}) "
+                f"is malformed: {type(exc).__name__}: {exc}"
+            ) from exc
+        trailing = len(data) - body.tell()
+        if trailing:
+            raise UndecodableRecord(
+                f"{trailing} bytes left after the Avro body of "
+                f"{reader.record_type.AVRO_NAME} (schema id {schema_id})"
+            )
+        return record
+
+    def _writer_for(self, topic: Topic, record_type: type[Record]) -> _Writer:
+        if not topic.carries(record_type):
+            raise RecordNotCarriedError(
+                f"topic {topic.name} does not carry {record_type.AVRO_NAME}; it carries "
+                + ", ".join(t.AVRO_NAME for t in topic.record_types)
+            )
+        subject = topic.subject(record_type)
+        try:
+            registered = self._registry.lookup_schema(
+                subject, Schema(schema_text(record_type), "AVRO")
+            )
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == _NOT_FOUND:
+                raise SchemaNotRegisteredError(
+                    f"subject {subject} does not hold the local {record_type.AVRO_NAME} schema "
+                    f"({exc.error_message}); run the synchronizer (python -m synchronizer)"
+                ) from exc
+            raise RegistryUnavailableError(f"looking up subject {subject}: {exc}") from exc
+        except _registry_http.TransportError as exc:
+            raise RegistryUnavailableError(f"looking up subject {subject}: {exc}") from exc
+        schema_id = registered.schema_id
+        if schema_id is None:
+            raise RegistryUnavailableError(f"registry gave no schema id for subject {subject}")
+        writer = _Writer(
+            header=_HEADER.pack(MAGIC_BYTE, schema_id), schema=parsed_schema(record_type)
+        )
+        self._writers[(topic.name, record_type)] = writer
+        return writer
+
+    def _reader_for(self, schema_id: int) -> _Reader:
+        try:
+            schema = self._registry.get_schema(schema_id)
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == _NOT_FOUND:
+                raise UndecodableRecord(
+                    f"schema id {schema_id} is unknown to the registry"
+                ) from exc
+            raise RegistryUnavailableError(f"fetching schema id {schema_id}: {exc}") from exc
+        except _registry_http.TransportError as exc:
+            raise RegistryUnavailableError(f"fetching schema id {schema_id}: {exc}") from exc
+        if schema.schema_type not in (None, "AVRO"):
+            raise UndecodableRecord(
+                f"schema id {schema_id} is a {schema.schema_type} schema, not Avro"
+            )
+        try:
+            writer_schema = fastavro.parse_schema(json.loads(schema.schema_str or ""))
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            fastavro.schema.SchemaParseException,
+            fastavro.schema.UnknownType,
+        ) as exc:
+            raise UndecodableRecord(
+                f"schema id {schema_id} is not a valid Avro schema: {exc}"
+            ) from exc
+        if not isinstance(writer_schema, dict) or writer_schema.get("type") != "record":
+            raise UndecodableRecord(f"schema id {schema_id} is not an Avro record schema")
+        name = writer_schema.get("name")
+        record_type = record_type_by_full_name(name) if isinstance(name, str) else None
+        if record_type is None:
+            raise UndecodableRecord(
+                f"schema id {schema_id} writes {name}, which is no open-bank record"
+            )
+        local = parsed_schema(record_type)
+        reader = _Reader(
+            record_type=record_type,
+            writer_schema=writer_schema,
+            reader_schema=None if writer_schema == local else local,
+        )
+        self._readers[schema_id] = reader
+        return reader
