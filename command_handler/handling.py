@@ -1,0 +1,142 @@
+"""Decide a batch of commands inside one open PostgreSQL transaction; say what to publish.
+
+Called by the loop within `engine.begin()`: locks the accounts, reads the stored answers,
+decides with the pure domain, writes the decision, and returns the records to publish in
+command order (feedback, then its BalanceChanged events, as the original did). A message
+seen again at the same partition and offset (a redelivery after a crash or an aborted
+Kafka transaction) gets everything it caused published again, from the database.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from command_handler.domain import (
+    AccountCandidate,
+    Command,
+    CreationOutcome,
+    TransferOutcome,
+    decide_batch,
+)
+from command_handler.storage import (
+    MessageSource,
+    load_answers,
+    load_balance_changes,
+    lock_accounts,
+    write_decision,
+)
+from topology.iban import iban_from_digits, is_valid_open_iban, new_account_digits, new_token
+from topology.records import (
+    AccountCreationFailed,
+    ConfirmMoneyTransfer,
+    MoneyTransferFailed,
+    Record,
+)
+from topology.topics import (
+    ACCOUNT_CREATION_FEEDBACK,
+    BALANCE_CHANGED,
+    MONEY_TRANSFER_FEEDBACK,
+    Topic,
+)
+
+__all__ = ["DecodedCommand", "HandledBatch", "OutgoingRecord", "handle_commands"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedCommand:
+    """A command read from `source`, produced at `timestamp_ms` (Kafka timestamp, ms)."""
+
+    command: Command
+    source: MessageSource
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingRecord:
+    """A record to publish on `topic` with the string `key`."""
+
+    topic: Topic
+    key: str
+    record: Record
+
+
+@dataclass(slots=True)
+class HandledBatch:
+    """What to publish, and per command its kind and outcome (for metrics)."""
+
+    outgoing: list[OutgoingRecord] = field(default_factory=list)
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _candidate(rng: random.Random) -> AccountCandidate:
+    return AccountCandidate(iban_from_digits(new_account_digits(rng)), new_token(rng))
+
+
+def handle_commands(
+    connection: sa.Connection, batch: Sequence[DecodedCommand], rng: random.Random
+) -> HandledBatch:
+    """Decide and store `batch` in the caller's transaction; return what to publish.
+
+    `rng` generates new ibans and tokens (pass `secrets.SystemRandom()` in production).
+    """
+    commands = [item.command for item in batch]
+    transfer_ids: set[uuid.UUID] = set()
+    creation_ids: set[uuid.UUID] = set()
+    ibans: set[str] = set()
+    candidates: dict[uuid.UUID, AccountCandidate] = {}
+    for command in commands:
+        if isinstance(command, ConfirmMoneyTransfer):
+            transfer_ids.add(command.id)
+            ibans.update(i for i in (command.from_, command.to) if is_valid_open_iban(i))
+        else:
+            creation_ids.add(command.id)
+            candidate = candidates.setdefault(command.id, _candidate(rng))
+            ibans.add(candidate.iban)
+    # Lock first, then read answers: an answer another instance committed while we waited
+    # for a lock is then visible, so no command is decided twice.
+    accounts = lock_accounts(connection, ibans)
+    stored = load_answers(connection, transfer_ids, creation_ids)
+    redelivered = {
+        (item.command.id, item.source)
+        for item in batch
+        if isinstance(item.command, ConfirmMoneyTransfer)
+        and (answer := stored.transfers.get(item.command.id)) is not None
+        and answer.source == item.source
+    }
+    stored_changes = load_balance_changes(connection, {i for i, _ in redelivered})
+    decision = decide_batch(
+        commands,
+        accounts,
+        {i: a.feedback for i, a in stored.transfers.items()},
+        {i: a.feedback for i, a in stored.creations.items()},
+        candidates,
+    )
+    write_decision(connection, commands, [item.source for item in batch], decision)
+    handled = HandledBatch()
+    for item, outcome in zip(batch, decision.outcomes, strict=True):
+        key = str(item.command.id)
+        if isinstance(outcome, TransferOutcome):
+            handled.outgoing.append(OutgoingRecord(MONEY_TRANSFER_FEEDBACK, key, outcome.feedback))
+            changes = list(outcome.changes)
+            if outcome.replayed and (item.command.id, item.source) in redelivered:
+                changes = stored_changes.get(item.command.id, [])
+            handled.outgoing.extend(OutgoingRecord(BALANCE_CHANGED, c.iban, c) for c in changes)
+            handled.outcomes.append(("money_transfer", _label(outcome)))
+        else:
+            handled.outgoing.append(
+                OutgoingRecord(ACCOUNT_CREATION_FEEDBACK, key, outcome.feedback)
+            )
+            handled.outcomes.append(("account_creation", _label(outcome)))
+    return handled
+
+
+def _label(outcome: TransferOutcome | CreationOutcome) -> str:
+    if outcome.replayed:
+        return "replayed"
+    failed = isinstance(outcome.feedback, MoneyTransferFailed | AccountCreationFailed)
+    return "failed" if failed else "confirmed"

@@ -1,0 +1,73 @@
+"""The command handler's settings: one pydantic-settings class, read once at the entrypoint.
+
+Service-specific variables are `OPEN_BANK_COMMAND_HANDLER_*`; Kafka, registry and database
+use the shared `topology.settings` classes (names in docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
+
+__all__ = ["DEFAULT_METRICS_PORT", "CommandHandlerSettings", "load_settings"]
+
+DEFAULT_METRICS_PORT = 9102
+
+
+class CommandHandlerSettings(BaseSettings):
+    """Knobs of one command handler instance (`OPEN_BANK_COMMAND_HANDLER_*`)."""
+
+    model_config = SettingsConfigDict(env_prefix="OPEN_BANK_COMMAND_HANDLER_", extra="ignore")
+
+    instance: str = "0"
+    """Names this instance; its Kafka transactional id is `command-handler-<instance>`.
+    Give each concurrently running instance its own; a restarted instance should keep its
+    name, so its unfinished Kafka transaction is aborted at once instead of timing out."""
+
+    group_id: str = "command-handler"
+    """Consumer group of `commands` shared by all instances."""
+
+    commands_topic: str = "commands"
+    """The topic read (tests point a private handler at a private copy)."""
+
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    """Most commands decided in one PostgreSQL transaction and one Kafka transaction."""
+
+    poll_timeout_ms: int = Field(default=100, ge=1)
+    """How long one poll waits for the first message (ms); bounds shutdown latency too."""
+
+    transaction_timeout_ms: int = Field(default=15_000, ge=1_000)
+    """Broker-side timeout of an open Kafka transaction (ms): how long the output partitions
+    stay blocked for read_committed readers if an instance dies and never comes back."""
+
+    metrics_port: int = DEFAULT_METRICS_PORT
+    """Prometheus /metrics port before `OPEN_BANK_PORT_OFFSET` is added."""
+
+    port_offset: int = Field(default=0, validation_alias="OPEN_BANK_PORT_OFFSET")
+    """Added to every port, so a second stack can run beside the shared one."""
+
+    log_level: str = Field(default="INFO", validation_alias="OPEN_BANK_LOG_LEVEL")
+
+    @property
+    def transactional_id(self) -> str:
+        """The Kafka transactional id of this instance."""
+        return f"command-handler-{self.instance}"
+
+    @property
+    def client_id(self) -> str:
+        """The Kafka client id (names the instance in broker logs)."""
+        return f"command-handler-{self.instance}"
+
+    @property
+    def metrics_bind_port(self) -> int:
+        """The port /metrics is served on."""
+        return self.metrics_port + self.port_offset
+
+
+def load_settings() -> tuple[
+    CommandHandlerSettings, KafkaSettings, RegistrySettings, DatabaseSettings
+]:
+    """Read every setting the service needs from the environment, once."""
+    return CommandHandlerSettings(), KafkaSettings(), RegistrySettings(), DatabaseSettings()
