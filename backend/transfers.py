@@ -1,0 +1,90 @@
+"""Money transfers: validate, publish once per command id, await the feedback.
+
+The same uuid always gets the same answer: from this instance's memory while
+it is pending or recent, from the backend's table of results when another
+instance (or an earlier run) sent it, and otherwise from the command handler,
+which answers a repeated command id with its first answer.
+"""
+
+from uuid import UUID
+
+from backend.outcomes import TransferCommand, TransferOutcome
+from backend.pending import PendingResults
+from backend.ports import CommandPublisher, TransactionStore
+from backend.validation import (
+    CASH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_TOKEN_LENGTH,
+    check_amount,
+    check_counterparty,
+    check_from,
+    check_iban,
+    check_text,
+    normalise_uuid,
+)
+
+__all__ = ["TransferService", "build_deposit", "build_transfer"]
+
+
+def build_transfer(
+    *,
+    uuid: str,
+    token: str,
+    amount_cents: int,
+    from_: str,
+    to: str,
+    description: str,
+    max_amount_cents: int,
+) -> TransferCommand:
+    """Validate the arguments of a transfer, each refusal naming its argument."""
+    return TransferCommand(
+        uuid=normalise_uuid("uuid", uuid),
+        token=check_text("token", token, min_length=1, max_length=MAX_TOKEN_LENGTH),
+        amount_cents=check_amount("amount", amount_cents, max_amount_cents),
+        from_=check_from("from", from_),
+        to=check_counterparty("to", to),
+        description=check_text(
+            "descr", description, min_length=0, max_length=MAX_DESCRIPTION_LENGTH
+        ),
+    )
+
+
+def build_deposit(
+    *, uuid: str, iban: str, amount_cents: int, description: str, max_amount_cents: int
+) -> TransferCommand:
+    """A deposit is a transfer from ``cash`` (token ``cash``) to ``iban``."""
+    return TransferCommand(
+        uuid=normalise_uuid("uuid", uuid),
+        token=CASH,
+        amount_cents=check_amount("amount", amount_cents, max_amount_cents),
+        from_=CASH,
+        to=check_iban("iban", iban),
+        description=check_text(
+            "descr", description, min_length=0, max_length=MAX_DESCRIPTION_LENGTH
+        ),
+    )
+
+
+class TransferService:
+    """Sends ConfirmMoneyTransfer and returns the handler's MoneyTransferResult."""
+
+    def __init__(
+        self,
+        store: TransactionStore,
+        publisher: CommandPublisher,
+        pending: PendingResults[UUID, TransferOutcome],
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._pending = pending
+
+    async def transfer(self, command: TransferCommand) -> TransferOutcome:
+        """The answer to ``command.uuid``, publishing the command at most once here."""
+        known = self._pending.recent(command.uuid)
+        if known is None:
+            known = await self._store.transfer_result(command.uuid)
+        if known is not None:
+            return known
+        return await self._pending.wait_for(
+            command.uuid, lambda: self._publisher.send_money_transfer(command)
+        )
