@@ -1,0 +1,76 @@
+"""``python -m load.generator``: the command generator, with Prometheus metrics.
+
+SIGTERM or SIGINT end the loop; the consumer leaves its group and queued commands get up
+to 10 s to be delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import threading
+from types import FrameType
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from prometheus_client import start_http_server
+
+from load.generator.commands import GeneratorState
+from load.generator.service import CLIENT_ID, GROUP_ID, GeneratorLoop
+from load.settings import GeneratorSettings
+from topology.clients import consumer_config, producer_config, registry_config
+from topology.serde import RecordSerde
+from topology.settings import KafkaSettings, RegistrySettings
+
+__all__ = ["main"]
+
+log = logging.getLogger("load.generator")
+
+_FLUSH_TIMEOUT_S = 10.0
+
+
+def run(settings: GeneratorSettings) -> None:
+    kafka = KafkaSettings()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    port = settings.metrics_port_or_default()
+    start_http_server(port, addr=settings.metrics_host)
+    consumer = Consumer(
+        consumer_config(
+            kafka,
+            client_id=CLIENT_ID,
+            group_id=GROUP_ID,
+            # A new group starts at the newest beat: old beats are not load worth replaying.
+            auto_offset_reset="latest",
+            store_offsets_after_processing=False,
+        )
+    )
+    producer = Producer(producer_config(kafka, client_id=CLIENT_ID))
+    serde = RecordSerde(SchemaRegistryClient(registry_config(RegistrySettings())))
+    state = GeneratorState(rng=random.Random(settings.seed))
+    log.info("command generator: metrics on port %d", port)
+    try:
+        GeneratorLoop(consumer, producer, serde, state).run(stop)
+    finally:
+        consumer.close()
+        left = producer.flush(_FLUSH_TIMEOUT_S)
+        log.info("command generator stopped; %d commands not flushed", left)
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("OPEN_BANK_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    run(GeneratorSettings())
+
+
+if __name__ == "__main__":
+    main()

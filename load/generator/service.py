@@ -1,0 +1,102 @@
+"""The command generator's consume-produce loop (synchronous: it is its own process).
+
+One consumer (group ``command-generator``) reads ``heartbeat`` and
+``account_creation_feedback``; every beat becomes one command on ``commands`` and every new
+AUTO account its salary. Losing or repeating a beat after a crash only changes the
+background load a little, so offsets are stored as soon as a message is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from confluent_kafka import Consumer, KafkaError, Message, Producer
+from prometheus_client import Counter, Gauge
+
+from load.generator.commands import Command, GeneratorState
+from topology.records import AccountCreationConfirmed, Heartbeat
+from topology.serde import RecordSerde, UndecodableRecord
+from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT
+
+__all__ = ["CLIENT_ID", "GROUP_ID", "GeneratorLoop"]
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID = "command-generator"
+GROUP_ID = "command-generator"
+_BATCH = 500
+_POLL_S = 0.2
+
+BEATS = Counter("generator_beats", "Heartbeats consumed")
+COMMANDS_SENT = Counter("generator_commands", "Commands produced", ["kind"])
+DELIVERY_FAILURES = Counter("generator_delivery_failures", "Commands Kafka did not take")
+UNDECODABLE = Counter("generator_undecodable", "Messages that were not records of the topic")
+ACCOUNTS = Gauge("generator_accounts", "AUTO accounts known to the generator")
+
+
+class GeneratorLoop:
+    """Consumes beats and feedback and produces commands until ``stop`` is set."""
+
+    def __init__(
+        self, consumer: Consumer, producer: Producer, serde: RecordSerde, state: GeneratorState
+    ) -> None:
+        self._consumer = consumer
+        self._producer = producer
+        self._serde = serde
+        self._state = state
+
+    @staticmethod
+    def _on_delivery(error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            DELIVERY_FAILURES.inc()
+            log.warning("command not delivered: %s", error)
+
+    def _send(self, command: Command) -> None:
+        value = self._serde.serialize(COMMANDS, command)
+        while True:
+            try:
+                self._producer.produce(
+                    COMMANDS.name, value=value, key=str(command.id), on_delivery=self._on_delivery
+                )
+                break
+            except BufferError:
+                # Local queue full: wait for deliveries rather than drop a command.
+                self._producer.poll(0.05)
+        COMMANDS_SENT.labels(self._state.kind_of(command)).inc()
+
+    def _handle(self, message: Message) -> None:
+        topic = message.topic()
+        data = message.value()
+        if topic is None or data is None:
+            return
+        source = HEARTBEAT if topic == HEARTBEAT.name else ACCOUNT_CREATION_FEEDBACK
+        try:
+            record = self._serde.deserialize(source, data)
+        except UndecodableRecord as error:
+            UNDECODABLE.inc()
+            log.warning(
+                "skipped %s[%s]@%s: %s", topic, message.partition(), message.offset(), error
+            )
+            return
+        if isinstance(record, Heartbeat):
+            BEATS.inc()
+            self._send(self._state.command_for_beat(record.beat))
+        elif isinstance(record, AccountCreationConfirmed):
+            salary = self._state.on_account_confirmed(record)
+            if salary is not None:
+                ACCOUNTS.set(len(self._state.accounts))
+                self._send(salary)
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop``; Kafka errors other than end-of-partition stop it loudly."""
+        self._consumer.subscribe([HEARTBEAT.name, ACCOUNT_CREATION_FEEDBACK.name])
+        while not stop.is_set():
+            for message in self._consumer.consume(num_messages=_BATCH, timeout=_POLL_S):
+                error = message.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise RuntimeError(f"consumer error: {error}")
+                self._handle(message)
+            self._producer.poll(0)
