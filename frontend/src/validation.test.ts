@@ -30,6 +30,7 @@ describe("validateCredentials", () => {
 
   it("refuses overlong input and spaces around a username", () => {
     expect(validateCredentials("a".repeat(65), "secret12").username).toMatch(/at most 64/);
+    expect(validateCredentials("alice123", "p".repeat(257)).password).toMatch(/at most 256/);
     expect(validateCredentials(" alice123", "secret12").username).toMatch(/space/);
   });
 });
@@ -50,12 +51,12 @@ describe("validateTransfer", () => {
   });
 
   it("gives a reason per field", () => {
-    const check = validateTransfer({ amount: "abc", to: "", description: "x".repeat(101) }, OWN);
+    const check = validateTransfer({ amount: "abc", to: "", description: "x".repeat(201) }, OWN);
     expect(check.ok).toBe(false);
     if (!check.ok) {
       expect(check.errors.amount).toMatch(/digits/);
       expect(check.errors.to).toMatch(/Enter who receives/);
-      expect(check.errors.description).toMatch(/at most 100/);
+      expect(check.errors.description).toMatch(/at most 200/);
     }
   });
 

@@ -8,9 +8,10 @@ import { compactIban, isValidOpenIban, looksLikeOpenIban } from "./iban";
 import { parseEuroAmount } from "./money";
 
 export {
-  CREDENTIAL_MAX_LENGTH,
   CREDENTIAL_MIN_LENGTH,
   DESCRIPTION_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
   type CredentialErrors,
   type TransferCheck,
   type TransferErrors,
@@ -21,10 +22,10 @@ export {
 
 /** Usernames and passwords: at least 8 characters (the original's rule). */
 const CREDENTIAL_MIN_LENGTH = 8;
-/** Generous upper bound so a pasted essay is refused here, not by the server. */
-const CREDENTIAL_MAX_LENGTH = 64;
-/** Longest description accepted, in characters. */
-const DESCRIPTION_MAX_LENGTH = 100;
+/** Upper bounds the API enforces too (backend/validation.py), in characters. */
+const USERNAME_MAX_LENGTH = 64;
+const PASSWORD_MAX_LENGTH = 256;
+const DESCRIPTION_MAX_LENGTH = 200;
 /** Longest counter-party accepted, in characters ("Albert Heijn BV", "cash", an IBAN). */
 const TO_MAX_LENGTH = 64;
 
@@ -33,26 +34,26 @@ type CredentialErrors = { username?: string; password?: string };
 /** Reasons, per field, why these credentials would be refused; empty when they are fine. */
 function validateCredentials(username: string, password: string): CredentialErrors {
   const errors: CredentialErrors = {};
-  const usernameProblem = lengthProblem("username", username);
+  const usernameProblem = lengthProblem("username", username, USERNAME_MAX_LENGTH);
   if (usernameProblem !== undefined) {
     errors.username = usernameProblem;
   } else if (username.trim() !== username) {
     errors.username = "The username can't start or end with a space.";
   }
-  const passwordProblem = lengthProblem("password", password);
+  const passwordProblem = lengthProblem("password", password, PASSWORD_MAX_LENGTH);
   if (passwordProblem !== undefined) {
     errors.password = passwordProblem;
   }
   return errors;
 }
 
-function lengthProblem(name: string, value: string): string | undefined {
+function lengthProblem(name: string, value: string, maxLength: number): string | undefined {
   const length = [...value].length;
   if (length < CREDENTIAL_MIN_LENGTH) {
     return `The ${name} needs at least ${CREDENTIAL_MIN_LENGTH} characters (now ${length}).`;
   }
-  if (length > CREDENTIAL_MAX_LENGTH) {
-    return `The ${name} can have at most ${CREDENTIAL_MAX_LENGTH} characters.`;
+  if (length > maxLength) {
+    return `The ${name} can have at most ${maxLength} characters.`;
   }
   return undefined;
 }
