@@ -29,8 +29,8 @@ class CommandHandlerSettings(BaseSettings):
     group_id: str = "command-handler"
     """Consumer group of `commands` shared by all instances."""
 
-    commands_topic: str = "commands"
-    """The topic read (tests point a private handler at a private copy)."""
+    topic_prefix: str = ""
+    """Prefix of every topic read and written; empty in production (see `topics`)."""
 
     batch_size: int = Field(default=500, ge=1, le=10_000)
     """Most commands decided in one PostgreSQL transaction and one Kafka transaction."""

@@ -1,0 +1,227 @@
+"""The command loop: poll a batch, decide it in one PostgreSQL transaction, publish it and
+its offsets in one Kafka transaction, repeat.
+
+Order per batch: decode → lock, decide, write, commit (PostgreSQL) → produce output and
+offsets, commit (Kafka). A crash before the PostgreSQL commit loses nothing (the commands
+are read again); after it, the commands are read again and their stored outcome is
+published again, so no change is applied twice and none is published twice. A dependency
+that fails is retried with back-off, the batch kept; a stop request (SIGTERM) is honoured
+between batches, or during a retry by dropping the unpublished batch for the next reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from confluent_kafka import KafkaException, TopicPartition
+
+from command_handler.backoff import Backoff
+from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
+from command_handler.logs import StateLog
+from command_handler.metrics import HandlerMetrics
+from command_handler.publishing import OutgoingMessage, PublishFailedError, TransactionalPublisher
+from command_handler.storage import MessageSource
+from command_handler.topics import HandlerTopics
+from topology.dead_letter import DeadLetterOrigin, dead_letter_headers
+from topology.records import ConfirmAccountCreation, ConfirmMoneyTransfer
+from topology.serde import RecordSerde, RegistryUnavailableError, UndecodableRecord
+
+__all__ = ["CommandLoop"]
+
+_LOGGER = logging.getLogger(__name__)
+_IMMEDIATE_CONFLICT_RETRIES = 3
+
+
+class CommandLoop:
+    """One handler instance's consume-decide-publish loop (synchronous, one thread)."""
+
+    def __init__(
+        self,
+        *,
+        consumer: Any,
+        publisher: TransactionalPublisher,
+        engine: sa.Engine,
+        serde: RecordSerde,
+        topics: HandlerTopics,
+        metrics: HandlerMetrics,
+        stop: threading.Event,
+        batch_size: int,
+        poll_timeout_ms: int,
+        client_id: str,
+        rng: random.Random,
+    ) -> None:
+        self._consumer = consumer
+        self._publisher = publisher
+        self._engine = engine
+        self._serde = serde
+        self._topics = topics
+        self._metrics = metrics
+        self._stop = stop
+        self._batch_size = batch_size
+        self._poll_timeout_s = poll_timeout_ms / 1000
+        self._client_id = client_id
+        self._rng = rng
+        self._postgres = StateLog(_LOGGER, "postgresql")
+        self.kafka = StateLog(_LOGGER, "kafka")
+        self._registry = StateLog(_LOGGER, "schema registry")
+        self._backoff = Backoff()
+
+    def run(self) -> None:
+        """Handle batches until `stop` is set; the caller closes the clients afterwards."""
+        self._consumer.subscribe([self._topics.commands.name])
+        _LOGGER.info("consuming", extra={"topic": self._topics.commands.name})
+        while not self._stop.is_set():
+            messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
+            good = []
+            for message in messages:
+                if message.error() is not None:
+                    _LOGGER.warning("consume error", extra={"error": str(message.error())})
+                else:
+                    good.append(message)
+            if good:
+                self.handle_batch(good)
+
+    def handle_batch(self, messages: Sequence[Any]) -> None:
+        """Decide, store and publish one polled batch (or leave it to be read again)."""
+        started = time.perf_counter()
+        decoded = self._decode(messages)
+        if decoded is None:
+            return
+        commands, dead_letters = decoded
+        handled = self._store(commands) if commands else HandledBatch()
+        if handled is None:
+            return
+        try:
+            outgoing = [self._serialize(r.topic, r.key, r.record) for r in handled.outgoing]
+            self._publisher.publish(
+                outgoing + dead_letters,
+                _next_offsets(messages),
+                self._consumer.consumer_group_metadata(),
+            )
+        except (PublishFailedError, RegistryUnavailableError, KafkaException) as exc:
+            self.kafka.failed(exc)
+            self._metrics.retries.labels(dependency="kafka").inc()
+            self._rewind(messages)
+            self._stop.wait(self._backoff.next_delay_s())
+            return
+        self.kafka.succeeded()
+        self._backoff.reset()
+        now_ms = time.time() * 1000
+        for item in commands:
+            self._metrics.command_latency.observe(max(0.0, now_ms - item.timestamp_ms) / 1000)
+        for kind, outcome in handled.outcomes:
+            self._metrics.commands.labels(kind=kind, outcome=outcome).inc()
+        if dead_letters:
+            self._metrics.commands.labels(kind="unknown", outcome="dead_letter").inc(
+                len(dead_letters)
+            )
+        self._metrics.batch_size.observe(len(messages))
+        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    def _decode(
+        self, messages: Sequence[Any]
+    ) -> tuple[list[DecodedCommand], list[OutgoingMessage]] | None:
+        commands: list[DecodedCommand] = []
+        dead_letters: list[OutgoingMessage] = []
+        for message in messages:
+            while True:
+                try:
+                    record = self._serde.deserialize(self._topics.commands, message.value() or b"")
+                    self._registry.succeeded()
+                    break
+                except UndecodableRecord as exc:
+                    dead_letters.append(self._dead_letter(message, exc.reason))
+                    record = None
+                    break
+                except RegistryUnavailableError as exc:
+                    self._registry.failed(exc)
+                    self._metrics.retries.labels(dependency="registry").inc()
+                    if self._stop.wait(self._backoff.next_delay_s()):
+                        return None
+            if isinstance(record, ConfirmAccountCreation | ConfirmMoneyTransfer):
+                source = MessageSource(message.partition(), message.offset())
+                commands.append(DecodedCommand(record, source, message.timestamp()[1]))
+            elif record is not None:
+                reason = f"{type(record).__name__} is not a command"
+                dead_letters.append(self._dead_letter(message, reason))
+        return commands, dead_letters
+
+    def _store(self, commands: Sequence[DecodedCommand]) -> HandledBatch | None:
+        conflicts = 0
+        while True:
+            try:
+                with self._engine.begin() as connection:
+                    handled = handle_commands(connection, commands, self._rng)
+                self._postgres.succeeded()
+                return handled
+            except sa.exc.IntegrityError as exc:
+                # Another instance answered one of these ids (or took a generated iban)
+                # while we decided: decide again, now seeing its answer.
+                conflicts += 1
+                _LOGGER.info("batch conflicted, deciding again", extra={"error": str(exc.orig)})
+                if conflicts > _IMMEDIATE_CONFLICT_RETRIES and self._stop.wait(
+                    self._backoff.next_delay_s()
+                ):
+                    return None
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                self._postgres.failed(exc)
+                self._metrics.retries.labels(dependency="postgresql").inc()
+                if self._stop.wait(self._backoff.next_delay_s()):
+                    return None
+
+    def _serialize(self, topic: Any, key: str, record: Any) -> OutgoingMessage:
+        output = self._topics.output_for(topic)
+        return OutgoingMessage(output.name, key.encode(), self._serde.serialize(output, record))
+
+    def _dead_letter(self, message: Any, reason: str) -> OutgoingMessage:
+        origin = DeadLetterOrigin(
+            reason=reason,
+            topic=message.topic(),
+            partition=message.partition(),
+            offset=message.offset(),
+            service=self._client_id,
+        )
+        _LOGGER.warning(
+            "dead letter",
+            extra={
+                "reason": reason,
+                "topic": origin.topic,
+                "partition": origin.partition,
+                "offset": origin.offset,
+            },
+        )
+        headers = dead_letter_headers(origin, message.headers())
+        return OutgoingMessage(
+            self._topics.dead_letter.name, message.key(), message.value(), headers
+        )
+
+    def _rewind(self, messages: Sequence[Any]) -> None:
+        """Seek back to the batch's first message per partition, to read it again."""
+        for partition in _first_offsets(messages):
+            try:
+                self._consumer.seek(partition)
+            except KafkaException as exc:
+                # Not ours any more (rebalanced away): its next owner reads it again.
+                _LOGGER.info("could not rewind", extra={"error": str(exc)})
+
+
+def _first_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
+    first: dict[tuple[str, int], int] = {}
+    for message in messages:
+        key = (message.topic(), message.partition())
+        first[key] = min(first.get(key, message.offset()), message.offset())
+    return [TopicPartition(t, p, o) for (t, p), o in first.items()]
+
+
+def _next_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        key = (message.topic(), message.partition())
+        last[key] = max(last.get(key, -1), message.offset())
+    return [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]

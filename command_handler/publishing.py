@@ -1,0 +1,123 @@
+"""Publishing a batch's output and its consumer offsets in one Kafka transaction.
+
+Readers use read_committed, so a batch's feedback, BalanceChanged events and dead letters
+become visible together with the consumer offsets that mark its commands done, or not at
+all. The PostgreSQL commit comes first: if this transaction fails, the commands are read
+again and their stored outcome is published again (see `handling`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
+
+__all__ = ["OutgoingMessage", "PublishFailedError", "TransactionalPublisher"]
+
+_LOGGER = logging.getLogger(__name__)
+_INIT_TIMEOUT_S = 10.0
+_COMMIT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One serialized message: topic name, key and value bytes, headers."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]] | None = None
+
+
+class PublishFailedError(Exception):
+    """The batch was not published (its transaction was aborted or never began); read the
+    batch again. `fatal` means the producer was replaced by a fresh one."""
+
+    def __init__(self, message: str, *, fatal: bool) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+def _kafka_error(exc: KafkaException) -> KafkaError | None:
+    error = exc.args[0] if exc.args else None
+    return error if isinstance(error, KafkaError) else None
+
+
+class TransactionalPublisher:
+    """A transactional producer that replaces itself after a fatal error (e.g. fenced)."""
+
+    def __init__(self, make_config: Callable[[], dict[str, Any]]) -> None:
+        self._make_config = make_config
+        self._producer: Any = None
+
+    def _ready_producer(self) -> Any:
+        if self._producer is None:
+            producer = Producer(self._make_config())
+            try:
+                # Aborts whatever a previous incarnation of this transactional id left open,
+                # so readers are not blocked until the transaction times out.
+                producer.init_transactions(_INIT_TIMEOUT_S)
+            except KafkaException as exc:
+                producer.flush(0)
+                raise PublishFailedError(f"init_transactions: {exc}", fatal=True) from exc
+            self._producer = producer
+        return self._producer
+
+    def publish(
+        self,
+        messages: Sequence[OutgoingMessage],
+        offsets: Sequence[TopicPartition],
+        group_metadata: Any,
+    ) -> None:
+        """Produce `messages` and commit `offsets` (next offset to read) atomically.
+
+        Raises PublishFailedError when nothing of it became visible.
+        """
+        producer = self._ready_producer()
+        try:
+            producer.begin_transaction()
+            for message in messages:
+                producer.produce(
+                    message.topic, value=message.value, key=message.key, headers=message.headers
+                )
+                # Serve delivery reports so librdkafka's queue never fills up.
+                producer.poll(0)
+            producer.send_offsets_to_transaction(list(offsets), group_metadata, _COMMIT_TIMEOUT_S)
+            self._commit(producer)
+        except (KafkaException, BufferError) as exc:
+            raise self._abort(exc) from exc
+
+    def _commit(self, producer: Any) -> None:
+        while True:
+            try:
+                producer.commit_transaction(_COMMIT_TIMEOUT_S)
+                return
+            except KafkaException as exc:
+                error = _kafka_error(exc)
+                # A retriable failure may hide a commit that happened: only commit again.
+                if error is None or not error.retriable():
+                    raise
+                _LOGGER.info("retrying commit_transaction", extra={"error": str(exc)})
+
+    def _abort(self, exc: KafkaException | BufferError) -> PublishFailedError:
+        error = _kafka_error(exc) if isinstance(exc, KafkaException) else None
+        if error is not None and error.fatal():
+            self.close()
+            return PublishFailedError(f"fatal producer error: {exc}", fatal=True)
+        try:
+            self._producer.abort_transaction(_COMMIT_TIMEOUT_S)
+        except KafkaException as abort_exc:
+            # Could not even abort: start over with a new producer (init aborts for us).
+            _LOGGER.info("abort_transaction failed", extra={"error": str(abort_exc)})
+            self.close()
+            return PublishFailedError(f"{exc}; abort failed: {abort_exc}", fatal=True)
+        return PublishFailedError(str(exc), fatal=False)
+
+    def close(self) -> None:
+        """Drop the producer (an open transaction is aborted by the next init or times out)."""
+        if self._producer is not None:
+            self._producer.flush(0)
+            self._producer = None
