@@ -1,0 +1,48 @@
+"""CPU use of a component between two samples, from cumulative CPU times (pure).
+
+psutil's ``cpu_percent`` needs the same Process object across calls and reports 0 for a
+process it sees for the first time; a component's processes come and go (browser
+renderers, PostgreSQL backends), so the sampler keeps each process's cumulative CPU
+seconds itself and works out the delta here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["ProcessTimes", "cpu_percent_between"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessTimes:
+    """A process's identity (pid and start time, s since the epoch) and CPU seconds so far."""
+
+    pid: int
+    created_at: float
+    cpu_seconds: float
+
+
+def cpu_percent_between(
+    previous: Mapping[tuple[int, float], float],
+    current: Mapping[tuple[int, float], ProcessTimes],
+    previous_at: float,
+    now: float,
+) -> float:
+    """CPU % of one core used by a component's processes between two samples.
+
+    A process seen before counts its increase; one started after the previous sample
+    counts all it used; one already running but unseen (the first sample) counts nothing,
+    since its time cannot be split. Processes that ended in between are lost (a small
+    undercount).
+    """
+    elapsed = now - previous_at
+    if elapsed <= 0:
+        return 0.0
+    used = 0.0
+    for key, times in current.items():
+        if key in previous:
+            used += max(0.0, times.cpu_seconds - previous[key])
+        elif times.created_at >= previous_at:
+            used += times.cpu_seconds
+    return 100.0 * used / elapsed

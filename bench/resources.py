@@ -1,0 +1,123 @@
+"""Sampling CPU and memory of every component process with psutil.
+
+Components are what the stack started (one pid file each in ``<run dir>/pids``, read with
+``stack.processes.read_running``), each with all its descendants (PostgreSQL backends,
+nginx workers), plus the benchmark's own browser (Chromium under Playwright's driver).
+RSS is summed over a component's processes (shared pages counted in each: an upper bound).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeAlias
+
+import psutil
+
+from bench.cpu import ProcessTimes, cpu_percent_between
+from bench.rows import ComponentUsage
+from stack.layout import StackLayout
+from stack.processes import read_running
+
+__all__ = ["BROWSER", "ComponentSampler", "stack_component_pids"]
+
+BROWSER = "browser"
+_MIB = 1024 * 1024
+
+_Times: TypeAlias = dict[tuple[int, float], ProcessTimes]
+"""A component's processes by (pid, start time), with their CPU seconds."""
+
+
+def stack_component_pids(run_dir: Path) -> dict[str, int]:
+    """The running components of the stack in ``run_dir`` and their root pids.
+
+    Read with the stack's own code, which also checks that a pid still belongs to the
+    process the stack started (start time in the pid file).
+    """
+    layout = StackLayout.from_environ({**os.environ, "OPEN_BANK_RUN_DIR": str(run_dir)})
+    found: dict[str, int] = {}
+    for pid_file in sorted(layout.pids_dir.glob("*.json")):
+        running = read_running(layout, pid_file.stem)
+        if running is not None:
+            found[running.name] = running.pid
+    return found
+
+
+def _tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _browser_processes() -> list[psutil.Process]:
+    # Chromium runs under Playwright's driver, itself a child of this process.
+    me = psutil.Process()
+    found = []
+    for process in me.children(recursive=True):
+        try:
+            if "chrom" in process.name().lower():
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+class ComponentSampler:
+    """Takes samples; each one's CPU figure covers the time since the previous sample."""
+
+    def __init__(self, run_dir: Path, *, include_browser: bool = True) -> None:
+        self._run_dir = run_dir
+        self._include_browser = include_browser
+        self._previous: dict[str, dict[tuple[int, float], float]] = {}
+        self._previous_at = time.time()
+
+    def _processes(self) -> dict[str, list[psutil.Process]]:
+        components = {
+            name: _tree(psutil.Process(pid))
+            for name, pid in stack_component_pids(self._run_dir).items()
+            if psutil.pid_exists(pid)
+        }
+        if self._include_browser:
+            components[BROWSER] = _browser_processes()
+        return components
+
+    @staticmethod
+    def _measure(
+        processes: Iterable[psutil.Process],
+    ) -> tuple[dict[tuple[int, float], ProcessTimes], float]:
+        times: dict[tuple[int, float], ProcessTimes] = {}
+        rss = 0
+        for process in processes:
+            try:
+                with process.oneshot():
+                    cpu = process.cpu_times()
+                    created = process.create_time()
+                    rss += process.memory_info().rss
+            except psutil.Error:
+                continue  # Ended while we looked: its time is lost, see cpu_percent_between.
+            times[(process.pid, created)] = ProcessTimes(
+                process.pid, created, cpu.user + cpu.system
+            )
+        return times, rss / _MIB
+
+    def sample(self) -> dict[str, ComponentUsage]:
+        """CPU % of one core since the previous sample and RSS (MiB), per component.
+
+        Take one sample to set the baseline before the first one that counts: processes
+        already running at the first sample show no CPU in it.
+        """
+        now = time.time()
+        usage: dict[str, ComponentUsage] = {}
+        current: dict[str, dict[tuple[int, float], float]] = {}
+        for name, processes in sorted(self._processes().items()):
+            times, rss_mib = self._measure(processes)
+            cpu = cpu_percent_between(self._previous.get(name, {}), times, self._previous_at, now)
+            usage[name] = ComponentUsage(
+                cpu_percent=round(cpu, 2), rss_mib=round(rss_mib, 2), processes=len(times)
+            )
+            current[name] = {key: t.cpu_seconds for key, t in times.items()}
+        self._previous, self._previous_at = current, now
+        return usage

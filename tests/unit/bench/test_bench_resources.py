@@ -1,0 +1,37 @@
+"""The sampler against real processes of this machine (no stack needed: empty run dir)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.resources import ComponentSampler, stack_component_pids
+
+
+def test_an_empty_run_dir_has_no_components(tmp_path: Path) -> None:
+    assert stack_component_pids(tmp_path) == {}
+
+
+def test_a_busy_component_shows_cpu_and_memory(tmp_path: Path) -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        pids = tmp_path / "pids"
+        pids.mkdir()
+        record = {"pid": busy.pid, "started_at": psutil.Process(busy.pid).create_time()}
+        (pids / "spinner.json").write_text(json.dumps(record))
+        sampler = ComponentSampler(tmp_path, include_browser=False)
+        sampler.sample()  # baseline
+        time.sleep(0.5)
+        usage = sampler.sample()
+    finally:
+        busy.kill()
+        busy.wait()
+    assert set(usage) == {"spinner"}
+    assert usage["spinner"].cpu_percent > 30
+    assert 1 < usage["spinner"].rss_mib < 200
+    assert usage["spinner"].processes == 1
