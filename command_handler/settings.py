@@ -42,8 +42,9 @@ class CommandHandlerSettings(BaseSettings):
     """Broker-side timeout of an open Kafka transaction (ms): how long the output partitions
     stay blocked for read_committed readers if an instance dies and never comes back."""
 
-    metrics_port: int = DEFAULT_METRICS_PORT
-    """Prometheus /metrics port before `OPEN_BANK_PORT_OFFSET` is added."""
+    metrics_port: int | None = None
+    """Prometheus /metrics port as given (the stack passes it already shifted); unset:
+    9102 + `OPEN_BANK_PORT_OFFSET`."""
 
     port_offset: int = Field(default=0, validation_alias="OPEN_BANK_PORT_OFFSET")
     """Added to every port, so a second stack can run beside the shared one."""
@@ -63,7 +64,9 @@ class CommandHandlerSettings(BaseSettings):
     @property
     def metrics_bind_port(self) -> int:
         """The port /metrics is served on."""
-        return self.metrics_port + self.port_offset
+        if self.metrics_port is not None:
+            return self.metrics_port
+        return DEFAULT_METRICS_PORT + self.port_offset
 
 
 def load_settings() -> tuple[
