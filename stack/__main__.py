@@ -1,0 +1,107 @@
+"""`python -m stack up|down|status|logs|env|test`: the local stack's command line.
+
+Errors are printed as one line (cause, fix, log) with exit code 1; `status` exits 3 when
+something that should run is not healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+
+from stack.env import service_env
+from stack.errors import StackError
+from stack.layout import StackLayout
+from stack.ports import LOOPBACK
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="install what is missing and start the bank")
+    up.add_argument("--brokers", type=int, choices=(1, 3), help="Kafka nodes (remembered)")
+    up.add_argument(
+        "--no-services", action="store_true", help="infrastructure only (no project services)"
+    )
+    commands.add_parser("down", help="stop every process the stack started")
+    commands.add_parser("status", help="each component, its ports, pid and health")
+    logs = commands.add_parser("logs", help="the end of one component's log")
+    logs.add_argument("name")
+    logs.add_argument("-n", "--lines", type=int, default=50)
+    env = commands.add_parser("env", help="a service's environment as export lines")
+    env.add_argument("name")
+    test = commands.add_parser("test", help="ruff, mypy --strict and pytest over the project")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _summary(layout: StackLayout) -> str:
+    from stack.status import collect_status
+
+    running = [
+        f"{status.name} {status.ports[0]}"
+        for status in collect_status(layout)
+        if status.pid is not None and status.ports
+    ]
+    return f"running: {', '.join(running)} — open http://{LOOPBACK}:{layout.ports.nginx}/"
+
+
+def _tail(layout: StackLayout, name: str, lines: int) -> None:
+    path = layout.log_file(name)
+    if not path.exists():
+        known = sorted(log.stem for log in layout.logs_dir.glob("*.log"))
+        raise StackError(f"no log for {name!r}", f"use one of: {', '.join(known) or 'none yet'}")
+    with path.open("rb") as handle:
+        text = handle.read().decode(errors="replace")
+    sys.stdout.write("\n".join(text.splitlines()[-lines:]) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one stack command; the exit code of the process."""
+    args = _parser().parse_args(argv)
+    try:
+        layout = StackLayout.from_environ()
+        if args.command == "up":
+            from stack.lifecycle import up
+
+            started = time.monotonic()
+            changed = up(layout, sys.stdout, brokers=args.brokers, services=not args.no_services)
+            if not changed:
+                print("everything already runs; nothing changed")
+            else:
+                print(f"up in {time.monotonic() - started:.1f} s")
+            print(_summary(layout))
+        elif args.command == "down":
+            from stack.lifecycle import down
+
+            stopped = down(layout, sys.stdout)
+            print(f"stopped {len(stopped)} process(es); data kept in {layout.run_dir}")
+        elif args.command == "status":
+            from stack.status import print_status
+
+            return 0 if print_status(layout, sys.stdout) else 3
+        elif args.command == "logs":
+            _tail(layout, args.name, args.lines)
+        elif args.command == "env":
+            for key, value in service_env(args.name, layout).items():
+                print(f"export {key}={shlex.quote(value)}")
+        elif args.command == "test":
+            from stack.checks import run_checks
+
+            return run_checks(layout, args.pytest_args)
+    except StackError as error:
+        print(error.one_line(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

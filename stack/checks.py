@@ -1,0 +1,53 @@
+"""`python -m stack test`: ruff, ruff format, mypy --strict and pytest over the project.
+
+Every step runs even when an earlier one fails, so one run shows everything to fix; the exit
+code is the first failure's. pytest runs last and its summary line ends the output.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from stack.layout import StackLayout
+
+__all__ = ["PYTHON_PACKAGES", "check_commands", "run_checks"]
+
+# The project's top-level Python packages (docs/architecture.md), checked when they exist.
+PYTHON_PACKAGES = (
+    "topology",
+    "synchronizer",
+    "command_handler",
+    "backend",
+    "load",
+    "bench",
+    "stack",
+)
+
+
+def check_commands(repo_dir: Path, pytest_args: Sequence[str]) -> list[list[str]]:
+    """The commands `test` runs, in order (pure: the caller runs them in `repo_dir`)."""
+    tools = Path(sys.executable).parent
+    targets = [name for name in (*PYTHON_PACKAGES, "tests") if (repo_dir / name).is_dir()]
+    return [
+        [str(tools / "ruff"), "check", "."],
+        [str(tools / "ruff"), "format", "--check", "."],
+        # Test folders have no __init__.py: module names come from their paths.
+        [str(tools / "mypy"), "--strict", "--explicit-package-bases", *targets],
+        [sys.executable, "-m", "pytest", *pytest_args],
+    ]
+
+
+def run_checks(layout: StackLayout, pytest_args: Sequence[str]) -> int:
+    """Run every check; 0 if all passed, else the first non-zero exit code."""
+    first_failure = 0
+    for command in check_commands(layout.repo_dir, pytest_args):
+        shown = [Path(command[0]).name, *command[1:]]
+        print(f"$ {' '.join(shown)}")
+        sys.stdout.flush()
+        code = subprocess.run(command, cwd=layout.repo_dir, check=False).returncode
+        if code != 0 and first_failure == 0:
+            first_failure = code
+    return first_failure

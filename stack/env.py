@@ -1,0 +1,65 @@
+"""The environment of each program of the bank: the one the stack starts it with.
+
+`service_env(name)` is also what tests and people use (`python -m stack env backend` prints it
+as `export` lines) so that a program run by hand talks to the same stack, with its own
+certificate and database role. Names and meanings are in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from stack.certs import CLIENT_PRINCIPALS
+from stack.errors import StackError
+from stack.kafka_config import KafkaNode
+from stack.layout import StackLayout
+from stack.passwords import read_password
+from stack.ports import LOOPBACK
+from stack.state import read_state
+
+__all__ = ["SERVICE_DATABASES", "registry_url", "service_env"]
+
+# stack name → the database (and role of the same name) it owns.
+SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
+
+
+def registry_url(layout: StackLayout) -> str:
+    """The Confluent-compatible API of the registry, without a trailing slash."""
+    return f"http://{LOOPBACK}:{layout.ports.registry}/apis/ccompat/v7"
+
+
+def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
+    """The `OPEN_BANK_*` variables of program `name` (a principal of docs/architecture.md)."""
+    if name not in CLIENT_PRINCIPALS:
+        raise StackError(
+            f"unknown service {name!r}",
+            f"use one of: {', '.join(CLIENT_PRINCIPALS)}",
+        )
+    where = layout or StackLayout.from_environ()
+    brokers = read_state(where).brokers
+    node = KafkaNode(1, brokers, where.kafka_dir, where.certs_dir)
+    certs = where.certs_dir
+    ports = where.ports
+    env = {
+        "OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS": ports.bootstrap_servers(brokers),
+        "OPEN_BANK_KAFKA_SECURITY_PROTOCOL": "SSL",
+        "OPEN_BANK_KAFKA_SSL_CA_LOCATION": str(certs / "ca.pem"),
+        "OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION": str(certs / f"{name}.pem"),
+        "OPEN_BANK_KAFKA_SSL_KEY_LOCATION": str(certs / f"{name}.key"),
+        "OPEN_BANK_KAFKA_REPLICATION_FACTOR": str(node.replication_factor),
+        "OPEN_BANK_KAFKA_MIN_INSYNC_REPLICAS": str(node.min_insync_replicas),
+        "OPEN_BANK_SCHEMA_REGISTRY_URL": registry_url(where),
+        "OPEN_BANK_LOG_LEVEL": "INFO",
+        "OPEN_BANK_BACKEND_PORT": str(ports.backend),
+        "OPEN_BANK_COMMAND_HANDLER_METRICS_PORT": str(ports.command_handler_metrics),
+        "OPEN_BANK_HEARTBEAT_PORT": str(ports.heartbeat),
+        "OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT": str(ports.command_generator_metrics),
+        "OPEN_BANK_WEB_URL": f"http://{LOOPBACK}:{ports.nginx}/",
+    }
+    database = SERVICE_DATABASES.get(name)
+    if database is not None:
+        password = quote(read_password(where.secrets_dir, database), safe="")
+        env["OPEN_BANK_DATABASE_URL"] = (
+            f"postgresql+psycopg://{database}:{password}@{LOOPBACK}:{ports.postgres}/{database}"
+        )
+    return env

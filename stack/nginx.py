@@ -1,0 +1,86 @@
+"""nginx: render `nginx/open-bank.conf.template` and run nginx with a prefix under `.run`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from stack.errors import StackError
+from stack.layout import StackLayout
+from stack.ports import LOOPBACK
+
+__all__ = ["PLACEHOLDER", "nginx_argv", "nginx_values", "prepare_nginx", "render_template"]
+
+PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
+_MIME_TYPES = Path("/etc/nginx/mime.types")
+_PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>open-bank</title></head>
+<body><h1>open-bank</h1>
+<p>The stack runs. The frontend is not built yet (<code>frontend/dist</code> is missing);
+the GraphQL playground is at <a href="/graphql">/graphql</a>.</p></body></html>
+"""
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """Fill every `{{NAME}}`; a placeholder without a value (or a value unused) is an error."""
+    used = set(PLACEHOLDER.findall(template))
+    missing = used - set(values)
+    unused = set(values) - used
+    if missing or unused:
+        raise StackError(
+            f"nginx template placeholders do not match: missing {sorted(missing)}, "
+            f"unused {sorted(unused)}",
+            "align nginx/open-bank.conf.template with stack/nginx.py",
+        )
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+
+def _document_root(layout: StackLayout) -> Path:
+    built = layout.repo_dir / "frontend" / "dist"
+    if (built / "index.html").exists():
+        return built
+    return layout.nginx_dir / "placeholder"
+
+
+def nginx_values(layout: StackLayout) -> dict[str, str]:
+    """The placeholder values for this stack."""
+    base = layout.nginx_dir
+    return {
+        "PID_FILE": str(base / "nginx.pid"),
+        "ERROR_LOG": "stderr",
+        "ACCESS_LOG": str(base / "access.log"),
+        "TEMP_DIR": str(base / "temp"),
+        "MIME_TYPES": str(_MIME_TYPES),
+        "BACKEND": f"{LOOPBACK}:{layout.ports.backend}",
+        "LISTEN": f"{LOOPBACK}:{layout.ports.nginx}",
+        "ROOT": str(_document_root(layout)),
+    }
+
+
+def prepare_nginx(layout: StackLayout) -> Path:
+    """Render the configuration (and the placeholder page); return the config path."""
+    base = layout.nginx_dir
+    (base / "temp").mkdir(parents=True, exist_ok=True)
+    placeholder = base / "placeholder"
+    placeholder.mkdir(parents=True, exist_ok=True)
+    (placeholder / "index.html").write_text(_PLACEHOLDER_PAGE)
+    template = (layout.repo_dir / "nginx" / "open-bank.conf.template").read_text()
+    config = base / "nginx.conf"
+    config.write_text(render_template(template, nginx_values(layout)))
+    return config
+
+
+def nginx_argv(nginx: str, layout: StackLayout, config: Path) -> list[str]:
+    """nginx in the foreground with its own prefix, so it touches nothing outside `.run`."""
+    return [
+        nginx,
+        "-p",
+        str(layout.nginx_dir),
+        "-c",
+        str(config),
+        "-e",
+        "stderr",
+        "-g",
+        "daemon off;",
+    ]
