@@ -137,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("OPEN_BANK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # One line per HTTP request is noise here; our own lines say what each call did.
+    for http_logger in ("httpx", "httpx2"):
+        logging.getLogger(http_logger).setLevel(logging.WARNING)
     try:
         report = synchronize(
             ALL_TOPICS, KafkaSettings(), RegistrySettings(), SynchronizerSettings()
