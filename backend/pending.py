@@ -8,6 +8,7 @@ id is answered at once.
 """
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -45,7 +46,17 @@ class PendingResults(Generic[K, V]):
     feedback over with ``call_soon_threadsafe``).
     """
 
-    def __init__(self, *, timeout_ms: int, max_pending: int, recent_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_ms: int,
+        max_pending: int,
+        recent_size: int = 10_000,
+        on_answer: Callable[[float], None] | None = None,
+    ) -> None:
+        """``on_answer`` receives each request-to-answer latency in seconds (metrics)."""
+        self._on_answer = on_answer
+        self._started: dict[K, float] = {}
         self._timeout_s = timeout_ms / 1000
         self._timeout_ms = timeout_ms
         self._max_pending = max_pending
@@ -66,10 +77,14 @@ class PendingResults(Generic[K, V]):
         future = self._pending.pop(key, None)
         if future is not None and not future.done():
             future.set_result(value)
+            started = self._started.pop(key, None)
+            if started is not None and self._on_answer is not None:
+                self._on_answer(time.perf_counter() - started)
 
     def fail(self, key: K, error: BaseException) -> None:
         """Fail the waiter of ``key`` (e.g. the command could not be published)."""
         future = self._pending.pop(key, None)
+        self._started.pop(key, None)
         if future is not None and not future.done():
             future.set_exception(error)
 
@@ -87,10 +102,12 @@ class PendingResults(Generic[K, V]):
                 raise TooManyPendingError(self._max_pending)
             future = asyncio.get_running_loop().create_future()
             self._pending[key] = future
+            self._started[key] = time.perf_counter()
             try:
                 send()
             except BaseException:
                 self._pending.pop(key, None)
+                self._started.pop(key, None)
                 raise
         try:
             # shield: one waiter timing out or being cancelled must not cancel
@@ -99,6 +116,7 @@ class PendingResults(Generic[K, V]):
         except TimeoutError:
             if self._pending.get(key) is future:
                 del self._pending[key]
+                self._started.pop(key, None)
             raise ResultTimeoutError(self._timeout_ms) from None
 
     def _remember(self, key: K, value: V) -> None:

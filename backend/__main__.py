@@ -1,0 +1,33 @@
+"""``python -m backend``: serve the GraphQL API with uvicorn on 127.0.0.1:8000 (+ offset)."""
+
+import logging
+
+import uvicorn
+
+from backend.settings import BackendSettings
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Read the settings once and run uvicorn; SIGTERM/SIGINT stop it gracefully."""
+    settings = BackendSettings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.listen_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        # Clients waiting on a result get this long to finish at shutdown (s).
+        timeout_graceful_shutdown=10,
+        ws_max_size=65_536,
+    )
+
+
+if __name__ == "__main__":
+    main()

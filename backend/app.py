@@ -1,0 +1,267 @@
+"""The ASGI application: GraphQL at ``/graphql``, ``/healthz``, ``/metrics``.
+
+``create_app()`` reads the settings; ``lifespan`` owns every long-lived client:
+the database engines, the one Kafka producer, the live feed and the projector.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from uuid import UUID
+
+import httpx
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from backend.accounts import AccountService
+from backend.api import build_schema
+from backend.api.context import ApiContext, ApiLimits
+from backend.feedback import FeedbackRouter
+from backend.health import HealthProbe, run_probes
+from backend.hub import TransactionHub
+from backend.kafka.live import LiveFeed
+from backend.kafka.producer import CommandProducer
+from backend.kafka.projector import Projector
+from backend.limits import BodySizeLimit
+from backend.metrics import BackendMetrics
+from backend.outcomes import AccountOutcome, TransferOutcome
+from backend.passwords import PasswordHashing
+from backend.pending import PendingResults
+from backend.settings import BackendSettings
+from backend.storage.migrate import upgrade_database
+from backend.storage.stores import PostgresAccountStore, PostgresTransactionStore
+from backend.storage.writer import ProjectionWriter
+from backend.transfers import TransferService
+from topology.clients import consumer_config, producer_config, registry_config
+from topology.serde import RecordSerde
+from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger(__name__)
+_LIVE_READY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    backend: BackendSettings
+    kafka: KafkaSettings
+    registry: RegistrySettings
+    database: DatabaseSettings
+
+
+class _GraphQL(GraphQL[ApiContext, None]):
+    async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
+        context: ApiContext = request.app.state.context
+        return context
+
+
+def create_app(
+    backend: BackendSettings | None = None,
+    *,
+    kafka: KafkaSettings | None = None,
+    registry: RegistrySettings | None = None,
+    database: DatabaseSettings | None = None,
+) -> Starlette:
+    """The backend app; settings not given are read from the environment."""
+    config = _Config(
+        backend=backend or BackendSettings(),
+        kafka=kafka or KafkaSettings(),
+        registry=registry or RegistrySettings(),
+        database=database or DatabaseSettings(),
+    )
+    graphql = _GraphQL(
+        build_schema(),
+        graphql_ide="graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        max_subscriptions_per_connection=config.backend.max_subscriptions_per_connection,
+    )
+    middleware = [Middleware(BodySizeLimit, max_bytes=config.backend.max_body_bytes)]
+    if config.backend.web_url:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[config.backend.web_url.rstrip("/")],
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type"],
+            )
+        )
+    return Starlette(
+        routes=[
+            # Exact routes: a Mount would answer POST /graphql with a 307 redirect.
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", _healthz),
+            Route("/metrics", _metrics),
+        ],
+        middleware=middleware,
+        lifespan=lambda app: _lifespan(app, config),
+    )
+
+
+async def _healthz(request: Request) -> Response:
+    healthy, checks = await run_probes(request.app.state.probes)
+    return JSONResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+async def _metrics(request: Request) -> Response:
+    metrics: BackendMetrics = request.app.state.metrics
+    return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
+    settings = config.backend
+    loop = asyncio.get_running_loop()
+    url = config.database.url.get_secret_value()
+    if settings.migrate_on_start:
+        await asyncio.to_thread(upgrade_database, url)
+    metrics = BackendMetrics()
+    async with AsyncExitStack() as stack:
+        engine = create_async_engine(url, pool_size=10, max_overflow=10)
+        stack.push_async_callback(engine.dispose)
+        writer_engine = create_engine(url, pool_size=1, max_overflow=0)
+        stack.callback(writer_engine.dispose)
+        serde = RecordSerde(SchemaRegistryClient(registry_config(config.registry)))
+
+        accounts: PendingResults[UUID, AccountOutcome] = PendingResults(
+            timeout_ms=settings.result_timeout_ms,
+            max_pending=settings.max_pending,
+            on_answer=metrics.latency_observer("account"),
+        )
+        transfers: PendingResults[UUID, TransferOutcome] = PendingResults(
+            timeout_ms=settings.result_timeout_ms,
+            max_pending=settings.max_pending,
+            on_answer=metrics.latency_observer("transfer"),
+        )
+        hub = TransactionHub(queue_size=settings.subscriber_queue_size)
+        stack.callback(hub.close)
+
+        def publish_failed(command_id: UUID, error: BaseException) -> None:
+            accounts.fail(command_id, error)
+            transfers.fail(command_id, error)
+
+        instance = f"backend-{settings.instance_id}"
+        producer = CommandProducer(
+            producer_config(config.kafka, client_id=instance), serde, loop, publish_failed
+        )
+        await asyncio.to_thread(producer.warm_up)
+        producer.start()
+        stack.push_async_callback(asyncio.to_thread, producer.close)
+
+        live = LiveFeed(
+            consumer_config(
+                config.kafka,
+                client_id=f"{instance}-live",
+                group_id=f"{instance}-live",
+                auto_offset_reset="latest",
+                overrides={"enable.auto.commit": False},
+            ),
+            serde,
+            loop,
+            FeedbackRouter(accounts, transfers, hub).route,
+            lambda exc: _log.critical("live feed crashed: %s", exc),
+        )
+        live.start()
+        stack.push_async_callback(asyncio.to_thread, live.stop)
+        if not await asyncio.to_thread(live.ready.wait, _LIVE_READY_TIMEOUT_S):
+            raise RuntimeError("live feed could not assign its partitions within 30 s")
+
+        projector = Projector(
+            consumer_config(
+                config.kafka,
+                client_id=f"{instance}-projector",
+                group_id=settings.projector_group_id,
+            ),
+            serde,
+            ProjectionWriter(writer_engine),
+            batch_size=settings.projector_batch_size,
+            batch_wait_ms=settings.projector_batch_wait_ms,
+        )
+        projector.start()
+        stack.push_async_callback(asyncio.to_thread, projector.stop)
+
+        store = PostgresTransactionStore(engine)
+        app.state.context = ApiContext(
+            accounts=AccountService(
+                PostgresAccountStore(engine), producer, accounts, PasswordHashing()
+            ),
+            transfers=TransferService(store, producer, transfers),
+            transactions=store,
+            hub=hub,
+            limits=ApiLimits(
+                max_amount_cents=settings.max_amount_cents, max_page_size=settings.max_page_size
+            ),
+        )
+        app.state.metrics = metrics
+        app.state.probes = _probes(config, engine, producer, live, projector)
+        _register_gauges(metrics, accounts, transfers, hub, live, projector)
+        _log.info("backend ready on port %d", settings.listen_port)
+        yield
+
+
+def _probes(
+    config: _Config,
+    engine: AsyncEngine,
+    producer: CommandProducer,
+    live: LiveFeed,
+    projector: Projector,
+) -> list[HealthProbe]:
+    async def kafka() -> None:
+        if not live.alive:
+            raise RuntimeError("live feed thread stopped")
+        if not projector.alive:
+            raise RuntimeError("projector thread stopped")
+        if projector.last_error:
+            raise RuntimeError(projector.last_error)
+        await asyncio.to_thread(producer.list_topics, 1.5)
+
+    async def registry() -> None:
+        async with httpx.AsyncClient(timeout=1.5) as client:
+            (await client.get(f"{config.registry.url.rstrip('/')}/subjects")).raise_for_status()
+
+    async def database() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    return [
+        HealthProbe("kafka", kafka),
+        HealthProbe("registry", registry),
+        HealthProbe("database", database),
+    ]
+
+
+def _register_gauges(
+    metrics: BackendMetrics,
+    accounts: PendingResults[UUID, AccountOutcome],
+    transfers: PendingResults[UUID, TransferOutcome],
+    hub: TransactionHub,
+    live: LiveFeed,
+    projector: Projector,
+) -> None:
+    metrics.gauge("backend_pending_account_requests", "Logins awaiting feedback.", accounts.__len__)
+    metrics.gauge("backend_pending_transfers", "Transfers awaiting feedback.", transfers.__len__)
+    metrics.gauge("backend_subscribers", "Open stream_transactions.", lambda: hub.subscriber_count)
+    metrics.gauge(
+        "backend_subscribers_dropped", "Subscribers dropped as too slow.", lambda: hub.dropped_total
+    )
+    metrics.gauge("backend_live_records", "Records the live feed routed.", lambda: live.received)
+    metrics.gauge("backend_live_skipped", "Undecodable live records.", lambda: live.skipped)
+    metrics.gauge(
+        "backend_projected_rows", "Rows the projector wrote.", lambda: projector.rows_written
+    )

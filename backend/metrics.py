@@ -1,0 +1,36 @@
+"""Prometheus metrics of one backend app (own registry, so tests can build many apps)."""
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+
+__all__ = ["BackendMetrics"]
+
+# Seconds; the goal is p50 <= 5 ms and p99 <= 15 ms at idle.
+_LATENCY_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1, 5)
+
+
+class BackendMetrics:
+    """Latency histograms and gauges read from the live objects at scrape time."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._latency = Histogram(
+            "backend_result_latency_seconds",
+            "From publishing a command to the handler's answer arriving, in seconds.",
+            ["kind"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def latency_observer(self, kind: str) -> Callable[[float], None]:
+        """A callback recording one answer latency (seconds) of ``kind``."""
+        return self._latency.labels(kind).observe
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """Expose ``read()`` as gauge ``name``, evaluated at each scrape."""
+        Gauge(name, documentation, registry=self.registry).set_function(read)
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return generate_latest(self.registry)

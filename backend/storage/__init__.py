@@ -1,0 +1,1 @@
+"""The backend's own PostgreSQL tables: transactions, transfer results, logins."""

@@ -1,0 +1,125 @@
+"""Async PostgreSQL adapters of ``TransactionStore`` and ``AccountStore``.
+
+They serve the GraphQL queries from the event loop (psycopg async via SQLAlchemy);
+the rows are written by ``backend.storage.writer`` in the projector's thread.
+"""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.outcomes import TransactionView, TransferOutcome
+from backend.ports import AccountRecord
+from backend.storage.tables import ACCOUNTS, TRANSACTIONS, TRANSFER_RESULTS
+
+__all__ = ["PostgresAccountStore", "PostgresTransactionStore"]
+
+_COLUMNS = (
+    TRANSACTIONS.c.id,
+    TRANSACTIONS.c.iban,
+    TRANSACTIONS.c.new_balance,
+    TRANSACTIONS.c.changed_by,
+    TRANSACTIONS.c.from_to,
+    TRANSACTIONS.c.description,
+)
+
+
+def _view(row: Row[int, str, int, int, str, str]) -> TransactionView:
+    return TransactionView(
+        id=row.id,
+        iban=row.iban,
+        new_balance_cents=row.new_balance,
+        changed_by_cents=row.changed_by,
+        from_to=row.from_to,
+        description=row.description,
+    )
+
+
+class PostgresTransactionStore:
+    """Reads of the transactions and transfer_results tables."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def by_id(self, transaction_id: int) -> TransactionView | None:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                select(*_COLUMNS).where(TRANSACTIONS.c.id == transaction_id)
+            )
+            row = result.first()
+        return None if row is None else _view(row)
+
+    async def by_iban(
+        self, iban: str, limit: int, before_id: int | None = None
+    ) -> Sequence[TransactionView]:
+        query = select(*_COLUMNS).where(TRANSACTIONS.c.iban == iban)
+        if before_id is not None:
+            query = query.where(TRANSACTIONS.c.id < before_id)
+        query = query.order_by(TRANSACTIONS.c.id.desc()).limit(limit)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [_view(row) for row in result]
+
+    async def last_per_iban(self) -> Sequence[TransactionView]:
+        query = (
+            select(*_COLUMNS)
+            .distinct(TRANSACTIONS.c.iban)
+            .order_by(TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+        )
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [_view(row) for row in result]
+
+    async def transfer_result(self, command_id: UUID) -> TransferOutcome | None:
+        query = select(TRANSFER_RESULTS.c.success, TRANSFER_RESULTS.c.reason).where(
+            TRANSFER_RESULTS.c.command_id == command_id
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else TransferOutcome(command_id, row.success, row.reason)
+
+
+class PostgresAccountStore:
+    """Logins in the accounts table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def find(self, username: str) -> AccountRecord | None:
+        query = select(ACCOUNTS.c.password_hash, ACCOUNTS.c.command_id).where(
+            ACCOUNTS.c.username == username
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else AccountRecord(username, row.password_hash, row.command_id)
+
+    async def add(self, record: AccountRecord) -> AccountRecord:
+        statement = (
+            insert(ACCOUNTS)
+            .values(
+                username=record.username,
+                password_hash=record.password_hash,
+                command_id=record.command_id,
+            )
+            .on_conflict_do_nothing(index_elements=[ACCOUNTS.c.username])
+        )
+        async with self._engine.begin() as connection:
+            inserted = (await connection.execute(statement)).rowcount
+        if inserted == 1:
+            return record
+        existing = await self.find(record.username)
+        if existing is None:
+            raise RuntimeError(f"account {record.username!r} neither inserted nor found")
+        return existing
+
+    async def remove(self, record: AccountRecord) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(ACCOUNTS).where(
+                    ACCOUNTS.c.username == record.username,
+                    ACCOUNTS.c.command_id == record.command_id,
+                )
+            )

@@ -1,0 +1,59 @@
+"""Table definitions (SQLAlchemy Core), shared by the stores and the migrations.
+
+Amounts are integer euro cents (``BIGINT``); formatting happens at the GraphQL edge.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+
+__all__ = ["ACCOUNTS", "METADATA", "TRANSACTIONS", "TRANSFER_RESULTS"]
+
+METADATA = MetaData()
+
+#: One row per BalanceChanged. ``id`` = offset * partitions + partition of the event
+#: (``backend.transaction_ids``): a replayed event hits the same key, so inserts are
+#: idempotent and every backend instance agrees on ids without asking the database.
+TRANSACTIONS = Table(
+    "transactions",
+    METADATA,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("iban", Text, nullable=False),
+    Column("new_balance", BigInteger, nullable=False),
+    Column("changed_by", BigInteger, nullable=False),
+    Column("from_to", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+# transactions_by_iban (newest first) and all_last_transactions (DISTINCT ON iban,
+# newest first) both read this index forwards.
+Index("transactions_iban_id", TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+
+#: What the command handler answered to each money transfer, by command id.
+TRANSFER_RESULTS = Table(
+    "transfer_results",
+    METADATA,
+    Column("command_id", Uuid, primary_key=True),
+    Column("success", Boolean, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+#: Logins: the command id re-sent to the handler to get the same iban and token.
+ACCOUNTS = Table(
+    "accounts",
+    METADATA,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("command_id", Uuid, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
