@@ -119,7 +119,7 @@ class RecordSerde:
     """Serializes and deserializes open-bank records for one registry.
 
     Thread-safe for concurrent use (its caches only ever gain entries). One instance per
-    process is enough; it holds no connections of its own.
+    process is enough. It does not own `registry`: whoever made the client closes it.
     """
 
     def __init__(self, registry: SchemaRegistryClient) -> None:
