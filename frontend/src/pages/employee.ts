@@ -45,7 +45,7 @@ function employeePage(): Page {
         {},
         el("th", { scope: "col" }, "Account"),
         el("th", { scope: "col" }, "Balance"),
-        el("th", { scope: "col" }, "Last change"),
+        el("th", { scope: "col", class: "last-change" }, "Last change"),
         el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Action")),
       ),
     ),
@@ -230,7 +230,7 @@ function accountRow(t: Transaction, follow: (iban: string) => void): HTMLTableRo
     { "data-testid": "account-row", "data-iban": iban },
     el("td", { class: "iban" }, iban),
     el("td", { class: "money" }, t.new_balance ?? ""),
-    el("td", { class: "money" }, `${sign}${t.changed_by ?? ""}`),
+    el("td", { class: "money last-change" }, `${sign}${t.changed_by ?? ""}`),
     el("td", {}, button),
   );
 }
