@@ -37,6 +37,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 # errors (connection refused, timeout) are what an unreachable registry raises.
 from confluent_kafka.schema_registry.common._httpx_compat import httpx as _registry_http
 from confluent_kafka.schema_registry.error import SchemaRegistryError
+from fastavro.schema import to_parsing_canonical_form
 
 from topology.records import Record, record_type_by_full_name
 from topology.schemas import parsed_schema, schema_text
@@ -248,10 +249,13 @@ class RecordSerde:
                 f"schema id {schema_id} writes {name}, which is no open-bank record"
             )
         local = parsed_schema(record_type)
+        # Same canonical form (docs, whitespace and attribute order aside): read with the
+        # writer schema alone, which fastavro does about twice as fast as resolving.
+        same = to_parsing_canonical_form(writer_schema) == to_parsing_canonical_form(local)
         reader = _Reader(
             record_type=record_type,
             writer_schema=writer_schema,
-            reader_schema=None if writer_schema == local else local,
+            reader_schema=None if same else local,
         )
         self._readers[schema_id] = reader
         return reader
