@@ -1,0 +1,109 @@
+"""The benchmark's person: a headless Chromium (Playwright) using the Client page.
+
+Playwright's own browser download is never used: the Debian ``chromium`` package at
+``/usr/bin/chromium`` is started with the flags below (no sandbox: we run as root; no
+background networking, so the browser talks to nginx only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.async_api import Browser, Page, Playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from bench import page_script
+from bench.interactions import COMPANY_IBAN, Interaction
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "BankPage", "Measurement", "launch_chromium"]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+_LOGIN_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """Milliseconds from click to the amount showing; None for a time-out."""
+
+    latency_ms: float | None
+    polled_ms: float | None
+    error: str | None = None
+
+
+async def launch_chromium(playwright: Playwright, executable: str = CHROMIUM) -> Browser:
+    """Start the system Chromium, headless."""
+    return await playwright.chromium.launch(
+        executable_path=executable, headless=True, args=list(CHROMIUM_ARGS)
+    )
+
+
+class BankPage:
+    """The Client page of one logged-in person, able to deposit and transfer."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+
+    @classmethod
+    async def login(cls, browser: Browser, base_url: str, username: str, password: str) -> BankPage:
+        """Open the Client page, log in (or register) and wait for the deposit buttons."""
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(f"{base_url.rstrip('/')}/#/client")
+        await page.get_by_test_id("login-username").fill(username)
+        await page.get_by_test_id("login-password").fill(password)
+        await page.get_by_test_id("login-submit").click()
+        await page.get_by_test_id("deposit-1000").wait_for(timeout=_LOGIN_TIMEOUT_MS)
+        await page.get_by_test_id("transactions").wait_for(state="attached")
+        await page.evaluate(page_script.INSTALL)
+        return cls(page)
+
+    async def _act(self, interaction: Interaction, timeout_ms: int) -> None:
+        # Every action gets the interaction's time-out: a missing button is a time-out
+        # of that interaction, not a 30 s stall of the run.
+        page = self._page
+        if interaction.kind == "deposit":
+            button = page.get_by_test_id(f"deposit-{interaction.amount_cents}")
+            await button.click(timeout=timeout_ms)
+            return
+        # Filling is not timed: the clock starts at the submit button's click event.
+        fields = {
+            "transfer-amount": interaction.typed_amount,
+            "transfer-to": COMPANY_IBAN,
+            "transfer-description": interaction.description,
+        }
+        for test_id, text in fields.items():
+            await page.get_by_test_id(test_id).fill(text, timeout=timeout_ms)
+        await page.get_by_test_id("transfer-submit").click(timeout=timeout_ms)
+
+    async def measure(self, interaction: Interaction, timeout_ms: int) -> Measurement:
+        """Click, then wait up to ``timeout_ms`` for the new amount in the list."""
+        page = self._page
+        await page.evaluate(page_script.ARM, interaction.expected_text)
+        error: str | None = None
+        try:
+            await self._act(interaction, timeout_ms)
+            await page.wait_for_function(page_script.SETTLED, timeout=timeout_ms)
+        except PlaywrightTimeout:
+            error = "timeout"
+        times = await page.evaluate(page_script.READ)
+        await page.evaluate(page_script.DISARM)
+        return _measurement(times, error)
+
+
+def _measurement(times: dict[str, float | None] | None, error: str | None) -> Measurement:
+    click = None if times is None else times.get("clickAt")
+    if times is None or click is None:
+        return Measurement(None, None, error or "click not seen")
+    observed, polled = times.get("observedAt"), times.get("polledAt")
+    return Measurement(
+        latency_ms=None if observed is None else round(observed - click, 2),
+        polled_ms=None if polled is None else round(polled - click, 2),
+        error=error if observed is None else None,
+    )

@@ -1,0 +1,86 @@
+"""JavaScript the benchmark installs in the page to time each interaction precisely.
+
+``arm(expected)`` is called just before a click. It notes the newest transaction's id,
+records ``performance.now()`` at the click (a capture listener on the document, so it runs
+before the app's own handler), and then watches the list ``transactions``: a
+MutationObserver notes the time of the DOM change that makes the newest item a *new* one
+whose ``transaction-amount`` reads ``expected``; a 50 ms interval started at the click
+notes when polling (the original's method) would have seen it. Both times use the page's
+monotonic clock, so Python's own scheduling adds nothing to the figures.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ARM", "DISARM", "INSTALL", "READ", "SETTLED"]
+
+INSTALL = """
+() => {
+  const newest = (list) => list.querySelector('[data-testid="transaction"]');
+  window.__bench = {
+    state: null,
+    arm(expected) {
+      this.disarm();
+      const list = document.querySelector('[data-testid="transactions"]');
+      if (list === null) { throw new Error("no transaction list on the page"); }
+      const first = newest(list);
+      const before = first === null ? null : first.getAttribute("data-transaction-id");
+      const state = { expected, before, clickAt: null, observedAt: null, polledAt: null,
+                      observer: null, poller: null, onClick: null };
+      const shows = () => {
+        const item = newest(list);
+        if (item === null || item.getAttribute("data-transaction-id") === before) {
+          return false;
+        }
+        const amount = item.querySelector('[data-testid="transaction-amount"]');
+        return amount !== null && amount.textContent === expected;
+      };
+      state.observer = new MutationObserver(() => {
+        if (state.observedAt === null && shows()) {
+          state.observedAt = performance.now();
+          state.observer.disconnect();
+        }
+      });
+      state.observer.observe(list, { childList: true, subtree: true, characterData: true });
+      state.onClick = () => {
+        if (state.clickAt !== null) { return; }
+        state.clickAt = performance.now();
+        state.poller = setInterval(() => {
+          if (state.polledAt === null && shows()) {
+            state.polledAt = performance.now();
+            clearInterval(state.poller);
+          }
+        }, 50);
+      };
+      document.addEventListener("click", state.onClick, { capture: true });
+      this.state = state;
+    },
+    disarm() {
+      const state = this.state;
+      if (state === null) { return; }
+      state.observer.disconnect();
+      if (state.poller !== null) { clearInterval(state.poller); }
+      document.removeEventListener("click", state.onClick, { capture: true });
+      this.state = null;
+    },
+  };
+}
+"""
+
+ARM = "(expected) => window.__bench.arm(expected)"
+
+SETTLED = """
+() => {
+  const s = window.__bench.state;
+  return s !== null && s.observedAt !== null && s.polledAt !== null;
+}
+"""
+
+READ = """
+() => {
+  const s = window.__bench.state;
+  return s === null ? null : { clickAt: s.clickAt, observedAt: s.observedAt,
+                               polledAt: s.polledAt };
+}
+"""
+
+DISARM = "() => window.__bench.disarm()"

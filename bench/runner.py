@@ -1,0 +1,205 @@
+"""``python -m bench run``: the latency benchmark against a running stack.
+
+Once per interval (1 s) the browser clicks a deposit button or submits a transfer and the
+page times how long until the new amount shows; every ``step_every`` interactions the
+heartbeat is asked for ``step_load`` more messages/s; every ``sample_every`` interactions
+CPU and memory of every component are sampled. Rows are appended (and flushed) to a JSON
+Lines file as they come, so a run cut short still leaves its data. The heartbeat's own
+setting is put back at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import psutil
+from playwright.async_api import async_playwright
+
+from bench.browser import BankPage, launch_chromium
+from bench.heartbeat_client import HeartbeatClient
+from bench.interactions import heartbeat_setting_for, interaction_for, load_for
+from bench.options import RunOptions
+from bench.resources import ComponentSampler
+from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row
+
+__all__ = ["machine_facts", "run_benchmark"]
+
+log = logging.getLogger(__name__)
+
+
+def machine_facts(browser_version: str) -> dict[str, Any]:
+    """What the numbers depend on: cores, memory, OS, Python, Chromium, commit."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "cpus": os.cpu_count(),
+        "memory_mib": psutil.virtual_memory().total // (1024 * 1024),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "chromium": browser_version,
+        "commit": commit,
+    }
+
+
+class _RowWriter:
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def write(self, row: Row) -> None:
+        self._out.write(dump_row(row) + "\n")
+        self._out.flush()
+
+
+class _Run:
+    """State of one run between interactions."""
+
+    def __init__(self, options: RunOptions, heartbeat: HeartbeatClient, writer: _RowWriter) -> None:
+        self.options = options
+        self.heartbeat = heartbeat
+        self.writer = writer
+        self.sampler = ComponentSampler(options.run_dir)
+        self.load = -1
+        self.max_load = 0
+        self.timeouts = 0
+        self.interactions = 0
+        self.step_started = time.monotonic()
+        self.step_delivered = 0
+        self.delivered_rate: float | None = None
+
+    async def set_load(self, load: int) -> None:
+        state = await self.heartbeat.read()
+        now = time.monotonic()
+        if self.load > 0:
+            self.delivered_rate = (state["delivered"] - self.step_delivered) / (
+                now - self.step_started
+            )
+            log.info("load %d msg/s: %.0f delivered/s", self.load, self.delivered_rate)
+        await self.heartbeat.set_load(*heartbeat_setting_for(load))
+        self.load, self.max_load = load, max(self.max_load, load)
+        self.step_started, self.step_delivered = now, state["delivered"]
+
+    async def sample(self, n: int) -> None:
+        components = await asyncio.to_thread(self.sampler.sample)
+        self.writer.write(ResourceRow(n=n, at=time.time(), load=self.load, components=components))
+
+    def stop_reason(self, n: int, started: float) -> str | None:
+        options = self.options
+        load = load_for(n, options.step_every, options.step_load)
+        if options.max_load is not None and load > options.max_load:
+            return "max_load"
+        if (
+            options.max_minutes is not None
+            and time.monotonic() - started > 60 * options.max_minutes
+        ):
+            return "max_time"
+        return None
+
+    async def interact(self, bank: BankPage) -> str:
+        """Run interactions until a stop condition; return the reason."""
+        options = self.options
+        started = time.monotonic()
+        next_start = started
+        n = 0
+        while True:
+            reason = self.stop_reason(n, started)
+            if reason is not None:
+                return reason
+            load = load_for(n, options.step_every, options.step_load)
+            if load != self.load:
+                await self.set_load(load)
+            await asyncio.sleep(max(0.0, next_start - time.monotonic()))
+            # A slow interaction delays the next one instead of causing a burst after it.
+            next_start = max(next_start + options.interval_ms / 1000, time.monotonic())
+            interaction = interaction_for(n)
+            at = time.time()
+            measurement = await bank.measure(interaction, options.timeout_ms)
+            beats = (await self.heartbeat.read())["produced"]
+            self.writer.write(
+                InteractionRow(
+                    n=n,
+                    at=at,
+                    load=self.load,
+                    kind=interaction.kind,
+                    amount_cents=interaction.amount_cents,
+                    latency_ms=measurement.latency_ms,
+                    polled_ms=measurement.polled_ms,
+                    beats=beats,
+                    error=measurement.error,
+                )
+            )
+            n += 1
+            self.interactions = n
+            if measurement.latency_ms is None:
+                self.timeouts += 1
+                log.warning("interaction %d timed out (%d so far)", n - 1, self.timeouts)
+                if self.timeouts >= options.max_timeouts:
+                    return "timeouts"
+            if n % options.sample_every == 0:
+                await self.sample(n - 1)
+            if n % options.step_every == 0:
+                log.info("interaction %d at %d msg/s", n, self.load)
+
+
+async def run_benchmark(options: RunOptions) -> Path:
+    """Run the benchmark; return the JSON Lines file written."""
+    started_at = datetime.now(UTC)
+    run_id = started_at.strftime("%Y%m%dT%H%M%SZ")
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    path = options.out_dir / f"run-{run_id}.jsonl"
+    async with HeartbeatClient(options.heartbeat_url) as heartbeat, async_playwright() as pw:
+        before = await heartbeat.read()
+        browser = await launch_chromium(pw, options.chromium)
+        try:
+            with path.open("w", encoding="utf-8") as out:
+                writer = _RowWriter(out)
+                run = _Run(options, heartbeat, writer)
+                await run.set_load(0)
+                bank = await BankPage.login(
+                    browser, options.base_url, options.username, options.password
+                )
+                settings = {
+                    key: str(value) if isinstance(value, Path) else value
+                    for key, value in asdict(options).items()
+                    if key != "password"
+                }
+                writer.write(
+                    RunRow(
+                        run_id=run_id,
+                        started_at=started_at.isoformat(timespec="seconds"),
+                        settings=settings,
+                        machine=machine_facts(browser.version),
+                    )
+                )
+                await asyncio.to_thread(run.sampler.sample)  # CPU baseline
+                reason = await run.interact(bank)
+                await run.set_load(0)  # Also measures the last step's delivered rate.
+                writer.write(
+                    EndRow(
+                        reason=reason,
+                        interactions=run.interactions,
+                        max_load=run.max_load,
+                        delivered_per_second=run.delivered_rate,
+                    )
+                )
+                log.info("run ended: %s at %d msg/s", reason, run.max_load)
+        finally:
+            await browser.close()
+            await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
+    return path
