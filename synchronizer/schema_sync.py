@@ -14,16 +14,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from synchronizer.errors import IncompatibleSchemaError
-from synchronizer.registry_api import RegistryApi
+from synchronizer.registry_api import CompatibilityResult
 from synchronizer.schema_plan import SubjectSpec, explain_change
 
-__all__ = ["COMPATIBILITY", "SchemaReport", "sync_schemas"]
+__all__ = ["COMPATIBILITY", "RegistryPort", "SchemaReport", "sync_schemas"]
 
 COMPATIBILITY: Final = "BACKWARD"
 _log = logging.getLogger(__name__)
+
+
+class RegistryPort(Protocol):
+    """What schema synchronization needs from a registry (`RegistryApi` over HTTP)."""
+
+    def lookup(self, subject: str, schema_text: str) -> int | None: ...
+
+    def latest_schema(self, subject: str) -> str | None: ...
+
+    def check_compatibility(self, subject: str, schema_text: str) -> CompatibilityResult: ...
+
+    def register(self, subject: str, schema_text: str) -> int: ...
+
+    def compatibility(self, subject: str | None = None) -> str | None: ...
+
+    def set_compatibility(self, level: str, subject: str | None = None) -> None: ...
 
 
 @dataclass
@@ -39,14 +55,14 @@ class SchemaReport:
         return bool(self.registered or self.compatibility_set)
 
 
-def _ensure_compatibility(api: RegistryApi, subject: str, report: SchemaReport) -> None:
+def _ensure_compatibility(api: RegistryPort, subject: str, report: SchemaReport) -> None:
     if api.compatibility(subject) != COMPATIBILITY:
         api.set_compatibility(COMPATIBILITY, subject)
         report.compatibility_set.append(subject)
         _log.info("subject %s: compatibility set to %s", subject, COMPATIBILITY)
 
 
-def sync_schemas(api: RegistryApi, specs: Sequence[SubjectSpec]) -> SchemaReport:
+def sync_schemas(api: RegistryPort, specs: Sequence[SubjectSpec]) -> SchemaReport:
     """Bring the registry to hold every spec; raise `IncompatibleSchemaError` (having
     registered nothing) when any local schema is refused."""
     report = SchemaReport()
