@@ -19,7 +19,7 @@ from confluent_kafka.admin import AdminClient
 
 from synchronizer.errors import ExitCode, SynchronizerError
 from synchronizer.kafka_topics import ClusterView, create_topics, read_cluster
-from synchronizer.registry_api import RegistryApi
+from synchronizer.registry_api import RegistryApi, RegistryApiError
 from synchronizer.retry import retry_bounded
 from synchronizer.schema_plan import wanted_subjects
 from synchronizer.schema_sync import SchemaReport, sync_schemas
@@ -147,8 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SynchronizerError as exc:
         print(f"synchronizer: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except RegistryApiError as exc:
+        print(f"synchronizer: error: schema registry refused: {exc}", file=sys.stderr)
+        return int(ExitCode.REFUSED)
     except httpx.HTTPError as exc:
+        # The registry answered the first call, then stopped answering mid-run.
         print(f"synchronizer: error: schema registry failed: {exc}", file=sys.stderr)
+        return int(ExitCode.UNREACHABLE)
+    except (KafkaException, TimeoutError) as exc:
+        # Kafka answered the first description, then a later admin request failed.
+        print(f"synchronizer: error: Kafka request failed: {exc}", file=sys.stderr)
         return int(ExitCode.UNREACHABLE)
     _log.info("%s", report.summary())
     return int(ExitCode.OK)
