@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from backend.api.mutation import Mutation
@@ -37,7 +38,9 @@ _log = logging.getLogger(__name__)
 def _is_unexpected(error: GraphQLError) -> bool:
     """Only errors raised by our code and not meant for clients are masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, ClientError | GraphQLError)
+    # InvalidOperationTypeError: e.g. a query sent over legacy graphql-ws (subscriptions only).
+    expected = ClientError | GraphQLError | InvalidOperationTypeError
+    return original is not None and not isinstance(original, expected)
 
 
 class _Schema(strawberry.Schema):

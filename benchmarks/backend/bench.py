@@ -1,0 +1,198 @@
+"""Request-to-result latency of the GraphQL API over WebSocket, on the running stack.
+
+What it measures: from sending a ``money_transfer`` subscription (a deposit from
+cash, so it never fails for lack of funds) until its MoneyTransferResult arrives:
+backend → Kafka → command handler → Kafka → backend → client.
+
+Phases (each prints p50/p99/max in ms and results per second):
+1. sequential: N transfers one after another on one connection (idle latency);
+2. concurrent: C connections, each sending M transfers back to back (throughput);
+3. paced: an open-loop rate R results/s for D seconds over C connections (p99 at load).
+
+Run: ``.venv/bin/python benchmarks/backend/bench.py --url ws://127.0.0.1:8000/graphql``
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from uuid import uuid4
+
+from backend.wsclient import GraphQLWebSocket, Protocol
+
+GET_ACCOUNT = """
+subscription ($u: String!, $p: String!) {
+  get_account(username: $u, password: $p) { iban token reason }
+}"""
+MONEY_TRANSFER = """
+subscription ($uuid: String!, $amount: Int!, $to: String!) {
+  money_transfer(uuid: $uuid, token: "cash", amount: $amount, from: "cash", to: $to,
+                 descr: "benchmark") { uuid success reason }
+}"""
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """Figures of one phase; latencies in milliseconds."""
+
+    phase: str
+    results: int
+    failures: int
+    seconds: float
+    results_per_s: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def summarise(phase: str, latencies_s: list[float], failures: int, seconds: float) -> PhaseResult:
+    """Percentiles (nearest rank) of ``latencies_s`` in milliseconds."""
+    ordered = sorted(latencies_s) or [float("nan")]
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return PhaseResult(
+        phase=phase,
+        results=len(latencies_s),
+        failures=failures,
+        seconds=round(seconds, 2),
+        results_per_s=round(len(latencies_s) / seconds, 1) if seconds else 0.0,
+        p50_ms=round(statistics.median(ordered) * 1000, 2),
+        p99_ms=round(rank(0.99), 2),
+        max_ms=round(ordered[-1] * 1000, 2),
+    )
+
+
+async def one_transfer(ws: GraphQLWebSocket, iban: str) -> tuple[float, bool]:
+    """Latency in seconds of one deposit and whether it succeeded."""
+    started = time.perf_counter()
+    result = await ws.first(MONEY_TRANSFER, {"uuid": str(uuid4()), "amount": 1, "to": iban})
+    elapsed = time.perf_counter() - started
+    data = result.get("data") or {}
+    answer = data.get("money_transfer") or {}
+    return elapsed, bool(answer.get("success"))
+
+
+async def open_account(ws: GraphQLWebSocket) -> str:
+    """A fresh account's iban."""
+    result = await ws.first(GET_ACCOUNT, {"u": f"bench-{uuid4()}", "p": "benchmark"})
+    iban = (result.get("data") or {}).get("get_account", {}).get("iban")
+    if not iban:
+        raise SystemExit(f"could not open an account: {result}")
+    return str(iban)
+
+
+async def sequential(url: str, protocol: Protocol, count: int) -> PhaseResult:
+    """Phase 1: one connection, one transfer at a time."""
+    async with GraphQLWebSocket(url, protocol) as ws:
+        iban = await open_account(ws)
+        for _ in range(min(20, count)):  # warm-up: connections, caches, JIT-less but still
+            await one_transfer(ws, iban)
+        latencies, failures = [], 0
+        started = time.perf_counter()
+        for _ in range(count):
+            elapsed, ok = await one_transfer(ws, iban)
+            latencies.append(elapsed)
+            failures += not ok
+        return summarise("sequential", latencies, failures, time.perf_counter() - started)
+
+
+async def concurrent(url: str, protocol: Protocol, clients: int, each: int) -> PhaseResult:
+    """Phase 2: ``clients`` connections, each sending back to back."""
+    latencies: list[float] = []
+    failures = 0
+
+    async def client(ws: GraphQLWebSocket, iban: str) -> None:
+        nonlocal failures
+        for _ in range(each):
+            elapsed, ok = await one_transfer(ws, iban)
+            latencies.append(elapsed)
+            failures += not ok
+
+    sockets = [GraphQLWebSocket(url, protocol) for _ in range(clients)]
+    opened = [await ws.__aenter__() for ws in sockets]
+    try:
+        ibans = [await open_account(ws) for ws in opened]
+        started = time.perf_counter()
+        await asyncio.gather(*(client(ws, iban) for ws, iban in zip(opened, ibans, strict=True)))
+        seconds = time.perf_counter() - started
+    finally:
+        for ws in opened:
+            await ws.__aexit__(None, None, None)
+    return summarise(f"concurrent x{clients}", latencies, failures, seconds)
+
+
+async def paced(
+    url: str, protocol: Protocol, rate: float, duration_s: float, clients: int
+) -> PhaseResult:
+    """Phase 3: open loop, one transfer every 1/rate s spread over ``clients`` connections."""
+    latencies: list[float] = []
+    failures = 0
+    sockets = [GraphQLWebSocket(url, protocol) for _ in range(clients)]
+    opened = [await ws.__aenter__() for ws in sockets]
+    tasks: list[asyncio.Task[None]] = []
+
+    async def fire(ws: GraphQLWebSocket, iban: str) -> None:
+        nonlocal failures
+        elapsed, ok = await one_transfer(ws, iban)
+        latencies.append(elapsed)
+        failures += not ok
+
+    try:
+        ibans = [await open_account(ws) for ws in opened]
+        total = int(rate * duration_s)
+        started = time.perf_counter()
+        for index in range(total):
+            due = started + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            slot = index % clients
+            tasks.append(asyncio.create_task(fire(opened[slot], ibans[slot])))
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - started
+    finally:
+        for ws in opened:
+            await ws.__aexit__(None, None, None)
+    return summarise(f"paced {rate:.0f}/s", latencies, failures, seconds)
+
+
+async def main() -> None:
+    """Parse arguments, run the phases, print a table (and JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="ws://127.0.0.1:8000/graphql")
+    parser.add_argument(
+        "--protocol", choices=["graphql-transport-ws", "graphql-ws"], default="graphql-transport-ws"
+    )
+    parser.add_argument("-n", "--sequential", type=int, default=300)
+    parser.add_argument("-c", "--clients", type=int, default=50)
+    parser.add_argument("-m", "--each", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--json", action="store_true")
+    arguments = parser.parse_args()
+    protocol: Protocol = arguments.protocol
+    results = [
+        await sequential(arguments.url, protocol, arguments.sequential),
+        await concurrent(arguments.url, protocol, arguments.clients, arguments.each),
+        await paced(arguments.url, protocol, arguments.rate, arguments.duration, arguments.clients),
+    ]
+    if arguments.json:
+        print(json.dumps([asdict(result) for result in results], indent=2))
+        return
+    print(
+        f"{'phase':<16}{'results':>8}{'failed':>7}{'s':>7}{'res/s':>9}{'p50 ms':>9}"
+        f"{'p99 ms':>9}{'max ms':>9}"
+    )
+    for r in results:
+        print(
+            f"{r.phase:<16}{r.results:>8}{r.failures:>7}{r.seconds:>7}{r.results_per_s:>9}"
+            f"{r.p50_ms:>9}{r.p99_ms:>9}{r.max_ms:>9}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
