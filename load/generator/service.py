@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer
 from prometheus_client import Counter, Gauge
@@ -17,9 +18,9 @@ from prometheus_client import Counter, Gauge
 from load.generator.commands import Command, GeneratorState
 from topology.records import AccountCreationConfirmed, Heartbeat
 from topology.serde import RecordSerde, UndecodableRecord
-from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT
+from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT, Topic
 
-__all__ = ["CLIENT_ID", "GROUP_ID", "GeneratorLoop"]
+__all__ = ["CLIENT_ID", "GROUP_ID", "GeneratorLoop", "GeneratorTopics"]
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,27 @@ UNDECODABLE = Counter("generator_undecodable", "Messages that were not records o
 ACCOUNTS = Gauge("generator_accounts", "AUTO accounts known to the generator")
 
 
+@dataclass(frozen=True, slots=True)
+class GeneratorTopics:
+    """Where the generator reads and writes; tests give topics of their own."""
+
+    heartbeat: Topic = HEARTBEAT
+    feedback: Topic = ACCOUNT_CREATION_FEEDBACK
+    commands: Topic = COMMANDS
+
+
 class GeneratorLoop:
     """Consumes beats and feedback and produces commands until ``stop`` is set."""
 
     def __init__(
-        self, consumer: Consumer, producer: Producer, serde: RecordSerde, state: GeneratorState
+        self,
+        consumer: Consumer,
+        producer: Producer,
+        serde: RecordSerde,
+        state: GeneratorState,
+        topics: GeneratorTopics = GeneratorTopics(),
     ) -> None:
+        self._topics = topics
         self._consumer = consumer
         self._producer = producer
         self._serde = serde
@@ -53,11 +69,14 @@ class GeneratorLoop:
             log.warning("command not delivered: %s", error)
 
     def _send(self, command: Command) -> None:
-        value = self._serde.serialize(COMMANDS, command)
+        value = self._serde.serialize(self._topics.commands, command)
         while True:
             try:
                 self._producer.produce(
-                    COMMANDS.name, value=value, key=str(command.id), on_delivery=self._on_delivery
+                    self._topics.commands.name,
+                    value=value,
+                    key=str(command.id),
+                    on_delivery=self._on_delivery,
                 )
                 break
             except BufferError:
@@ -70,7 +89,8 @@ class GeneratorLoop:
         data = message.value()
         if topic is None or data is None:
             return
-        source = HEARTBEAT if topic == HEARTBEAT.name else ACCOUNT_CREATION_FEEDBACK
+        topics = self._topics
+        source = topics.heartbeat if topic == topics.heartbeat.name else topics.feedback
         try:
             record = self._serde.deserialize(source, data)
         except UndecodableRecord as error:
@@ -90,7 +110,7 @@ class GeneratorLoop:
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop``; Kafka errors other than end-of-partition stop it loudly."""
-        self._consumer.subscribe([HEARTBEAT.name, ACCOUNT_CREATION_FEEDBACK.name])
+        self._consumer.subscribe([self._topics.heartbeat.name, self._topics.feedback.name])
         while not stop.is_set():
             for message in self._consumer.consume(num_messages=_BATCH, timeout=_POLL_S):
                 error = message.error()

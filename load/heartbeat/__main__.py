@@ -85,6 +85,9 @@ def main() -> None:
         level=os.environ.get("OPEN_BANK_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # The registry client logs every HTTP request at INFO; only its problems matter here.
+    for noisy in ("httpx", "httpx2"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     asyncio.run(serve(HeartbeatSettings()))
 
 

@@ -20,7 +20,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from load.heartbeat.control import LoadControl
 from load.heartbeat.pacing import next_deadline
 from topology.records import Heartbeat
-from topology.topics import HEARTBEAT
+from topology.topics import HEARTBEAT, Topic
 
 __all__ = ["HeartbeatSender", "HeartbeatSerializer"]
 
@@ -34,7 +34,10 @@ class HeartbeatSerializer(Protocol):
 
 
 class HeartbeatSender:
-    """Sends the batches ``control`` asks for until ``stop`` is set."""
+    """Sends the batches ``control`` asks for until ``stop`` is set.
+
+    ``topic`` is ``heartbeat`` except in tests, which use a topic of their own.
+    """
 
     def __init__(
         self,
@@ -42,7 +45,9 @@ class HeartbeatSender:
         serialize: HeartbeatSerializer,
         control: LoadControl,
         clock: Callable[[], float] = time.monotonic,
+        topic: Topic = HEARTBEAT,
     ) -> None:
+        self._topic = topic
         self._producer = producer
         self._serialize = serialize
         self._control = control
@@ -65,7 +70,7 @@ class HeartbeatSender:
             value = self._serialize(Heartbeat(beat=beat))
             try:
                 self._producer.produce(
-                    HEARTBEAT.name, value=value, key=key, on_delivery=self._on_delivery
+                    self._topic.name, value=value, key=key, on_delivery=self._on_delivery
                 )
             except BufferError:
                 # librdkafka's queue is full: Kafka cannot keep up. Shedding load here keeps
