@@ -8,11 +8,8 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from stack.env import service_env
-from stack.errors import StackError
 from synchronizer.settings import SynchronizerSettings
 from topology.clients import admin_config
 from topology.records import Record
@@ -21,19 +18,10 @@ from topology.topics import Topic
 
 
 @pytest.fixture(scope="session")
-def synchronizer_env() -> dict[str, str]:
-    """The environment the stack gives the synchronizer; fails in one line if it is down."""
-    try:
-        env = service_env("synchronizer")
-    except StackError as exc:
-        pytest.fail(f"the stack is not set up ({exc.cause}): run ./bank up", pytrace=False)
-    kafka = KafkaSettings.model_validate(_settings_fields(env, "OPEN_BANK_KAFKA_"))
-    admin = AdminClient(admin_config(kafka, client_id="tests-probe"))
-    try:
-        admin.list_topics(timeout=5)
-    except KafkaException:
-        pytest.fail("Kafka of the shared stack does not answer: run ./bank up", pytrace=False)
-    return env
+def synchronizer_env(service_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    """The environment the stack gives the synchronizer (the shared `service_env` fixture
+    fails in one line when the stack is down)."""
+    return service_env("synchronizer")
 
 
 def _settings_fields(env: dict[str, str], prefix: str) -> dict[str, str]:

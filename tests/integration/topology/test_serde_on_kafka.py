@@ -9,12 +9,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from stack.env import service_env
-from stack.errors import StackError
 from synchronizer.run import synchronize
 from synchronizer.settings import SynchronizerSettings
 from topology.clients import admin_config, consumer_config, producer_config, registry_config
@@ -37,26 +35,14 @@ def _prefixed(env: dict[str, str], prefix: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def tests_env() -> dict[str, str]:
-    try:
-        return service_env("tests")
-    except StackError as exc:
-        pytest.fail(f"the stack is not set up ({exc.cause}): run ./bank up", pytrace=False)
+def kafka(stack_env: dict[str, str]) -> KafkaSettings:
+    """Settings of the `tests` principal (the shared `stack_env` fails if the stack is down)."""
+    return KafkaSettings.model_validate(_prefixed(stack_env, "OPEN_BANK_KAFKA_"))
 
 
 @pytest.fixture(scope="module")
-def kafka(tests_env: dict[str, str]) -> KafkaSettings:
-    settings = KafkaSettings.model_validate(_prefixed(tests_env, "OPEN_BANK_KAFKA_"))
-    try:
-        AdminClient(admin_config(settings, client_id="tests-probe")).list_topics(timeout=5)
-    except KafkaException:
-        pytest.fail("Kafka of the shared stack does not answer: run ./bank up", pytrace=False)
-    return settings
-
-
-@pytest.fixture(scope="module")
-def registry(tests_env: dict[str, str]) -> RegistrySettings:
-    return RegistrySettings(url=tests_env["OPEN_BANK_SCHEMA_REGISTRY_URL"])
+def registry(registry_url: str) -> RegistrySettings:
+    return RegistrySettings(url=registry_url)
 
 
 @pytest.fixture
