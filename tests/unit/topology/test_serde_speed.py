@@ -17,7 +17,7 @@ from topology.schemas import schema_text
 from topology.serde import RecordSerde
 from topology.topics import COMMANDS
 
-# Generous: ~20 µs is measured on a quiet core (docs/topology.md); the bound only catches
+# Generous: ~13 µs is measured (best of 7, docs/topology.md); the bound only catches
 # a regression such as a registry call or a schema parse per message on a busy machine.
 _ROUND_TRIP_BOUND_US = 500.0
 
