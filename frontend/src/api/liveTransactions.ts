@@ -17,7 +17,11 @@ const RESUBSCRIBE_AFTER_MS = 1_000;
 /** Give up on one fetch of the list after this long; the next reconnect retries (ms). */
 const FETCH_TIMEOUT_MS = 15_000;
 
-/** Sort by id, highest first: ids grow with each stored BalanceChanged. */
+/**
+ * Sort by id, highest first. Ids are `offset × partitions + partition` of the
+ * BalanceChanged event, and one account's events share a partition, so within one
+ * account a higher id is a later change.
+ */
 function newestFirst(transactions: Iterable<Transaction>): Transaction[] {
   return [...transactions].sort((a, b) => b.id - a.id);
 }
