@@ -22,7 +22,14 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     proxy: {
-      "/graphql": { target: nginx, ws: true, changeOrigin: true },
+      "/graphql": {
+        target: nginx,
+        ws: true,
+        changeOrigin: true,
+        // The backend accepts a WebSocket only from its own origin (CSWSH protection),
+        // so the dev server's page presents itself as the nginx one.
+        headers: { origin: nginx },
+      },
     },
   },
   test: {
