@@ -74,7 +74,9 @@ class CommandLoop:
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
-        self._consumer.subscribe([self._topics.commands.name])
+        self._consumer.subscribe(
+            [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
+        )
         _LOGGER.info("consuming", extra={"topic": self._topics.commands.name})
         while not self._stop.is_set():
             messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
@@ -86,6 +88,21 @@ class CommandLoop:
                     good.append(message)
             if good:
                 self.handle_batch(good)
+
+    def _assigned(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
+        # Called inside consume(), between batches: no transaction is open here.
+        if not partitions:
+            return
+        _LOGGER.info(
+            "partitions assigned", extra={"partitions": sorted(p.partition for p in partitions)}
+        )
+
+    def _revoked(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
+        _LOGGER.info(
+            "partitions revoked", extra={"partitions": sorted(p.partition for p in partitions)}
+        )
+        for partition in partitions:
+            self._metrics.consumer_lag.remove(str(partition.partition))
 
     def handle_batch(self, messages: Sequence[Any]) -> None:
         """Decide, store and publish one polled batch (or leave it to be read again)."""

@@ -42,6 +42,10 @@ class CommandHandlerSettings(BaseSettings):
     """Broker-side timeout of an open Kafka transaction (ms): how long the output partitions
     stay blocked for read_committed readers if an instance dies and never comes back."""
 
+    session_timeout_ms: int = Field(default=6_000, ge=1_000)
+    """Consumer group session timeout (ms): how soon a killed instance's partitions move
+    to the others (or to its restarted self). 6 s is the broker's default minimum."""
+
     metrics_port: int | None = None
     """Prometheus /metrics port as given (the stack passes it already shifted); unset:
     9102 + `OPEN_BANK_PORT_OFFSET`."""
