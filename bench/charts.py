@@ -12,7 +12,7 @@ from bench.summary import RunSummary, StepSummary
 
 __all__ = ["CHART_NAMES", "write_charts"]
 
-CHART_NAMES = ("latency", "polled", "cpu", "memory")
+CHART_NAMES = ("latency", "polled", "cpu", "memory", "lag")
 """The charts written, as ``<prefix><name>.png``."""
 
 _StepValue = Callable[[StepSummary], float | None]
@@ -61,7 +61,7 @@ def _component_series(
 
 
 def write_charts(runs: Sequence[RunSummary], directory: Path, prefix: str) -> list[Path]:
-    """Write the four charts into ``directory``; return their paths."""
+    """Write the charts of CHART_NAMES into ``directory``; return their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / f"{prefix}{name}.png" for name in CHART_NAMES}
     _plot(
@@ -101,4 +101,20 @@ def write_charts(runs: Sequence[RunSummary], directory: Path, prefix: str) -> li
         "RSS (MiB)",
         _component_series(runs, lambda _cpu, rss: rss),
     )
+    groups = sorted({group for run in runs for step in run.steps for group in step.lags})
+    _plot(
+        paths["lag"],
+        runs,
+        "Largest consumer lag per service",
+        "lag (messages)",
+        {group: _lag_of(group) for group in groups},
+    )
     return list(paths.values())
+
+
+def _lag_of(group: str) -> _StepValue:
+    def value(step: StepSummary) -> float | None:
+        lag = step.lags.get(group)
+        return None if lag is None else float(lag)
+
+    return value

@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.charts import write_charts
 from bench.rows import read_rows
 from bench.summary import RunSummary, summarise_run, summary_document
-from bench.table import components_table, latency_table
+from bench.table import components_table, lag_table, latency_table
 
 __all__ = ["ReportPaths", "render_markdown", "write_report"]
 
@@ -54,6 +54,9 @@ def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ())
             components_table(run),
             "",
         ]
+        lags = lag_table(run)
+        if lags:
+            parts += ["Largest consumer lag (messages) per service group:", "", lags, ""]
     parts += [f"![{Path(link).stem}]({link})" for link in chart_links]
     return "\n".join(parts).rstrip() + "\n"
 

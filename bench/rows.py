@@ -88,6 +88,8 @@ class ResourceRow:
     at: float
     load: int
     components: dict[str, ComponentUsage] = field(default_factory=dict)
+    lags: dict[str, int] = field(default_factory=dict)
+    """Messages each service's consumer group is behind (bench/lag.py)."""
     type: Literal["resources"] = "resources"
 
 

@@ -27,9 +27,14 @@ from playwright.async_api import async_playwright
 from bench.browser import BankPage, launch_chromium
 from bench.heartbeat_client import HeartbeatClient
 from bench.interactions import heartbeat_setting_for, interaction_for, load_for
+from bench.lag import ConsumerLag
 from bench.options import RunOptions
 from bench.resources import ComponentSampler
 from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row
+from stack.env import service_env
+from stack.errors import StackError
+from stack.layout import StackLayout
+from topology.settings import KafkaSettings
 
 __all__ = ["machine_facts", "run_benchmark"]
 
@@ -58,6 +63,21 @@ def machine_facts(browser_version: str) -> dict[str, Any]:
     }
 
 
+def _consumer_lag(run_dir: Path) -> ConsumerLag | None:
+    """A lag reader with the ``bench`` principal's certificate, or None when there is none."""
+    layout = StackLayout.from_environ({**os.environ, "OPEN_BANK_RUN_DIR": str(run_dir)})
+    try:
+        env = service_env("bench", layout)
+    except (StackError, OSError) as error:
+        log.warning("consumer lag will not be sampled: %s", error)
+        return None
+    prefix = "OPEN_BANK_KAFKA_"
+    ours = {
+        name.removeprefix(prefix).lower(): v for name, v in env.items() if name.startswith(prefix)
+    }
+    return ConsumerLag(KafkaSettings.model_validate(ours))
+
+
 class _RowWriter:
     def __init__(self, out: IO[str]) -> None:
         self._out = out
@@ -75,6 +95,7 @@ class _Run:
         self.heartbeat = heartbeat
         self.writer = writer
         self.sampler = ComponentSampler(options.run_dir)
+        self.lag = _consumer_lag(options.run_dir)
         self.load = -1
         self.max_load = 0
         self.timeouts = 0
@@ -97,7 +118,10 @@ class _Run:
 
     async def sample(self, n: int) -> None:
         components = await asyncio.to_thread(self.sampler.sample)
-        self.writer.write(ResourceRow(n=n, at=time.time(), load=self.load, components=components))
+        lags = {} if self.lag is None else await asyncio.to_thread(self.lag.sample)
+        self.writer.write(
+            ResourceRow(n=n, at=time.time(), load=self.load, components=components, lags=lags)
+        )
 
     def stop_reason(self, n: int, started: float) -> str | None:
         options = self.options
@@ -157,6 +181,14 @@ class _Run:
                 log.info("interaction %d at %d msg/s", n, self.load)
 
 
+def _settings_row(options: RunOptions) -> dict[str, Any]:
+    return {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in asdict(options).items()
+        if key != "password"
+    }
+
+
 async def run_benchmark(options: RunOptions) -> Path:
     """Run the benchmark; return the JSON Lines file written."""
     started_at = datetime.now(UTC)
@@ -166,26 +198,21 @@ async def run_benchmark(options: RunOptions) -> Path:
     async with HeartbeatClient(options.heartbeat_url) as heartbeat, async_playwright() as pw:
         before = await heartbeat.read()
         browser = await launch_chromium(pw, options.chromium)
-        try:
-            with path.open("w", encoding="utf-8") as out:
-                writer = _RowWriter(out)
-                run = _Run(options, heartbeat, writer)
-                await run.set_load(0)
-                bank = await BankPage.login(
-                    browser, options.base_url, options.username, options.password
-                )
-                settings = {
-                    key: str(value) if isinstance(value, Path) else value
-                    for key, value in asdict(options).items()
-                    if key != "password"
-                }
+        with path.open("w", encoding="utf-8") as out:
+            writer = _RowWriter(out)
+            run = _Run(options, heartbeat, writer)
+            try:
                 writer.write(
                     RunRow(
                         run_id=run_id,
                         started_at=started_at.isoformat(timespec="seconds"),
-                        settings=settings,
+                        settings=_settings_row(options),
                         machine=machine_facts(browser.version),
                     )
+                )
+                await run.set_load(0)
+                bank = await BankPage.login(
+                    browser, options.base_url, options.username, options.password
                 )
                 await asyncio.to_thread(run.sampler.sample)  # CPU baseline
                 reason = await run.interact(bank)
@@ -199,7 +226,9 @@ async def run_benchmark(options: RunOptions) -> Path:
                     )
                 )
                 log.info("run ended: %s at %d msg/s", reason, run.max_load)
-        finally:
-            await browser.close()
-            await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
+            finally:
+                await browser.close()
+                await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
+                if run.lag is not None:
+                    run.lag.close()
     return path

@@ -34,6 +34,8 @@ class StepSummary:
     polled: LatencyStats
     components: dict[str, ComponentUsage]
     """Mean CPU (% of one core) and mean RSS (MiB) per component over the step's samples."""
+    lags: dict[str, int]
+    """Largest lag (messages) of each service's consumer group seen during the step."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +61,18 @@ def _mean_usage(samples: Sequence[ComponentUsage]) -> ComponentUsage:
 
 def _step(load: int, clicks: list[InteractionRow], samples: list[ResourceRow]) -> StepSummary:
     per_component: defaultdict[str, list[ComponentUsage]] = defaultdict(list)
+    lags: dict[str, int] = {}
     for sample in samples:
         for name, usage in sample.components.items():
             per_component[name].append(usage)
+        for group, lag in sample.lags.items():
+            lags[group] = max(lag, lags.get(group, 0))
     return StepSummary(
         load=load,
         latency=latency_stats([click.latency_ms for click in clicks]),
         polled=latency_stats([click.polled_ms for click in clicks]),
         components={name: _mean_usage(usages) for name, usages in sorted(per_component.items())},
+        lags=dict(sorted(lags.items())),
     )
 
 

@@ -45,6 +45,7 @@ def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
                     "kafka": ComponentUsage(cpu_percent=5.0 + step, rss_mib=400.0),
                     "command-handler": ComponentUsage(cpu_percent=2.0, rss_mib=40.0 + step),
                 },
+                lags={"command-handler": 5 * step},
             )
         )
     rows.append(EndRow(reason="max_load", interactions=n, max_load=10 * (steps - 1)))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bench.summary import RunSummary, StepSummary
 
-__all__ = ["components_table", "latency_table"]
+__all__ = ["components_table", "lag_table", "latency_table"]
 
 
 _MISSING = "-"
@@ -49,5 +49,20 @@ def components_table(run: RunSummary) -> str:
             usage = step.components.get(name)
             text = f"{usage.cpu_percent:.0f}% / {usage.rss_mib:.0f}" if usage else _MISSING
             cells.append(text)
+        lines.append(f"| {step.load} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def lag_table(run: RunSummary) -> str:
+    """Largest consumer-group lag (messages) per load step; empty when none was sampled."""
+    groups = sorted({group for step in run.steps for group in step.lags})
+    if not groups:
+        return ""
+    lines = [
+        "| load (msg/s) | " + " | ".join(groups) + " |",
+        "|---:|" + "---:|" * len(groups),
+    ]
+    for step in run.steps:
+        cells = [str(step.lags[group]) if group in step.lags else _MISSING for group in groups]
         lines.append(f"| {step.load} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import pytest
 from bench.rows import RunRow
 from bench.summary import summarise_run, summary_document
 from bench.synthetic import synthetic_run
-from bench.table import components_table, latency_table
+from bench.table import components_table, lag_table, latency_table
 
 
 def test_steps_are_grouped_by_load_in_order() -> None:
@@ -58,3 +58,15 @@ def test_components_table_names_every_component() -> None:
     table = components_table(summarise_run(synthetic_run()))
     assert table.splitlines()[0] == "| load (msg/s) | command-handler | kafka |"
     assert "| 10 | 2% / 41 | 6% / 400 |" in table
+
+
+def test_largest_lag_per_group_and_step() -> None:
+    run = summarise_run(synthetic_run())
+    assert [step.lags for step in run.steps] == [
+        {"command-handler": 0},
+        {"command-handler": 5},
+        {"command-handler": 10},
+    ]
+    table = lag_table(run)
+    assert table.splitlines()[0] == "| load (msg/s) | command-handler |"
+    assert "| 20 | 10 |" in table
