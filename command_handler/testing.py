@@ -20,11 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
+from command_handler.storage import migrate
 from command_handler.topics import HandlerTopics
-from topology.clients import consumer_config, producer_config, registry_config
+from topology.clients import admin_config, consumer_config, producer_config, registry_config
 from topology.records import (
     AccountCreationConfirmed,
     AccountCreationFailed,
@@ -34,6 +38,7 @@ from topology.records import (
     MoneyTransferConfirmed,
     MoneyTransferFailed,
 )
+from topology.schemas import schema_text
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings, RegistrySettings
 
@@ -42,6 +47,9 @@ __all__ = [
     "Feedback",
     "HandlerProcess",
     "Outputs",
+    "PrivateTopics",
+    "create_throwaway_database",
+    "drop_database",
     "free_port",
     "kafka_settings_from_env",
     "registry_client",
@@ -75,6 +83,66 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def create_throwaway_database(admin_database_url: str, prefix: str = "ch_test") -> str:
+    """Create and migrate a fresh database; returns its SQLAlchemy URL (same role)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = sa.make_url(admin_database_url).set(database=name).render_as_string(False)
+    migrate(url)
+    return url
+
+
+def drop_database(admin_database_url: str, database_url: str) -> None:
+    """Drop the database of `database_url`, disconnecting whoever still uses it."""
+    name = sa.make_url(database_url).database
+    admin = sa.create_engine(admin_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+class PrivateTopics:
+    """The handler's topics under a random prefix: created with their subjects registered,
+    and deleted (topics and subjects) by `delete()`."""
+
+    def __init__(self, kafka: KafkaSettings, registry_url: str, client_id: str) -> None:
+        self.topics = HandlerTopics.with_prefix(f"t{uuid.uuid4().hex[:10]}-")
+        self._admin = AdminClient(admin_config(kafka, client_id=client_id))
+        self._registry_url = registry_url
+        futures = self._admin.create_topics(
+            [
+                NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
+                for t in self.topics.all
+            ]
+        )
+        for future in futures.values():
+            future.result(timeout=30)
+        with registry_client(registry_url) as registry:
+            for subject, record_type in self._subjects():
+                registry.register_schema(subject, Schema(schema_text(record_type), "AVRO"))
+
+    @property
+    def prefix(self) -> str:
+        """The prefix to give the handler (`OPEN_BANK_COMMAND_HANDLER_TOPIC_PREFIX`)."""
+        return self.topics.commands.name.removesuffix("commands")
+
+    def _subjects(self) -> list[tuple[str, type[Any]]]:
+        return [(t.subject(r), r) for t in self.topics.all for r in t.record_types]
+
+    def delete(self) -> None:
+        """Delete the topics and their registry subjects."""
+        names = [t.name for t in self.topics.all]
+        for future in self._admin.delete_topics(names).values():
+            future.result(timeout=30)
+        with registry_client(self._registry_url) as registry:
+            for subject, _ in self._subjects():
+                registry.delete_subject(subject)
+                registry.delete_subject(subject, permanent=True)
 
 
 @dataclass

@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
-from confluent_kafka.schema_registry import Schema
 
-from command_handler.storage import migrate
 from command_handler.testing import (
     Bank,
     HandlerProcess,
+    PrivateTopics,
+    create_throwaway_database,
+    drop_database,
     free_port,
     kafka_settings_from_env,
     registry_client,
@@ -34,8 +34,6 @@ from stack.env import service_env
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
 from topology.clients import admin_config
-from topology.records import Record
-from topology.schemas import schema_text
 from topology.settings import KafkaSettings
 
 _STACK_DOWN = "the local stack is not up: run ./bank up"
@@ -86,45 +84,19 @@ def stack_access() -> StackAccess:
 @pytest.fixture
 def throwaway_database(stack_access: StackAccess) -> Iterator[str]:
     """A fresh, migrated database (SQLAlchemy URL), dropped after the test."""
-    name = f"ch_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(stack_access.admin_database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(stack_access.admin_database_url).set(database=name)
-    url_text = url.render_as_string(hide_password=False)
-    migrate(url_text)
-    yield url_text
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    url = create_throwaway_database(stack_access.admin_database_url)
+    yield url
+    drop_database(stack_access.admin_database_url, url)
 
 
 @pytest.fixture
 def private_topics(stack_access: StackAccess) -> Iterator[HandlerTopics]:
     """The handler's topics under a random prefix, created with their schemas registered."""
-    topics = HandlerTopics.with_prefix(f"t{uuid.uuid4().hex[:10]}-")
-    admin = AdminClient(admin_config(stack_access.kafka, client_id="tests-command-handler"))
-    futures = admin.create_topics(
-        [NewTopic(t.name, num_partitions=t.partitions, replication_factor=1) for t in topics.all]
+    private = PrivateTopics(
+        stack_access.kafka, stack_access.registry_url, client_id="tests-command-handler"
     )
-    for future in futures.values():
-        future.result(timeout=30)
-    registry = registry_client(stack_access.registry_url)
-    subjects = [t.subject(r) for t in topics.all for r in t.record_types]
-    for topic in topics.all:
-        for record_type in topic.record_types:
-            registry.register_schema(topic.subject(record_type), _avro(record_type))
-    yield topics
-    for future in admin.delete_topics([t.name for t in topics.all]).values():
-        future.result(timeout=30)
-    for subject in subjects:
-        registry.delete_subject(subject)
-        registry.delete_subject(subject, permanent=True)
-    registry.close()
-
-
-def _avro(record_type: type[Record]) -> Schema:
-    return Schema(schema_text(record_type), "AVRO")
+    yield private.topics
+    private.delete()
 
 
 @pytest.fixture
