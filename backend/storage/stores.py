@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import Row, delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.outcomes import TransactionView, TransferOutcome
@@ -66,7 +66,7 @@ class PostgresTransactionStore:
     async def last_per_iban(self) -> Sequence[TransactionView]:
         query = (
             select(*_COLUMNS)
-            .distinct(TRANSACTIONS.c.iban)
+            .ext(distinct_on(TRANSACTIONS.c.iban))
             .order_by(TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
         )
         async with self._engine.connect() as connection:

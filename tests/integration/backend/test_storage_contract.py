@@ -1,0 +1,117 @@
+"""One contract for the transaction and account stores, run on memory and on PostgreSQL.
+
+The PostgreSQL side uses a throwaway database (created through the superuser's socket,
+migrated with the backend's alembic scripts, dropped afterwards).
+"""
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from backend.memory import InMemoryAccountStore, InMemoryTransactionStore
+from backend.outcomes import TransactionView, TransferOutcome
+from backend.ports import AccountRecord, AccountStore, TransactionStore
+from backend.storage.migrate import upgrade_database
+from backend.storage.stores import PostgresAccountStore, PostgresTransactionStore
+from backend.storage.writer import ProjectionWriter
+
+pytestmark = pytest.mark.integration
+
+IBAN = "NL66OPEN0000000000"
+OTHER = "NL44OPEN0000009999"
+Write = Callable[[Sequence[TransactionView], Sequence[TransferOutcome]], None]
+
+
+@dataclass
+class Stores:
+    transactions: TransactionStore
+    accounts: AccountStore
+    write: Write
+
+
+@pytest.fixture(scope="module")
+def database_url(admin_database_url: str) -> Iterator[str]:
+    name = f"test_backend_{uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_database(url)
+        upgrade_database(url)  # a second start finds nothing to do
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def stores(request: pytest.FixtureRequest) -> AsyncIterator[Stores]:
+    if request.param == "memory":
+        memory = InMemoryTransactionStore()
+
+        def write_memory(
+            transactions: Sequence[TransactionView], results: Sequence[TransferOutcome]
+        ) -> None:
+            for transaction in transactions:
+                memory.add_transaction(transaction)
+            for result in results:
+                memory.add_result(result)
+
+        yield Stores(memory, InMemoryAccountStore(), write_memory)
+        return
+    url: str = request.getfixturevalue("database_url")
+    engine = create_async_engine(url)
+    writer_engine = sa.create_engine(url)
+    with writer_engine.begin() as connection:
+        connection.exec_driver_sql("TRUNCATE transactions, transfer_results, accounts")
+    try:
+        yield Stores(
+            PostgresTransactionStore(engine),
+            PostgresAccountStore(engine),
+            ProjectionWriter(writer_engine).write,
+        )
+    finally:
+        await engine.dispose()
+        writer_engine.dispose()
+
+
+def view(id_: int, iban: str = IBAN, cents: int = 100, balance: int = 100) -> TransactionView:
+    return TransactionView(id_, iban, balance, cents, "cash", f"t{id_}")
+
+
+async def test_queries_newest_first_with_keyset_pages(stores: Stores) -> None:
+    stores.write([view(i) for i in (6, 12, 18)] + [view(7, OTHER, -5, -5)], [])
+    assert [t.id for t in await stores.transactions.by_iban(IBAN, 10)] == [18, 12, 6]
+    assert [t.id for t in await stores.transactions.by_iban(IBAN, 1, before_id=18)] == [12]
+    assert await stores.transactions.by_id(7) == view(7, OTHER, -5, -5)
+    assert await stores.transactions.by_id(999) is None
+    last = await stores.transactions.last_per_iban()
+    assert [(t.iban, t.id) for t in last] == [(OTHER, 7), (IBAN, 18)]
+
+
+async def test_replayed_batches_change_nothing(stores: Stores) -> None:
+    uuid = uuid4()
+    batch = [view(6, cents=10**17, balance=10**17)]
+    stores.write(batch, [TransferOutcome(uuid, success=True)])
+    stores.write(batch, [TransferOutcome(uuid, success=False, reason="later, different")])
+    assert await stores.transactions.by_iban(IBAN, 10) == batch
+    assert await stores.transactions.transfer_result(uuid) == TransferOutcome(uuid, True, None)
+    assert await stores.transactions.transfer_result(UUID(int=1)) is None
+
+
+async def test_accounts_first_registration_wins(stores: Stores) -> None:
+    first = AccountRecord("alice", "hash-1", uuid4())
+    assert await stores.accounts.add(first) == first
+    assert await stores.accounts.add(AccountRecord("alice", "hash-2", uuid4())) == first
+    assert await stores.accounts.find("alice") == first
+    await stores.accounts.remove(AccountRecord("alice", "hash-1", uuid4()))  # not that one
+    assert await stores.accounts.find("alice") == first
+    await stores.accounts.remove(first)
+    assert await stores.accounts.find("alice") is None
