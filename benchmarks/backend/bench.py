@@ -17,6 +17,7 @@ import asyncio
 import json
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from uuid import uuid4
 
@@ -178,7 +179,7 @@ async def main() -> None:
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     protocol: Protocol = arguments.protocol
-    phases = [
+    phases: list[Callable[[], Awaitable[PhaseResult]]] = [
         lambda: sequential(arguments.url, protocol, arguments.sequential),
         lambda: concurrent(arguments.url, protocol, arguments.clients, arguments.each),
         lambda: paced(
