@@ -127,7 +127,7 @@ function loginView(onLogin: (session: Session) => void): Page {
 }
 
 function accountView(session: Session, onLogout: () => void): Page {
-  const balance = el("output", { "data-testid": "balance", class: "balance" }, "€0,00");
+  const balance = el("output", { "data-testid": "balance", class: "balance" }, "…");
   const listError = statusLine("transactions-status");
   const list = new TransactionList("Your transactions, newest first");
   const live = new LiveTransactions(

@@ -68,7 +68,7 @@ function employeePage(): Page {
   const follow = (iban: string): void => {
     following?.stop();
     const list = new TransactionList(`Transactions of ${iban}, newest first`);
-    const balance = el("output", { "data-testid": "balance", class: "balance" }, "€0,00");
+    const balance = el("output", { "data-testid": "balance", class: "balance" }, "…");
     const listProblem = statusLine("transactions-status");
     const unfollow = el("button", { type: "button", class: "secondary", "data-testid": "unfollow" }, "Stop following");
     unfollow.addEventListener("click", () => {
