@@ -1,0 +1,149 @@
+"""A private stack for fault injection: its own run folder and ports, killed at will.
+
+The shared stack in `.run` is everyone's; faults are injected only into a stack of our
+own (`OPEN_BANK_RUN_DIR`, `OPEN_BANK_PORT_OFFSET`, the shared download cache), started
+and stopped with the stack's own command line (`python -m stack up|down`), so what is
+restarted here is restarted exactly as a person would restart it. Components are found
+through the stack's pid files (`stack.processes.read_running`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+import psutil
+
+from stack.layout import REPO_DIR, StackLayout
+from stack.processes import group_alive, read_running
+from stack.status import collect_status
+
+__all__ = ["PrivateStack", "StackCommandError"]
+
+_UP_TIMEOUT_S = 600.0
+
+
+class StackCommandError(RuntimeError):
+    """`python -m stack ...` failed; the message ends with its output."""
+
+
+class PrivateStack:
+    """A stack in `run_dir` with every port shifted by `port_offset`."""
+
+    def __init__(self, run_dir: Path, port_offset: int, cache_dir: Path | None = None) -> None:
+        shared_cache = StackLayout.from_environ({}).cache_dir
+        self.environ = {
+            "OPEN_BANK_RUN_DIR": str(run_dir),
+            "OPEN_BANK_PORT_OFFSET": str(port_offset),
+            "OPEN_BANK_CACHE_DIR": str(cache_dir or shared_cache),
+        }
+        self.layout = StackLayout.from_environ(self.environ)
+
+    def _run(self, *args: str, timeout_s: float = _UP_TIMEOUT_S) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPEN_BANK_")}
+        result = subprocess.run(
+            [sys.executable, "-m", "stack", *args],
+            env=env | self.environ,
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            raise StackCommandError(f"stack {' '.join(args)} exited {result.returncode}: {output}")
+        return output
+
+    def up(self, *, brokers: int | None = None) -> float:
+        """Start whatever is not running (idempotent); seconds it took."""
+        started = time.monotonic()
+        self._run("up", *(["--brokers", str(brokers)] if brokers else []))
+        return time.monotonic() - started
+
+    def down(self) -> None:
+        """Stop everything this stack started."""
+        self._run("down", timeout_s=300)
+
+    def pid(self, name: str) -> int | None:
+        """The pid of component `name` while it runs."""
+        running = read_running(self.layout, name)
+        return None if running is None else running.pid
+
+    def health(self) -> dict[str, str]:
+        """Component → health, as `python -m stack status` shows it."""
+        return {status.name: status.health for status in collect_status(self.layout)}
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, timeout_s: float = 30.0) -> int:
+        """Send `sig` to the whole process group of `name` and wait until it is gone.
+
+        A group, not a pid: PostgreSQL's backends and nginx's workers die with their leader,
+        as on a crashed machine. Returns the pid that was killed.
+        """
+        pid = self.pid(name)
+        if pid is None:
+            raise RuntimeError(f"{name} is not running")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + timeout_s
+        while group_alive(pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} (pid {pid}) still alive {timeout_s} s after {sig}")
+            time.sleep(0.1)
+        return pid
+
+    def pause(self, name: str) -> int:
+        """SIGSTOP `name`: it holds its connections but answers nothing."""
+        pid = self._require(name)
+        os.kill(pid, signal.SIGSTOP)
+        return pid
+
+    def resume(self, name: str) -> int:
+        """SIGCONT `name` after `pause`."""
+        pid = self._require(name)
+        os.kill(pid, signal.SIGCONT)
+        return pid
+
+    def _require(self, name: str) -> int:
+        pid = self.pid(name)
+        if pid is None:
+            raise RuntimeError(f"{name} is not running")
+        return pid
+
+    def set_load(self, messages_per_s: int) -> None:
+        """Ask the heartbeat for `messages_per_s` beats a second (batches every 100 ms)."""
+        body = {"batch_size": messages_per_s // 10, "sleep_ms": 100}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.layout.ports.heartbeat}/settings",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            response.read()
+
+    @property
+    def backend_url(self) -> str:
+        """The backend's HTTP root (GraphQL at /graphql)."""
+        return f"http://127.0.0.1:{self.layout.ports.backend}"
+
+    def rss_mib(self, names: Mapping[str, int] | None = None) -> dict[str, float]:
+        """Resident memory (MiB) of each running Python service (or of `names` → pid)."""
+        pids = names or {
+            name: pid
+            for name in ("command-handler", "backend", "heartbeat", "command-generator")
+            if (pid := self.pid(name)) is not None
+        }
+        sizes = {}
+        for name, pid in pids.items():
+            with contextlib.suppress(psutil.Error):
+                sizes[name] = psutil.Process(pid).memory_info().rss / 2**20
+        return sizes

@@ -1,0 +1,98 @@
+"""Running one fault scenario: load on, fault, load off, wait for the bank to catch up, check.
+
+`under_load` switches the generated load (heartbeat → generator → commands) and the
+scripted GraphQL clients on for the body of a `with` block and off after it; `verify`
+then waits, within a bound, until no consumer group has anything left to consume, and
+runs every check of `faults.invariants` on what the real stores hold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from faults.clients import ClientReport, ScriptedClients
+from faults.invariants import Violation, check_all, money_moved
+from faults.private_stack import PrivateStack
+from faults.reading import StoreReader
+
+__all__ = ["LoadRun", "Verdict", "settle", "under_load", "verify"]
+
+_SETTLE_POLL_S = 1.0
+
+
+@dataclass
+class LoadRun:
+    """Filled when the `under_load` block ends: what the scripted clients did."""
+
+    clients: list[ClientReport] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per client that did not complete every operation it began."""
+        return [f"{c.name}: {c.failure}" for c in self.clients if c.failure is not None]
+
+
+@contextmanager
+def under_load(
+    stack: PrivateStack, messages_per_s: int = 200, clients: int = 3
+) -> Iterator[LoadRun]:
+    """Generated load at `messages_per_s` plus `clients` GraphQL clients, inside the block."""
+    run = LoadRun()
+    scripted = ScriptedClients(stack.backend_url, clients).start()
+    stack.set_load(messages_per_s)
+    try:
+        yield run
+    finally:
+        stack.set_load(0)
+        run.clients = scripted.stop()
+
+
+@dataclass
+class Verdict:
+    """What the checks found after one scenario, and how long the bank took to catch up."""
+
+    violations: list[Violation]
+    settle_s: float | None
+    commands: int
+    feedback: int
+    changes: int
+    money_in_cents: int
+    money_out_cents: int
+
+    def summary(self) -> str:
+        settled = "never" if self.settle_s is None else f"{self.settle_s:.1f} s"
+        return (
+            f"{self.commands} commands, {self.feedback} answers, {self.changes} BalanceChanged, "
+            f"{self.money_in_cents} cents in, {self.money_out_cents} out, lag 0 after {settled}"
+        )
+
+
+def settle(reader: StoreReader, bound_s: float) -> float | None:
+    """Seconds until every group's lag is 0, or None if it still is not after `bound_s`."""
+    started = time.monotonic()
+    while True:
+        if not any(reader.lag().values()):
+            return time.monotonic() - started
+        if time.monotonic() - started > bound_s:
+            return None
+        time.sleep(_SETTLE_POLL_S)
+
+
+def verify(stack: PrivateStack, settle_bound_s: float = 120.0) -> Verdict:
+    """Wait for the lag to reach 0 (within `settle_bound_s`), then check every guarantee."""
+    reader = StoreReader(stack.layout)
+    settled = settle(reader, settle_bound_s)
+    seen = reader.observe()
+    money_in, money_out = money_moved(seen)
+    return Verdict(
+        violations=check_all(seen),
+        settle_s=settled,
+        commands=len(seen.commands),
+        feedback=len(seen.feedback),
+        changes=len(seen.changes),
+        money_in_cents=money_in,
+        money_out_cents=money_out,
+    )

@@ -1,0 +1,182 @@
+"""The checks of faults.invariants: quiet on a consistent history, loud on each kind of break.
+
+`_bank` plays a tiny correct bank (deposits, payments to the company, withdrawals) and
+records what the real stores would hold; hypothesis then breaks one thing at a time and
+asserts the right check notices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backend.transaction_ids import transaction_id
+from faults.invariants import (
+    backend_projected_once,
+    balances_follow_changes,
+    changes_published_once,
+    check_all,
+    feedback_exactly_once,
+    money_conserved,
+    money_moved,
+    no_lag,
+)
+from faults.observation import (
+    BackendRow,
+    ChangeEvent,
+    CommandSeen,
+    FeedbackSeen,
+    LedgerRow,
+    Observation,
+)
+
+COMPANY = "NL66OPEN0000000000"
+SEED = 10**17
+PARTITIONS = 3
+
+# (kind, account index, amount in cents): kind 0 deposit, 1 pay company, 2 withdraw.
+operations = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 10_000)), max_size=30
+)
+
+
+def _bank(ops: list[tuple[int, int, int]]) -> Observation:
+    seen = Observation(change_partitions=PARTITIONS, start_balances={COMPANY: SEED})
+    accounts = [f"NL00OPEN000000000{n}" for n in range(3)]
+    balances = {COMPANY: SEED} | dict.fromkeys(accounts, 0)
+    offsets = [0] * PARTITIONS
+    for iban in accounts:
+        command = uuid.uuid4()
+        seen.commands.append(CommandSeen(command, False))
+        seen.feedback.append(FeedbackSeen(command, True, iban))
+
+    def change(iban: str, delta: int, other: str) -> None:
+        balances[iban] += delta
+        partition = sum(map(ord, iban)) % PARTITIONS
+        event = ChangeEvent(
+            partition, offsets[partition], iban, balances[iban], delta, other, "test"
+        )
+        offsets[partition] += 1
+        seen.changes.append(event)
+        seen.ledger.append(LedgerRow(*event.content()))
+        row_id = transaction_id(partition, event.offset, PARTITIONS)
+        seen.backend_rows.append(BackendRow(row_id, *event.content()))
+
+    for kind, index, amount in ops:
+        iban = accounts[index]
+        command = uuid.uuid4()
+        source, target = [("cash", iban), (iban, COMPANY), (iban, "cash")][kind]
+        seen.commands.append(CommandSeen(command, True, source, target, amount))
+        allowed = source == "cash" or balances[source] - amount >= -50_000
+        seen.feedback.append(FeedbackSeen(command, allowed))
+        if allowed:
+            if source != "cash":
+                change(source, -amount, target)
+            if target != "cash":
+                change(target, amount, source)
+    seen.balances = balances
+    return seen
+
+
+@given(operations)
+def test_a_correct_history_breaks_nothing(ops: list[tuple[int, int, int]]) -> None:
+    assert check_all(_bank(ops)) == []
+
+
+@given(operations)
+def test_money_moved_counts_deposits_in_and_withdrawals_out(
+    ops: list[tuple[int, int, int]],
+) -> None:
+    seen = _bank(ops)
+    entered, left = money_moved(seen)
+    assert entered == sum(a for k, _, a in ops if k == 0)
+    assert sum(seen.balances.values()) == SEED + entered - left
+
+
+@given(operations.filter(lambda ops: any(k != 0 for k, _, _ in ops)), st.data())
+def test_a_debit_applied_twice_is_caught(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    """The split-transaction bug: the balance lost the money twice, the ledger once."""
+    seen = _bank(ops)
+    debits = [event for event in seen.changes if event.changed_by < 0]
+    if not debits:
+        return
+    twice = data.draw(st.sampled_from(debits))
+    seen.balances[twice.iban] += twice.changed_by
+    found = {violation.check for violation in check_all(seen)}
+    assert {"money_conserved", "balances_follow_changes"} <= found
+
+
+@given(operations.filter(lambda ops: len(ops) > 0), st.data())
+def test_a_lost_or_doubled_answer_is_caught(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    seen = _bank(ops)
+    answer = data.draw(st.sampled_from(seen.feedback))
+    doubled = dataclasses.replace(seen, feedback=[*seen.feedback, answer])
+    assert "more than once" in str(feedback_exactly_once(doubled))
+    lost = dataclasses.replace(seen, feedback=[a for a in seen.feedback if a is not answer])
+    assert "unanswered" in str(feedback_exactly_once(lost))
+
+
+def test_a_second_message_with_the_same_id_wants_a_second_answer() -> None:
+    """A login re-sends its creation command: two messages, two answers, both fine."""
+    command = uuid.uuid4()
+    seen = Observation(
+        commands=[CommandSeen(command, False), CommandSeen(command, False)],
+        feedback=[FeedbackSeen(command, True, "NL00OPEN0000000001")],
+    )
+    assert "unanswered" in str(feedback_exactly_once(seen))
+    seen.feedback.append(FeedbackSeen(command, True, "NL00OPEN0000000001"))
+    assert feedback_exactly_once(seen) == []
+
+
+def test_a_repeated_transfer_moves_money_once() -> None:
+    command = uuid.uuid4()
+    iban = "NL00OPEN0000000001"
+    seen = Observation(
+        commands=[CommandSeen(command, True, "cash", iban, 500)] * 2,
+        feedback=[FeedbackSeen(command, True)] * 2,
+        start_balances={iban: 0},
+        balances={iban: 500},
+    )
+    assert money_moved(seen) == (500, 0)
+    assert money_conserved(seen) == []
+
+
+@given(operations.filter(lambda ops: any(k == 0 for k, _, _ in ops)), st.data())
+def test_a_change_published_twice_or_never_is_caught(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    seen = _bank(ops)
+    event = data.draw(st.sampled_from(seen.changes))
+    twice = dataclasses.replace(seen, changes=[*seen.changes, event])
+    assert "beyond the ledger" in str(changes_published_once(twice))
+    never = dataclasses.replace(seen, changes=[e for e in seen.changes if e is not event])
+    assert "never published" in str(changes_published_once(never))
+
+
+@given(operations.filter(lambda ops: any(k == 0 for k, _, _ in ops)), st.data())
+def test_a_transaction_row_missing_or_extra_is_caught(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    seen = _bank(ops)
+    row = data.draw(st.sampled_from(seen.backend_rows))
+    missing = dataclasses.replace(seen, backend_rows=[r for r in seen.backend_rows if r is not row])
+    assert "missing from transactions" in str(backend_projected_once(missing))
+    extra = dataclasses.replace(
+        seen, backend_rows=[*seen.backend_rows, dataclasses.replace(row, id=10**9)]
+    )
+    assert "with no event" in str(backend_projected_once(extra))
+    assert balances_follow_changes(extra) != []
+
+
+def test_lag_left_is_reported_per_partition() -> None:
+    seen = Observation(lag={"command-handler commands[0]": 0, "command-handler commands[1]": 4})
+    assert [str(v) for v in no_lag(seen)] == [
+        "no_lag: 1 partition(s) behind: command-handler commands[1]=4"
+    ]
