@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.browser import LoginFailedError
 from bench.heartbeat_client import HeartbeatControlError
 from bench.options import RunOptions
 from bench.report import ReportPaths, write_report
@@ -81,12 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("OPEN_BANK_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # One heartbeat request per interaction: its INFO line would drown the run's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     layout = StackLayout.from_environ()
     args = _parser(layout).parse_args(argv)
     if args.command == "run":
         try:
             path = asyncio.run(run_benchmark(_run_options(args, layout)))
-        except HeartbeatControlError as error:
+        except (HeartbeatControlError, LoginFailedError) as error:
             print(f"{error}\nIs the stack up? ./bank up", file=sys.stderr)
             return 1
         print(path)

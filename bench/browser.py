@@ -15,7 +15,14 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from bench import page_script
 from bench.interactions import COMPANY_IBAN, Interaction
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "BankPage", "Measurement", "launch_chromium"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "BankPage",
+    "LoginFailedError",
+    "Measurement",
+    "launch_chromium",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -27,6 +34,10 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 _LOGIN_TIMEOUT_MS = 60_000
+
+
+class LoginFailedError(RuntimeError):
+    """The benchmark's person could not log in: the UI or the backend is not working."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +70,14 @@ class BankPage:
         await page.get_by_test_id("login-username").fill(username)
         await page.get_by_test_id("login-password").fill(password)
         await page.get_by_test_id("login-submit").click()
-        await page.get_by_test_id("deposit-1000").wait_for(timeout=_LOGIN_TIMEOUT_MS)
+        try:
+            await page.get_by_test_id("deposit-1000").wait_for(timeout=_LOGIN_TIMEOUT_MS)
+        except PlaywrightTimeout as error:
+            status = await page.get_by_test_id("login-status").text_content()
+            raise LoginFailedError(
+                f"no account page {_LOGIN_TIMEOUT_MS} ms after logging in at {base_url}"
+                f" (the page says: {status or 'nothing'})"
+            ) from error
         await page.get_by_test_id("transactions").wait_for(state="attached")
         await page.evaluate(page_script.INSTALL)
         return cls(page)
