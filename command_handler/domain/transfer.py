@@ -6,6 +6,7 @@ change; loading, locking and storing are the caller's job.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -76,7 +77,7 @@ def decide_money_transfer(
     debited = accounts.get(command.from_)
     credited = accounts.get(command.to)
     if debited is not None:
-        if debited.token != command.token:
+        if not _token_matches(debited.token, command.token):
             return _failed(command, reasons.INVALID_TOKEN)
         if debited.balance_cents - amount < debited.limit_cents:
             return _failed(command, reasons.INSUFFICIENT_FUNDS)
@@ -106,3 +107,9 @@ def decide_money_transfer(
             )
         )
     return TransferOutcome(MoneyTransferConfirmed(id=command.id), tuple(changes))
+
+
+def _token_matches(expected: str, given: str) -> bool:
+    """Constant-time comparison, so response timing does not reveal how much of a guessed
+    token is right. Bytes, because `compare_digest` refuses non-ASCII `str`."""
+    return hmac.compare_digest(expected.encode(), given.encode())
