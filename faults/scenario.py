@@ -62,6 +62,27 @@ class Verdict:
     money_in_cents: int
     money_out_cents: int
 
+    def problems(self, run: LoadRun | None = None) -> list[str]:
+        """Every broken guarantee: a violation, lag left after the bound, a stuck client."""
+        found = [str(violation) for violation in self.violations]
+        if self.settle_s is None:
+            found.append("no_lag: a consumer group still lagged after the bound")
+        if run is not None:
+            found += run.failures
+            found += [f"{c.name}: completed nothing" for c in run.clients if c.completed == 0]
+        return found
+
+    def notes(self, run: LoadRun | None = None) -> list[str]:
+        """The figures worth keeping: counts, money, settle time, per-client work."""
+        lines = [self.summary()]
+        if run is not None:
+            lines += [
+                f"{c.name}: {c.completed} operations, {c.retries} retries, "
+                f"slowest {c.slowest_ms:.0f} ms"
+                for c in run.clients
+            ]
+        return lines
+
     def summary(self) -> str:
         settled = "never" if self.settle_s is None else f"{self.settle_s:.1f} s"
         return (

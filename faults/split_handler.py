@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,7 +25,7 @@ from command_handler.handling import DecodedCommand, HandledBatch, handle_comman
 from command_handler.loop import CommandLoop
 from topology.records import BalanceChanged
 
-__all__ = ["CRASH_AFTER_VARIABLE", "SplitTransactionLoop", "main"]
+__all__ = ["CRASH_AFTER_VARIABLE", "SplitTransactionLoop", "main", "spawn_split_handler"]
 
 CRASH_AFTER_VARIABLE = "FAULTS_SPLIT_CRASH_AFTER_BATCHES"
 _MOVE = sa.text("UPDATE balance SET amount = amount + :change WHERE iban = :iban")
@@ -55,6 +58,18 @@ class SplitTransactionLoop(CommandLoop):
             if debits:
                 connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits])
             return handle_commands(connection, commands, self._rng)
+
+
+def spawn_split_handler(
+    env: Mapping[str, str], log_path: Path, crash_after_batches: int
+) -> subprocess.Popen[bytes]:
+    """Start `python -m faults.split_handler` with the handler's environment `env`."""
+    full = {"PATH": os.environ.get("PATH", ""), **env}
+    full[CRASH_AFTER_VARIABLE] = str(crash_after_batches)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "faults.split_handler"], env=full, stdout=log, stderr=log
+        )
 
 
 def main() -> None:

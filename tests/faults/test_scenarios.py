@@ -1,0 +1,182 @@
+"""Kill parts of a private one-broker stack under load; the bank loses and doubles nothing.
+
+Each scenario runs the generated load (`FAULTS_LOAD` msg/s, default 200) and three
+scripted GraphQL clients, injects its fault, stops the load, waits (bounded) until every
+consumer group has caught up and checks every guarantee of `faults.invariants` on the
+real topics and tables. The checks are cumulative: each scenario checks the whole history
+of the session's stack, so an earlier breakage shows in every later scenario too. The last
+scenario breaks the guarantee on purpose and asserts the checks catch it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+
+from command_handler.testing import HandlerProcess, free_port
+from faults.private_stack import PrivateStack
+from faults.scenario import under_load, verify
+from faults.split_handler import spawn_split_handler
+from stack.env import service_env
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(420)]
+
+LOAD = int(os.environ.get("FAULTS_LOAD", "200"))
+# The handler's consumer session time-out is 6 s (command_handler.settings).
+PAUSE_PAST_SESSION_S = 12.0
+
+
+def _second_handler(stack: PrivateStack, instance: str = "1") -> HandlerProcess:
+    env = service_env("command-handler", stack.layout) | {
+        "OPEN_BANK_COMMAND_HANDLER_INSTANCE": instance,
+        "OPEN_BANK_COMMAND_HANDLER_METRICS_PORT": str(free_port()),
+    }
+    log = stack.layout.log_file(f"command-handler-{instance}")
+    return HandlerProcess(env, log).start()
+
+
+def _wait_for_log(handler: HandlerProcess, text: str, count: int, timeout_s: float) -> int:
+    deadline = time.monotonic() + timeout_s
+    while (seen := handler.log().count(text)) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return seen
+
+
+def test_command_handler_sigkilled_three_times(
+    private_stack: PrivateStack, record_verdict: list[str]
+) -> None:
+    rng = random.Random()
+    with under_load(private_stack, LOAD) as run:
+        time.sleep(4)
+        for _ in range(3):
+            time.sleep(rng.uniform(1.0, 6.0))
+            pid = private_stack.kill("command-handler")
+            assert private_stack.health()["command-handler"] == "stopped"
+            time.sleep(rng.uniform(0.0, 2.0))
+            took = private_stack.up()
+            record_verdict.append(f"killed handler pid {pid}, back in {took:.1f} s")
+        time.sleep(4)
+    verdict = verify(private_stack)
+    record_verdict += verdict.notes(run)
+    assert verdict.problems(run) == []
+
+
+def test_backend_killed_and_restarted(
+    private_stack: PrivateStack, record_verdict: list[str]
+) -> None:
+    with under_load(private_stack, LOAD) as run:
+        time.sleep(5)
+        private_stack.kill("backend")
+        assert private_stack.health()["backend"] == "stopped"
+        time.sleep(2)
+        took = private_stack.up()
+        record_verdict.append(f"backend back in {took:.1f} s")
+        time.sleep(8)
+    verdict = verify(private_stack)
+    record_verdict += verdict.notes(run)
+    assert verdict.problems(run) == []
+    assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
+
+
+def test_kafka_killed_and_restarted(private_stack: PrivateStack, record_verdict: list[str]) -> None:
+    with under_load(private_stack, LOAD) as run:
+        time.sleep(5)
+        private_stack.kill("kafka-1")
+        assert private_stack.health()["kafka-1"] == "stopped"
+        time.sleep(3)
+        took = private_stack.up()
+        record_verdict.append(f"kafka back in {took:.1f} s")
+        time.sleep(10)
+    verdict = verify(private_stack, settle_bound_s=180)
+    record_verdict += verdict.notes(run)
+    assert verdict.problems(run) == []
+
+
+def test_postgres_killed_and_restarted(
+    private_stack: PrivateStack, record_verdict: list[str]
+) -> None:
+    with under_load(private_stack, LOAD) as run:
+        time.sleep(5)
+        private_stack.kill("postgres")
+        assert private_stack.health()["postgres"] == "stopped"
+        time.sleep(3)
+        took = private_stack.up()
+        record_verdict.append(f"postgres back in {took:.1f} s")
+        time.sleep(10)
+    verdict = verify(private_stack, settle_bound_s=180)
+    record_verdict += verdict.notes(run)
+    assert verdict.problems(run) == []
+
+
+def test_handler_paused_past_its_session_timeout(
+    private_stack: PrivateStack, record_verdict: list[str]
+) -> None:
+    second = _second_handler(private_stack)
+    try:
+        assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
+        with under_load(private_stack, LOAD) as run:
+            time.sleep(4)
+            before = second.log().count("partitions assigned")
+            private_stack.pause("command-handler")
+            try:
+                time.sleep(PAUSE_PAST_SESSION_S)
+            finally:
+                private_stack.resume("command-handler")
+            # The paused instance was dropped from the group: the other one took its
+            # partitions, and gives some back when it rejoins.
+            rebalances = _wait_for_log(second, "partitions assigned", before + 1, 30) - before
+            record_verdict.append(f"rebalances seen by the other instance: {rebalances}")
+            time.sleep(6)
+        assert rebalances >= 1
+        verdict = verify(private_stack)
+        record_verdict += verdict.notes(run)
+        assert verdict.problems(run) == []
+    finally:
+        second.stop()
+
+
+def test_two_handlers_one_killed(private_stack: PrivateStack, record_verdict: list[str]) -> None:
+    second = _second_handler(private_stack)
+    try:
+        assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
+        with under_load(private_stack, LOAD) as run:
+            time.sleep(5)
+            private_stack.kill("command-handler")
+            time.sleep(10)  # the survivor handles everything alone
+            took = private_stack.up()
+            record_verdict.append(f"killed instance back in {took:.1f} s")
+            time.sleep(4)
+            second.kill()
+            time.sleep(6)
+        assert second.log().count("partitions assigned") >= 2
+        verdict = verify(private_stack)
+        record_verdict += verdict.notes(run)
+        assert verdict.problems(run) == []
+    finally:
+        if second.running():
+            second.stop()
+
+
+def test_checks_catch_a_handler_with_its_transaction_split_in_two(
+    private_stack: PrivateStack, record_verdict: list[str]
+) -> None:
+    """Runs last: it leaves the stack's money broken on purpose."""
+    assert verify(private_stack).problems() == [], "the stack was broken before this test"
+    private_stack.kill("command-handler", signal.SIGTERM)
+    broken = spawn_split_handler(
+        service_env("command-handler", private_stack.layout),
+        private_stack.layout.log_file("split-handler"),
+        crash_after_batches=3,
+    )
+    with under_load(private_stack, LOAD, clients=1):
+        assert broken.wait(90) == -signal.SIGKILL, "the split handler never crashed"
+        private_stack.up()  # the correct handler takes over and sees the commands again
+        time.sleep(5)
+    verdict = verify(private_stack)
+    record_verdict += [str(v) for v in verdict.violations]
+    caught = {violation.check for violation in verdict.violations}
+    assert {"money_conserved", "balances_follow_changes"} <= caught
