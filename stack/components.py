@@ -138,8 +138,35 @@ def _kafka_component(
         healthy=lambda: kafka_metadata_ok(port, node.node_id, layout.certs_dir, name),
         ready_timeout_s=90.0,
         cwd=node_dir,
+        # Once per cluster, before the synchronizer and the services need their ACLs.
+        after_ready=(lambda: _apply_acls(layout, node.brokers)) if node.node_id == 1 else None,
         fix_hint="read the log (a changed --brokers needs ./bank down first)",
     )
+
+
+def _apply_acls(layout: StackLayout, brokers: int) -> None:
+    """Make the cluster's ACLs exactly `stack.acls.acl_plan()` (idempotent)."""
+    from confluent_kafka import KafkaException
+
+    from stack.acls import apply_acls, is_authorizer_missing
+
+    try:
+        changes = apply_acls(layout.ports.bootstrap_servers(brokers), layout.certs_dir)
+    except KafkaException as exc:
+        if is_authorizer_missing(exc):
+            # Brokers started by an older version of this code: they allow everything until
+            # restarted with the authorizer (./bank down && ./bank up).
+            sys.stderr.write("kafka runs without its authorizer: restart it to enforce ACLs\n")
+            return
+        raise StackError(
+            f"setting Kafka's ACLs failed: {exc}",
+            "read the log of kafka-1, then ./bank up again",
+            layout.log_file("kafka-1"),
+        ) from exc
+    if changes.created or changes.deleted:
+        sys.stderr.write(
+            f"kafka ACLs: {len(changes.created)} created, {len(changes.deleted)} deleted\n"
+        )
 
 
 def _format_storage(

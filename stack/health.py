@@ -40,7 +40,7 @@ def http_ok(url: str, timeout_s: float = 2.0) -> bool:
 
 
 def kafka_metadata_ok(
-    port: int, node_id: int, certs_dir: Path, principal: str, timeout_s: float = 3.0
+    port: int, node_id: int, certs_dir: Path, principal: str, timeout_s: float = 10.0
 ) -> bool:
     """True if the broker on `port` answers a metadata request over mutual TLS as `node_id`."""
     if not port_open(port):
@@ -59,4 +59,7 @@ def kafka_metadata_ok(
         metadata = client.list_topics(timeout=timeout_s)
     except Exception:  # noqa: BLE001 (any failure of the request means "not healthy yet")
         return False
-    return int(metadata.orig_broker_id) == node_id and node_id in metadata.brokers
+    # The answer may come through the bootstrap connection (broker id -1) or the learned one;
+    # either way it must come from our port, and the cluster must know this node.
+    answered_here = f"://{LOOPBACK}:{port}/" in str(metadata.orig_broker_name)
+    return answered_here and node_id in metadata.brokers

@@ -3,7 +3,8 @@
 Every node runs broker and controller in one JVM. All listeners speak SSL with
 `ssl.client.auth=required`: there is no plaintext listener an application could reach, and
 the controller quorum is authenticated the same way. `ssl.principal.mapping.rules` turns
-the subject `CN=backend` into the principal `User:backend`, ready for ACLs.
+the subject `CN=backend` into the principal `User:backend`, and KRaft's `StandardAuthorizer`
+lets each principal do only what `stack.acls` allows; the brokers are the only super users.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from stack.acls import super_users
 from stack.certs import broker_name
 from stack.ports import LOOPBACK, Ports
 
@@ -74,6 +76,10 @@ def render_server_properties(node: KafkaNode, ports: Ports) -> str:
         "ssl.client.auth": "required",
         "ssl.endpoint.identification.algorithm": "https",
         "ssl.principal.mapping.rules": PRINCIPAL_MAPPING_RULES,
+        # Least privilege: no ACL, no access (stack.acls creates them at every `up`).
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": super_users(node.brokers),
         "log.dirs": str(node.data_dir),
         "num.partitions": "1",
         "default.replication.factor": str(replication),

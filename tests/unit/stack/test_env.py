@@ -1,0 +1,88 @@
+"""`service_env`: the names of docs/architecture.md, each service with its own identity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from stack.env import service_env
+from stack.errors import StackError
+from stack.layout import StackLayout
+from stack.passwords import ensure_password
+from stack.state import StackState, write_state
+
+ARCHITECTURE = Path(__file__).resolve().parents[3] / "docs" / "architecture.md"
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> StackLayout:
+    return StackLayout.from_environ(
+        {"OPEN_BANK_RUN_DIR": str(tmp_path), "OPEN_BANK_PORT_OFFSET": "1000"}
+    )
+
+
+def test_tests_principal_gets_kafka_and_registry_but_no_database(layout: StackLayout) -> None:
+    env = service_env("tests", layout)
+    assert env["OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:10092"
+    assert env["OPEN_BANK_KAFKA_SECURITY_PROTOCOL"] == "SSL"
+    assert env["OPEN_BANK_KAFKA_SSL_CA_LOCATION"] == str(layout.certs_dir / "ca.pem")
+    assert env["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"] == str(layout.certs_dir / "tests.pem")
+    assert env["OPEN_BANK_KAFKA_SSL_KEY_LOCATION"] == str(layout.certs_dir / "tests.key")
+    assert env["OPEN_BANK_SCHEMA_REGISTRY_URL"] == "http://127.0.0.1:9081/apis/ccompat/v7"
+    assert "OPEN_BANK_DATABASE_URL" not in env
+
+
+def test_backend_gets_its_own_role_and_database(layout: StackLayout) -> None:
+    password = ensure_password(layout.secrets_dir, "backend")
+    url = urlsplit(service_env("backend", layout)["OPEN_BANK_DATABASE_URL"])
+    assert url.scheme == "postgresql+psycopg"
+    assert (url.username, unquote(url.password or ""), url.path) == (
+        "backend",
+        password,
+        "/backend",
+    )
+    assert (url.hostname, url.port) == ("127.0.0.1", 6433)
+
+
+def test_service_ports_follow_the_offset(layout: StackLayout) -> None:
+    env = service_env("heartbeat", layout)
+    assert env["OPEN_BANK_BACKEND_PORT"] == "9000"
+    assert env["OPEN_BANK_HEARTBEAT_PORT"] == "10103"
+    assert env["OPEN_BANK_COMMAND_HANDLER_METRICS_PORT"] == "10102"
+    assert env["OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT"] == "10104"
+
+
+def test_three_brokers_change_bootstrap_and_replication(layout: StackLayout) -> None:
+    write_state(layout, StackState(brokers=3))
+    env = service_env("synchronizer", layout)
+    assert env["OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS"].count(",") == 2
+    assert env["OPEN_BANK_KAFKA_REPLICATION_FACTOR"] == "3"
+    assert env["OPEN_BANK_KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+
+
+def test_a_database_service_before_the_first_up_is_a_stack_error(layout: StackLayout) -> None:
+    with pytest.raises(StackError, match="no password"):
+        service_env("command-handler", layout)
+
+
+def test_unknown_service_is_a_stack_error(layout: StackLayout) -> None:
+    with pytest.raises(StackError, match="unknown service"):
+        service_env("mallory", layout)
+
+
+@pytest.mark.parametrize("name", ["backend", "command-handler", "tests"])
+def test_every_variable_is_documented_in_the_architecture(layout: StackLayout, name: str) -> None:
+    for role in ("backend", "command_handler"):
+        ensure_password(layout.secrets_dir, role)
+    documented = ARCHITECTURE.read_text()
+    for variable in service_env(name, layout):
+        assert f"`{variable}`" in documented, variable
+
+
+def test_passwords_are_private_and_stable(layout: StackLayout) -> None:
+    first = ensure_password(layout.secrets_dir, "registry")
+    assert ensure_password(layout.secrets_dir, "registry") == first
+    assert len(first) >= 32
+    assert (layout.secrets_dir / "registry.password").stat().st_mode & 0o777 == 0o600
