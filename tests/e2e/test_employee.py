@@ -52,3 +52,20 @@ def test_employee_follows_from_the_accounts_table(
     expect(page.get_by_test_id("transaction").first).to_be_visible()
     page.get_by_test_id("unfollow").click()
     expect(page.get_by_test_id("followed")).to_be_hidden()
+
+
+def test_accounts_hold_still_for_the_keyboard(
+    new_page: Callable[[], Page],
+    open_route: Callable[[Page, str], None],
+) -> None:
+    page = new_page()
+    open_route(page, "employee")
+    button = page.get_by_test_id("account-row").first.get_by_role("button", name="Follow")
+    button.focus()
+    focused_id = page.evaluate("document.activeElement.dataset.testid")
+    assert focused_id.startswith("follow-NL")
+    # Longer than a redraw period: live updates must not take the focus away.
+    page.wait_for_timeout(2_500)
+    assert page.evaluate("document.activeElement.dataset.testid") == focused_id
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("followed-iban")).to_have_text(focused_id.removeprefix("follow-"))

@@ -122,6 +122,17 @@ function employeePage(): Page {
     follow(iban);
   });
 
+  // Rows are rebuilt on redraw; while a person points at or tabs through the table it
+  // holds still, so a Follow button neither moves under the pointer nor loses focus.
+  let pointerInside = false;
+  table.addEventListener("pointerenter", () => {
+    pointerInside = true;
+  });
+  table.addEventListener("pointerleave", () => {
+    pointerInside = false;
+  });
+  const holdStill = (): boolean => pointerInside || body.contains(document.activeElement);
+
   function draw(): void {
     redrawTimer = undefined;
     const accounts = [...latest.values()].sort((a, b) => b.id - a.id);
@@ -135,7 +146,14 @@ function employeePage(): Page {
   }
   const scheduleDraw = (): void => {
     if (redrawTimer === undefined && running) {
-      redrawTimer = setTimeout(draw, REDRAW_EVERY_MS);
+      redrawTimer = setTimeout(() => {
+        if (holdStill()) {
+          redrawTimer = undefined;
+          scheduleDraw();
+        } else {
+          draw();
+        }
+      }, REDRAW_EVERY_MS);
     }
   };
   const remember = (transactions: Transaction[]): void => {
@@ -156,7 +174,11 @@ function employeePage(): Page {
       );
       problem.set(null);
       remember((data.all_last_transactions ?? []).filter((t) => t !== null));
-      draw();
+      if (holdStill()) {
+        scheduleDraw();
+      } else {
+        draw();
+      }
     } catch (error) {
       problem.set(`Could not load the accounts: ${(error as Error).message}.`, "error");
     }
