@@ -11,6 +11,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from stack.env import service_env
 from stack.errors import StackError
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("-n", "--lines", type=int, default=50)
     env = commands.add_parser("env", help="a service's environment as export lines")
     env.add_argument("name")
+    init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
+    init.add_argument("target", type=Path)
+    init.add_argument("--brokers", type=int, choices=(1, 3), default=1)
+    init.add_argument("--owner", help="UID:GID to give the target and --owned folders")
+    init.add_argument("--owned", type=Path, nargs="*", default=[], help="data volumes")
     test = commands.add_parser("test", help="ruff, mypy --strict and pytest over the project")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     return parser
@@ -90,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "env":
             for key, value in service_env(args.name, layout).items():
                 print(f"export {key}={shlex.quote(value)}")
+        elif args.command == "compose-init":
+            from stack.compose_init import compose_init
+
+            owner = None
+            if args.owner:
+                uid, gid = (int(part) for part in args.owner.split(":"))
+                owner = (uid, gid)
+            compose_init(args.target, args.brokers, owner, args.owned)
         elif args.command == "test":
             from stack.checks import run_checks
 

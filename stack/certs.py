@@ -139,7 +139,12 @@ def issue_certificate(
     if server:
         builder = builder.add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    # The broker's own name: its host name under compose.yaml.
+                    x509.DNSName(common_name),
+                ]
             ),
             critical=False,
         )

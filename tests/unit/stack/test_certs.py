@@ -39,7 +39,7 @@ def test_broker_certificate_has_loopback_san_and_both_usages() -> None:
     broker = issue_certificate(authority, "kafka-1", NOW, server=True).certificate
     san = broker.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.1")]
-    assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert san.get_values_for_type(x509.DNSName) == ["localhost", "kafka-1"]
     usages = broker.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert ExtendedKeyUsageOID.SERVER_AUTH in usages
     assert ExtendedKeyUsageOID.CLIENT_AUTH in usages
