@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import secrets
 import signal
+import subprocess
+import sys
 import threading
 import types
 from contextlib import ExitStack
@@ -25,7 +27,6 @@ from command_handler.loop import CommandLoop
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import TransactionalPublisher
 from command_handler.settings import CommandHandlerSettings, load_settings
-from command_handler.storage import migrate
 from command_handler.topics import HandlerTopics
 from topology.clients import consumer_config, producer_config, registry_config
 from topology.serde import RecordSerde
@@ -35,6 +36,7 @@ __all__ = ["main", "run_service"]
 
 _LOGGER = logging.getLogger("command_handler")
 _STATISTICS_INTERVAL_MS = 5_000
+_DATABASE_UNREACHABLE = 2  # exit status of command_handler.storage.migrate
 
 
 def _consumer(
@@ -50,6 +52,11 @@ def _consumer(
                 "enable.auto.commit": False,
                 # Only see commands of producers' committed transactions.
                 "isolation.level": "read_committed",
+                # Prefetch at most ~1 MiB per partition and 2 MiB in all (thousands of
+                # ~150-byte commands): resident memory stays low while draining a backlog.
+                "queued.max.messages.kbytes": 2048,
+                "max.partition.fetch.bytes": 1_048_576,
+                "fetch.max.bytes": 2_097_152,
                 # For the consumer-lag gauge.
                 "statistics.interval.ms": _STATISTICS_INTERVAL_MS,
                 # A killed instance's partitions move after 6 s (the broker's minimum)
@@ -78,19 +85,28 @@ def _producer_config(settings: CommandHandlerSettings, kafka: KafkaSettings) -> 
     )
 
 
-def _migrate_when_reachable(database_url: str, stop: threading.Event) -> bool:
-    """Run the migrations, waiting for PostgreSQL with back-off; False if stopped first."""
+def _migrate_when_reachable(stop: threading.Event) -> bool:
+    """Run the migrations in a subprocess (alembic stays out of this process), waiting for
+    PostgreSQL with back-off; False if stopped first. Any other failure is fatal."""
     backoff = Backoff()
     logged = False
     while not stop.is_set():
-        try:
-            migrate(database_url)
+        result = subprocess.run(
+            [sys.executable, "-m", "command_handler.storage.migrate"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0:
             return True
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            if not logged:
-                _LOGGER.warning("postgresql unavailable for migrations", extra={"error": str(exc)})
-                logged = True
-            stop.wait(backoff.next_delay_s())
+        if result.returncode != _DATABASE_UNREACHABLE:
+            raise RuntimeError(f"migrations failed: {result.stderr.strip()}")
+        if not logged:
+            _LOGGER.warning(
+                "postgresql unavailable for migrations", extra={"error": result.stderr.strip()}
+            )
+            logged = True
+        stop.wait(backoff.next_delay_s())
     return False
 
 
@@ -103,7 +119,7 @@ def run_service(
 ) -> None:
     """Run one handler instance until `stop` is set."""
     database_url = database.url.get_secret_value()
-    if not _migrate_when_reachable(database_url, stop):
+    if not _migrate_when_reachable(stop):
         return
     metrics = HandlerMetrics()
     metrics.serve(settings.metrics_bind_port)

@@ -32,7 +32,7 @@ class CommandHandlerSettings(BaseSettings):
     topic_prefix: str = ""
     """Prefix of every topic read and written; empty in production (see `topics`)."""
 
-    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_size: int = Field(default=1_000, ge=1, le=10_000)
     """Most commands decided in one PostgreSQL transaction and one Kafka transaction."""
 
     poll_timeout_ms: int = Field(default=100, ge=1)

@@ -26,7 +26,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
-from command_handler.storage import migrate
+from command_handler.storage.migrate import migrate
 from command_handler.topics import HandlerTopics
 from topology.clients import admin_config, consumer_config, producer_config, registry_config
 from topology.records import (

@@ -1,4 +1,8 @@
-"""PostgreSQL storage of the command handler: tables, migrations, the per-batch statements."""
+"""PostgreSQL storage of the command handler: tables, migrations, the per-batch statements.
+
+`command_handler.storage.migrate` is imported on its own (alembic is only needed there; the
+service runs it in a short-lived subprocess so the long-running one never loads alembic).
+"""
 
 from command_handler.storage.answers import MessageSource, StoredAnswer
 from command_handler.storage.batch_store import (
@@ -8,7 +12,6 @@ from command_handler.storage.batch_store import (
     lock_accounts,
     write_decision,
 )
-from command_handler.storage.migrate import migrate
 
 __all__ = [
     "MessageSource",
@@ -17,6 +20,5 @@ __all__ = [
     "load_answers",
     "load_balance_changes",
     "lock_accounts",
-    "migrate",
     "write_decision",
 ]

@@ -1,17 +1,20 @@
-"""One polled batch in one PostgreSQL transaction, with set-based statements.
+"""One polled batch in one PostgreSQL transaction, in four round trips.
 
 The loop calls, inside `connection.begin()`: `lock_accounts` (every account the batch
 may touch, `FOR UPDATE` in iban order so concurrent instances never deadlock), then
 `load_answers` (after the locks, so an answer committed by another instance while we
-waited is seen), decides in Python, and `write_decision`. Each statement handles the whole
-batch (arrays through `unnest`), so a batch costs a fixed handful of round trips.
+waited is seen), decides in Python, and `write_decision`, which writes new accounts, new
+balances, both kinds of answers and the balance changes in ONE statement (data-modifying
+CTEs over arrays through `unnest`). With the commit that is four round trips per batch,
+whatever its size (plus one read of stored changes when a batch is redelivered).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -46,46 +49,46 @@ _LOCK_ACCOUNTS = sa.text(
     "SELECT iban, token, amount, lmt FROM balance "
     "WHERE iban = ANY(CAST(:ibans AS text[])) ORDER BY iban FOR UPDATE"
 )
-_TRANSFER_ANSWERS = sa.text(
-    "SELECT command_id, reason, source_partition, source_offset FROM money_transfer_answer "
-    "WHERE command_id = ANY(CAST(:ids AS uuid[]))"
-)
-_CREATION_ANSWERS = sa.text(
-    "SELECT command_id, iban, token, a_type, reason, source_partition, source_offset "
-    "FROM account_creation_answer WHERE command_id = ANY(CAST(:ids AS uuid[]))"
+_ANSWERS = sa.text(
+    "SELECT true, command_id, reason, NULL, NULL, NULL, source_partition, source_offset "
+    "FROM money_transfer_answer WHERE command_id = ANY(CAST(:transfer_ids AS uuid[])) "
+    "UNION ALL "
+    "SELECT false, command_id, reason, iban, token, a_type, source_partition, source_offset "
+    "FROM account_creation_answer WHERE command_id = ANY(CAST(:creation_ids AS uuid[]))"
 )
 _BALANCE_CHANGES = sa.text(
     "SELECT command_id, iban, new_balance, changed_by, from_to, description "
     "FROM balance_change WHERE command_id = ANY(CAST(:ids AS uuid[])) ORDER BY command_id, seq"
 )
-_INSERT_ACCOUNTS = sa.text(
-    "INSERT INTO balance (iban, token, amount, a_type) "
-    "SELECT * FROM unnest(CAST(:ibans AS text[]), CAST(:tokens AS text[]), "
-    "CAST(:amounts AS bigint[]), CAST(:a_types AS text[]))"
-)
-_UPDATE_BALANCES = sa.text(
-    "UPDATE balance AS b SET amount = v.amount "
-    "FROM unnest(CAST(:ibans AS text[]), CAST(:amounts AS bigint[])) AS v(iban, amount) "
-    "WHERE b.iban = v.iban"
-)
-_INSERT_TRANSFER_ANSWERS = sa.text(
-    "INSERT INTO money_transfer_answer (command_id, reason, source_partition, source_offset) "
-    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:reasons AS text[]), "
-    "CAST(:partitions AS integer[]), CAST(:offsets AS bigint[]))"
-)
-_INSERT_CREATION_ANSWERS = sa.text(
-    "INSERT INTO account_creation_answer "
-    "(command_id, iban, token, a_type, reason, source_partition, source_offset) "
-    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:ibans AS text[]), "
-    "CAST(:tokens AS text[]), CAST(:a_types AS text[]), CAST(:reasons AS text[]), "
-    "CAST(:partitions AS integer[]), CAST(:offsets AS bigint[]))"
-)
-_INSERT_BALANCE_CHANGES = sa.text(
-    "INSERT INTO balance_change "
-    "(command_id, seq, iban, new_balance, changed_by, from_to, description) "
-    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS smallint[]), "
-    "CAST(:ibans AS text[]), CAST(:new_balances AS bigint[]), CAST(:changed_bys AS bigint[]), "
-    "CAST(:from_tos AS text[]), CAST(:descriptions AS text[]))"
+# Every part is a no-op for empty arrays. The new accounts and the updated ones are
+# disjoint sets of ibans, so no row is touched twice by one statement.
+_WRITE_DECISION = sa.text(
+    "WITH opened AS ("
+    " INSERT INTO balance (iban, token, amount, a_type)"
+    " SELECT * FROM unnest(CAST(:new_ibans AS text[]), CAST(:new_tokens AS text[]),"
+    " CAST(:new_amounts AS bigint[]), CAST(:new_a_types AS text[]))"
+    "), changed AS ("
+    " UPDATE balance AS b SET amount = v.amount"
+    " FROM unnest(CAST(:ibans AS text[]), CAST(:amounts AS bigint[])) AS v(iban, amount)"
+    " WHERE b.iban = v.iban"
+    "), transfer_answers AS ("
+    " INSERT INTO money_transfer_answer (command_id, reason, source_partition, source_offset)"
+    " SELECT * FROM unnest(CAST(:t_ids AS uuid[]), CAST(:t_reasons AS text[]),"
+    " CAST(:t_partitions AS integer[]), CAST(:t_offsets AS bigint[]))"
+    "), creation_answers AS ("
+    " INSERT INTO account_creation_answer"
+    " (command_id, iban, token, a_type, reason, source_partition, source_offset)"
+    " SELECT * FROM unnest(CAST(:c_ids AS uuid[]), CAST(:c_ibans AS text[]),"
+    " CAST(:c_tokens AS text[]), CAST(:c_a_types AS text[]), CAST(:c_reasons AS text[]),"
+    " CAST(:c_partitions AS integer[]), CAST(:c_offsets AS bigint[]))"
+    "), changes AS ("
+    " INSERT INTO balance_change"
+    " (command_id, seq, iban, new_balance, changed_by, from_to, description)"
+    " SELECT * FROM unnest(CAST(:bc_ids AS uuid[]), CAST(:bc_seqs AS smallint[]),"
+    " CAST(:bc_ibans AS text[]), CAST(:bc_new_balances AS bigint[]),"
+    " CAST(:bc_changed_bys AS bigint[]), CAST(:bc_from_tos AS text[]),"
+    " CAST(:bc_descriptions AS text[]))"
+    ") SELECT 1"
 )
 
 
@@ -112,22 +115,21 @@ def load_answers(
 ) -> StoredAnswers:
     """The stored answers for the given command ids of each kind."""
     answers = StoredAnswers()
-    if transfer_ids:
-        for command_id, reason, partition, offset in connection.execute(
-            _TRANSFER_ANSWERS, {"ids": list(transfer_ids)}
-        ):
+    if not transfer_ids and not creation_ids:
+        return answers
+    rows = connection.execute(
+        _ANSWERS, {"transfer_ids": list(transfer_ids), "creation_ids": list(creation_ids)}
+    )
+    for is_transfer, command_id, reason, iban, token, a_type, partition, offset in rows:
+        source = MessageSource(partition, offset)
+        if is_transfer:
             transfer: TransferFeedback = (
                 MoneyTransferConfirmed(id=command_id)
                 if reason is None
                 else MoneyTransferFailed(id=command_id, reason=reason)
             )
-            answers.transfers[command_id] = StoredAnswer(
-                command_id, transfer, MessageSource(partition, offset)
-            )
-    if creation_ids:
-        for command_id, iban, token, a_type, reason, partition, offset in connection.execute(
-            _CREATION_ANSWERS, {"ids": list(creation_ids)}
-        ):
+            answers.transfers[command_id] = StoredAnswer(command_id, transfer, source)
+        else:
             creation: CreationFeedback = (
                 AccountCreationFailed(id=command_id, reason=reason)
                 if reason is not None
@@ -135,9 +137,7 @@ def load_answers(
                     id=command_id, iban=iban, token=token, a_type=Atype(a_type)
                 )
             )
-            answers.creations[command_id] = StoredAnswer(
-                command_id, creation, MessageSource(partition, offset)
-            )
+            answers.creations[command_id] = StoredAnswer(command_id, creation, source)
     return answers
 
 
@@ -164,102 +164,70 @@ def write_decision(
     decision: BatchDecision,
 ) -> None:
     """Write what `decision` decided for `commands` (read from `sources`, index by index):
-    new accounts, final balances, new answers and every balance change."""
-    _write_accounts(connection, decision)
+    new accounts, final balances, new answers and every balance change, in one statement."""
+    parameters: dict[str, list[Any]] = {}
+    _account_parameters(decision, parameters)
     first_source: dict[tuple[bool, uuid.UUID], MessageSource] = {}
-    change_rows: list[tuple[uuid.UUID, int, BalanceChanged]] = []
+    bc_ids: list[uuid.UUID] = []
+    bc_seqs: list[int] = []
+    bc_changes: list[BalanceChanged] = []
     for command, source, outcome in zip(commands, sources, decision.outcomes, strict=True):
-        key = (isinstance(command, ConfirmMoneyTransfer), command.id)
-        first_source.setdefault(key, source)
+        first_source.setdefault((isinstance(command, ConfirmMoneyTransfer), command.id), source)
         if isinstance(outcome, TransferOutcome) and not outcome.replayed:
-            change_rows.extend((command.id, seq, c) for seq, c in enumerate(outcome.changes))
-    _write_transfer_answers(connection, decision.transfer_answers, first_source)
-    _write_creation_answers(connection, decision.creation_answers, first_source)
-    if change_rows:
-        connection.execute(
-            _INSERT_BALANCE_CHANGES,
-            {
-                "ids": [row[0] for row in change_rows],
-                "seqs": [row[1] for row in change_rows],
-                "ibans": [row[2].iban for row in change_rows],
-                "new_balances": [row[2].new_balance for row in change_rows],
-                "changed_bys": [row[2].changed_by for row in change_rows],
-                "from_tos": [row[2].from_to for row in change_rows],
-                "descriptions": [row[2].description for row in change_rows],
-            },
-        )
-
-
-def _write_accounts(connection: sa.Connection, decision: BatchDecision) -> None:
-    opened = set(decision.opened)
-    if opened:
-        new_accounts = [decision.accounts[iban] for iban in decision.opened]
-        a_types = {
-            f.iban: f.a_type.value
-            for f in decision.creation_answers.values()
-            if isinstance(f, AccountCreationConfirmed)
-        }
-        connection.execute(
-            _INSERT_ACCOUNTS,
-            {
-                "ibans": [a.iban for a in new_accounts],
-                "tokens": [a.token for a in new_accounts],
-                "amounts": [a.balance_cents for a in new_accounts],
-                "a_types": [a_types[a.iban] for a in new_accounts],
-            },
-        )
-    changed = sorted(decision.changed - opened)
-    if changed:
-        connection.execute(
-            _UPDATE_BALANCES,
-            {
-                "ibans": changed,
-                "amounts": [decision.accounts[iban].balance_cents for iban in changed],
-            },
-        )
-
-
-def _write_transfer_answers(
-    connection: sa.Connection,
-    answers: Mapping[uuid.UUID, TransferFeedback],
-    sources: Mapping[tuple[bool, uuid.UUID], MessageSource],
-) -> None:
-    if not answers:
-        return
-    ids = list(answers)
-    connection.execute(
-        _INSERT_TRANSFER_ANSWERS,
-        {
-            "ids": ids,
-            "reasons": [
-                a.reason if isinstance(a, MoneyTransferFailed) else None for a in answers.values()
-            ],
-            "partitions": [sources[(True, i)].partition for i in ids],
-            "offsets": [sources[(True, i)].offset for i in ids],
-        },
+            for seq, change in enumerate(outcome.changes):
+                bc_ids.append(command.id)
+                bc_seqs.append(seq)
+                bc_changes.append(change)
+    parameters.update(
+        bc_ids=bc_ids,
+        bc_seqs=bc_seqs,
+        bc_ibans=[c.iban for c in bc_changes],
+        bc_new_balances=[c.new_balance for c in bc_changes],
+        bc_changed_bys=[c.changed_by for c in bc_changes],
+        bc_from_tos=[c.from_to for c in bc_changes],
+        bc_descriptions=[c.description for c in bc_changes],
     )
+    t_ids = list(decision.transfer_answers)
+    t_sources = [first_source[(True, i)] for i in t_ids]
+    parameters.update(
+        t_ids=t_ids,
+        t_reasons=[
+            a.reason if isinstance(a, MoneyTransferFailed) else None
+            for a in decision.transfer_answers.values()
+        ],
+        t_partitions=[s.partition for s in t_sources],
+        t_offsets=[s.offset for s in t_sources],
+    )
+    c_ids = list(decision.creation_answers)
+    c_sources = [first_source[(False, i)] for i in c_ids]
+    c_answers = list(decision.creation_answers.values())
+    confirmed = [a if isinstance(a, AccountCreationConfirmed) else None for a in c_answers]
+    parameters.update(
+        c_ids=c_ids,
+        c_ibans=[c.iban if c else None for c in confirmed],
+        c_tokens=[c.token if c else None for c in confirmed],
+        c_a_types=[c.a_type.value if c else None for c in confirmed],
+        c_reasons=[a.reason if isinstance(a, AccountCreationFailed) else None for a in c_answers],
+        c_partitions=[s.partition for s in c_sources],
+        c_offsets=[s.offset for s in c_sources],
+    )
+    connection.execute(_WRITE_DECISION, parameters)
 
 
-def _write_creation_answers(
-    connection: sa.Connection,
-    answers: Mapping[uuid.UUID, CreationFeedback],
-    sources: Mapping[tuple[bool, uuid.UUID], MessageSource],
-) -> None:
-    if not answers:
-        return
-    ids = list(answers)
-    confirmed = [a if isinstance(a, AccountCreationConfirmed) else None for a in answers.values()]
-    connection.execute(
-        _INSERT_CREATION_ANSWERS,
-        {
-            "ids": ids,
-            "ibans": [c.iban if c else None for c in confirmed],
-            "tokens": [c.token if c else None for c in confirmed],
-            "a_types": [c.a_type.value if c else None for c in confirmed],
-            "reasons": [
-                a.reason if isinstance(a, AccountCreationFailed) else None for a in answers.values()
-            ],
-            "partitions": [sources[(False, i)].partition for i in ids],
-            "offsets": [sources[(False, i)].offset for i in ids],
-        },
+def _account_parameters(decision: BatchDecision, parameters: dict[str, list[Any]]) -> None:
+    opened = set(decision.opened)
+    new_accounts = [decision.accounts[iban] for iban in decision.opened]
+    a_types = {
+        f.iban: f.a_type.value
+        for f in decision.creation_answers.values()
+        if isinstance(f, AccountCreationConfirmed)
+    }
+    changed = sorted(decision.changed - opened)
+    parameters.update(
+        new_ibans=[a.iban for a in new_accounts],
+        new_tokens=[a.token for a in new_accounts],
+        new_amounts=[a.balance_cents for a in new_accounts],
+        new_a_types=[a_types[a.iban] for a in new_accounts],
+        ibans=changed,
+        amounts=[decision.accounts[iban].balance_cents for iban in changed],
     )
