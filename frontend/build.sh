@@ -22,8 +22,14 @@ if [ "${1:-}" = "--if-changed" ] && [ -f dist/index.html ] \
     exit 0
 fi
 command -v npm >/dev/null 2>&1 || { echo "frontend: npm is missing; fix: apt-get install -y npm" >&2; exit 1; }
-echo "frontend: npm ci (exact versions from package-lock.json)"
-npm ci --no-audit --no-fund --loglevel=error
+# npm records what it installed in node_modules/.package-lock.json; when that is newer
+# than package-lock.json the installed tree is the locked one and npm ci can be spared.
+if [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    echo "frontend: node_modules matches package-lock.json"
+else
+    echo "frontend: npm ci (exact versions from package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error
+fi
 echo "frontend: type-check and build"
 npm run build
 echo "$want" > dist/.source-hash
