@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from command_handler.backoff import Backoff
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
@@ -82,10 +82,13 @@ class CommandLoop:
             messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
             good = []
             for message in messages:
-                if message.error() is not None:
-                    _LOGGER.warning("consume error", extra={"error": str(message.error())})
-                else:
+                error = message.error()
+                if error is None:
                     good.append(message)
+                elif error.code() != KafkaError._PARTITION_EOF:
+                    # Broker down, transport errors: librdkafka reconnects by itself; log
+                    # the change of state once, not every poll.
+                    self.kafka.failed(KafkaException(error))
             if good:
                 self.handle_batch(good)
 
@@ -111,9 +114,15 @@ class CommandLoop:
         if decoded is None:
             return
         commands, dead_letters = decoded
-        handled = self._store(commands) if commands else HandledBatch()
-        if handled is None:
+        stored = self._store(commands) if commands else (HandledBatch(), [])
+        if stored is None:
             return
+        handled, unstorable = stored
+        if unstorable:
+            by_source = {(m.partition(), m.offset()): m for m in messages}
+            for item, reason in unstorable:
+                message = by_source[(item.source.partition, item.source.offset)]
+                dead_letters.append(self._dead_letter(message, reason))
         try:
             outgoing = [self._serialize(r.topic, r.key, r.record) for r in handled.outgoing]
             self._publisher.publish(
@@ -161,7 +170,12 @@ class CommandLoop:
                     self._metrics.retries.labels(dependency="registry").inc()
                     if self._stop.wait(self._backoff.next_delay_s()):
                         return None
-            if isinstance(record, ConfirmAccountCreation | ConfirmMoneyTransfer):
+            if isinstance(record, ConfirmMoneyTransfer) and "\x00" in "".join(
+                (record.token, record.from_, record.to, record.description)
+            ):
+                reason = "a text field holds a NUL character, which PostgreSQL text cannot store"
+                dead_letters.append(self._dead_letter(message, reason))
+            elif isinstance(record, ConfirmAccountCreation | ConfirmMoneyTransfer):
                 source = MessageSource(message.partition(), message.offset())
                 commands.append(DecodedCommand(record, source, message.timestamp()[1]))
             elif record is not None:
@@ -169,14 +183,24 @@ class CommandLoop:
                 dead_letters.append(self._dead_letter(message, reason))
         return commands, dead_letters
 
-    def _store(self, commands: Sequence[DecodedCommand]) -> HandledBatch | None:
+    def _store(
+        self, commands: Sequence[DecodedCommand]
+    ) -> tuple[HandledBatch, list[tuple[DecodedCommand, str]]] | None:
+        """Decide and commit `commands`; also returns those PostgreSQL refused as data (to
+        be dead-lettered). None when stopped while PostgreSQL was unavailable."""
         conflicts = 0
         while True:
             try:
                 with self._engine.begin() as connection:
                     handled = handle_commands(connection, commands, self._rng)
                 self._postgres.succeeded()
-                return handled
+                return handled, []
+            except sa.exc.DataError as exc:
+                # Some command holds a value PostgreSQL refuses: find it by deciding the
+                # commands one per transaction, so the others still go through.
+                if len(commands) == 1:
+                    return HandledBatch(), [(commands[0], f"not storable: {exc.orig}")]
+                return self._store_one_by_one(commands)
             except sa.exc.IntegrityError as exc:
                 # Another instance answered one of these ids (or took a generated iban)
                 # while we decided: decide again, now seeing its answer.
@@ -191,6 +215,20 @@ class CommandLoop:
                 self._metrics.retries.labels(dependency="postgresql").inc()
                 if self._stop.wait(self._backoff.next_delay_s()):
                     return None
+
+    def _store_one_by_one(
+        self, commands: Sequence[DecodedCommand]
+    ) -> tuple[HandledBatch, list[tuple[DecodedCommand, str]]] | None:
+        merged = HandledBatch()
+        unstorable: list[tuple[DecodedCommand, str]] = []
+        for item in commands:
+            stored = self._store([item])
+            if stored is None:
+                return None
+            merged.outgoing.extend(stored[0].outgoing)
+            merged.outcomes.extend(stored[0].outcomes)
+            unstorable.extend(stored[1])
+        return merged, unstorable
 
     def _serialize(self, topic: Any, key: str, record: Any) -> OutgoingMessage:
         output = self._topics.output_for(topic)

@@ -35,6 +35,7 @@ from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 __all__ = ["main", "run_service"]
 
 _LOGGER = logging.getLogger("command_handler")
+_LIBRDKAFKA_LOGGER = logging.getLogger("librdkafka")
 _STATISTICS_INTERVAL_MS = 5_000
 _DATABASE_UNREACHABLE = 2  # exit status of command_handler.storage.migrate
 
@@ -67,11 +68,12 @@ def _consumer(
         )
     )
     config["stats_cb"] = metrics.record_statistics
+    config["logger"] = _LIBRDKAFKA_LOGGER
     return Consumer(config)
 
 
 def _producer_config(settings: CommandHandlerSettings, kafka: KafkaSettings) -> dict[str, Any]:
-    return dict(
+    config: dict[str, Any] = dict(
         producer_config(
             kafka,
             client_id=settings.client_id,
@@ -83,6 +85,9 @@ def _producer_config(settings: CommandHandlerSettings, kafka: KafkaSettings) -> 
             },
         )
     )
+    # librdkafka's own log lines become JSON lines like ours.
+    config["logger"] = _LIBRDKAFKA_LOGGER
+    return config
 
 
 def _migrate_when_reachable(stop: threading.Event) -> bool:

@@ -10,7 +10,8 @@ import pytest
 
 from command_handler.testing import Bank, HandlerProcess
 from topology.dead_letter import read_dead_letter_origin
-from topology.records import Atype, ConfirmAccountCreation, Heartbeat
+from topology.iban import COMPANY_IBAN
+from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer, Heartbeat
 from topology.topics import HEARTBEAT
 
 pytestmark = pytest.mark.integration
@@ -24,11 +25,21 @@ def test_garbage_goes_to_the_dead_letter_topic_and_the_next_command_is_answered(
     unknown_schema = b"\x00" + struct.pack(">I", 987_654_321) + b"\x02"
     # A well-formed record of a type `commands` does not carry.
     heartbeat = bank.serde.serialize(HEARTBEAT, Heartbeat(beat=1))
-    for key, value in ((b"g1", garbage), (b"g2", unknown_schema), (b"g3", heartbeat)):
+    # A command PostgreSQL could not store (text cannot hold NUL).
+    nul = bank.serde.serialize(
+        bank.topics.commands,
+        ConfirmMoneyTransfer(uuid.uuid4(), "cash", 5, "cash", COMPANY_IBAN, "a\x00b"),
+    )
+    for key, value in (
+        (b"g1", garbage),
+        (b"g2", unknown_schema),
+        (b"g3", heartbeat),
+        (b"g4", nul),
+    ):
         bank.send_raw(key, value)
     good = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
     bank.send(good)
-    outputs = bank.wait_until(lambda o: good.id in o.feedback and len(o.dead_letters) == 3)
+    outputs = bank.wait_until(lambda o: good.id in o.feedback and len(o.dead_letters) == 4)
     by_key = {m.key(): m for m in outputs.dead_letters}
     assert by_key[b"g1"].value() == garbage
     assert by_key[b"g2"].value() == unknown_schema
@@ -37,7 +48,22 @@ def test_garbage_goes_to_the_dead_letter_topic_and_the_next_command_is_answered(
     assert "Confluent header" in reasons[b"g1"] or "magic byte" in reasons[b"g1"]
     assert "987654321" in reasons[b"g2"]
     assert "Heartbeat" in reasons[b"g3"]
+    assert "NUL" in reasons[b"g4"]
+    assert by_key[b"g4"].value() == nul
     origin = read_dead_letter_origin(by_key[b"g1"].headers())
     assert origin.topic == bank.topics.commands.name
     assert origin.service.startswith("command-handler-")
     assert len(outputs.feedback[good.id]) == 1
+
+
+def test_sigterm_finishes_commits_and_exits_cleanly(
+    bank: Bank, start_handler: Callable[..., HandlerProcess]
+) -> None:
+    handler = start_handler("a")
+    command = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
+    bank.send(command)
+    bank.wait_until(lambda o: command.id in o.feedback)
+    assert handler.stop(timeout_s=20) == 0
+    log = handler.log()
+    assert '"message": "stop requested"' in log
+    assert '"message": "command handler stopped"' in log
