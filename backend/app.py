@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -23,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.exceptions import HTTPException
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from backend.accounts import AccountService
@@ -66,6 +68,15 @@ class _GraphQL(GraphQL[ApiContext, None]):
     async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
         context: ApiContext = request.app.state.context
         return context
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # strawberry calls `.get` on whatever the body decodes to: `null`, a number or a
+        # string would be a 500. A body that is not a JSON object (or batch) is the client's
+        # mistake: 400.
+        decoded = super().parse_json(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return decoded
 
 
 def create_app(

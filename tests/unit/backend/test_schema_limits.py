@@ -1,6 +1,11 @@
 """Document limits and error masking of the schema."""
 
+from typing import Any
+
 import pytest
+
+# Private, but the only way to observe the cache; pinned by the lock on strawberry.
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from backend.memory import InMemoryBank
 
@@ -33,3 +38,15 @@ async def test_unexpected_failures_are_masked(
     assert result.errors is not None
     assert result.errors[0].message == "Unexpected error."
     assert "hunter2" in caplog.text  # the server log keeps the cause
+
+
+async def test_a_repeated_document_is_validated_once(bank: InMemoryBank) -> None:
+    # The limits' validation rules are part of ValidationCache's key: they must be the
+    # same classes for every operation, or the cache never hits (~30x slower).
+    cache: Any = _get_validate_cache(1024)  # an lru_cache wrapper, typed as a plain callable
+    query = "{ all_last_transactions { id } }"
+    await bank.schema.execute(query, context_value=bank.context)
+    before = cache.cache_info()
+    await bank.schema.execute(query, context_value=bank.context)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
