@@ -8,12 +8,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 import httpx
 from confluent_kafka.schema_registry import SchemaRegistryClient
+from cross_web import HTTPException
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
@@ -24,7 +25,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http.exceptions import HTTPException
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from backend.accounts import AccountService
@@ -45,12 +45,13 @@ from backend.settings import BackendSettings
 from backend.storage.migrate import upgrade_database
 from backend.storage.stores import PostgresAccountStore, PostgresTransactionStore
 from backend.storage.writer import ProjectionWriter
+from backend.throttle import LoginThrottle
 from backend.transfers import TransferService
 from topology.clients import consumer_config, producer_config, registry_config
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 
-__all__ = ["create_app"]
+__all__ = ["client_address", "create_app"]
 
 _log = logging.getLogger(__name__)
 _LIVE_READY_TIMEOUT_S = 30.0
@@ -64,10 +65,21 @@ class _Config:
     database: DatabaseSettings
 
 
+_LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def client_address(request: Request | WebSocket) -> str:
+    """The client's address; behind the local nginx, the one nginx saw (X-Real-IP)."""
+    peer = request.client.host if request.client is not None else "unknown"
+    if peer in _LOOPBACK:
+        return request.headers.get("x-real-ip", peer)
+    return peer
+
+
 class _GraphQL(GraphQL[ApiContext, None]):
     async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
-        context: ApiContext = request.app.state.context
-        return context
+        shared: ApiContext = request.app.state.context
+        return replace(shared, client=client_address(request))
 
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry calls `.get` on whatever the body decodes to: `null`, a number or a
@@ -210,7 +222,14 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         store = PostgresTransactionStore(engine)
         app.state.context = ApiContext(
             accounts=AccountService(
-                PostgresAccountStore(engine), producer, accounts, PasswordHashing()
+                PostgresAccountStore(engine),
+                producer,
+                accounts,
+                PasswordHashing(),
+                LoginThrottle(
+                    per_username=settings.login_attempts_per_username,
+                    per_client=settings.login_attempts_per_client,
+                ),
             ),
             transfers=TransferService(store, producer, transfers),
             transactions=store,
