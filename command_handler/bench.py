@@ -218,8 +218,12 @@ def _produce(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the benchmark; returns the figures (also printed by `main`)."""
     layout = StackLayout.from_environ()
-    bench_env = service_env("bench", layout)
+    # Private topics, groups and transactional ids are the `tests` principal's (see
+    # docs/security.md): the harness and the handler under measurement both use it.
+    bench_env = service_env("tests", layout)
     handler_env = service_env("command-handler", layout)
+    for name in ("OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION", "OPEN_BANK_KAFKA_SSL_KEY_LOCATION"):
+        handler_env[name] = bench_env[name]
     kafka = kafka_settings_from_env(bench_env)
     registry_url = bench_env["OPEN_BANK_SCHEMA_REGISTRY_URL"]
     admin_url = admin_database_url(layout)

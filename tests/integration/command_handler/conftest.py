@@ -81,6 +81,10 @@ def stack_access() -> StackAccess:
         admin.list_topics(timeout=5)
     except KafkaException as exc:
         pytest.fail(f"{_STACK_DOWN} (kafka: {exc})", pytrace=False)
+    # The handler under test uses private topics, groups and transactional ids, which only
+    # the `tests` principal may use (docs/security.md): give it the tests certificate.
+    for name in ("OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION", "OPEN_BANK_KAFKA_SSL_KEY_LOCATION"):
+        handler_env[name] = tests_env[name]
     return StackAccess(
         kafka=kafka,
         registry_url=tests_env["OPEN_BANK_SCHEMA_REGISTRY_URL"],
