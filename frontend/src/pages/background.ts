@@ -90,6 +90,13 @@ function runSection(run: RunSummary): HTMLElement {
     { name: "p99", points: steps.map((s) => ({ x: s.load, y: s.latency.p99_ms })) },
     { name: "max", points: steps.map((s) => ({ x: s.load, y: s.latency.max_ms })) },
   ];
+  if (steps.some((s) => s.polled !== null)) {
+    // What the original's 50 ms polling would have reported, for comparison with it.
+    latencySeries.push({
+      name: "mean, polled every 50 ms",
+      points: steps.map((s) => ({ x: s.load, y: s.polled?.mean_ms ?? null })),
+    });
+  }
   const components = [...new Set(steps.flatMap((s) => Object.keys(s.components)))].sort();
   const usage = (pick: "cpu_percent" | "rss_mib"): Series[] =>
     components.map((name) => ({
