@@ -11,6 +11,7 @@ from backend.outcomes import AccountOutcome
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
 from backend.ports import AccountRecord, AccountStore, CommandPublisher
+from backend.throttle import LoginThrottle
 from backend.validation import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, check_text
 
 __all__ = [
@@ -42,30 +43,39 @@ class AccountService:
         publisher: CommandPublisher,
         pending: PendingResults[UUID, AccountOutcome],
         hashing: PasswordHashing,
+        throttle: LoginThrottle | None = None,
     ) -> None:
+        self._throttle = throttle or LoginThrottle()
         self._store = store
         self._publisher = publisher
         self._pending = pending
         self._hashing = hashing
 
-    async def get_account(self, username: str, password: str) -> AccountOutcome:
+    async def get_account(
+        self, username: str, password: str, client: str = "local"
+    ) -> AccountOutcome:
         """The original's login-or-register: a new username opens an account."""
         check_credentials(username, password)
+        self._throttle.check(username, client)
         existing = await self._store.find(username)
         if existing is not None:
             return await self._login(existing, password)
         return await self._register(username, password)
 
-    async def create_account(self, username: str, password: str) -> AccountOutcome:
+    async def create_account(
+        self, username: str, password: str, client: str = "local"
+    ) -> AccountOutcome:
         """Register only: a known username is refused."""
         check_credentials(username, password)
+        self._throttle.check(username, client)
         if await self._store.find(username) is not None:
             return AccountOutcome(reason=USERNAME_TAKEN)
         return await self._register(username, password, allow_existing=False)
 
-    async def login(self, username: str, password: str) -> AccountOutcome:
+    async def login(self, username: str, password: str, client: str = "local") -> AccountOutcome:
         """Log in only: an unknown username is refused."""
         check_credentials(username, password)
+        self._throttle.check(username, client)
         existing = await self._store.find(username)
         if existing is None:
             return AccountOutcome(reason=UNKNOWN_USERNAME)

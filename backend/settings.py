@@ -46,6 +46,9 @@ class BackendSettings(BaseSettings):
     projector_batch_size: int = Field(default=500, gt=0)
     #: How long the projector waits to fill a batch (ms); bounds the table's lag.
     projector_batch_wait_ms: int = Field(default=20, gt=0)
+    #: Login attempts (get_account, login, create_account) allowed per minute.
+    login_attempts_per_username: int = Field(default=20, gt=0)
+    login_attempts_per_client: int = Field(default=300, gt=0)
     #: Largest HTTP request body accepted (bytes).
     max_body_bytes: int = Field(default=65_536, gt=0)
     #: The UI's origin, allowed by CORS (the stack sets ``OPEN_BANK_WEB_URL``).

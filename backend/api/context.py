@@ -29,6 +29,8 @@ class ApiContext:
     transactions: TransactionStore
     hub: TransactionHub
     limits: ApiLimits
+    #: The client's address (per request; rate limits key on it).
+    client: str = "local"
 
 
 ApiInfo = Info[ApiContext, None]

@@ -23,12 +23,16 @@ class Mutation:
     @strawberry.mutation
     async def create_account(self, info: ApiInfo, username: str, password: str) -> AccountPayload:
         """Open a new account for a new username."""
-        return account_payload(await info.context.accounts.create_account(username, password))
+        context = info.context
+        return account_payload(
+            await context.accounts.create_account(username, password, context.client)
+        )
 
     @strawberry.mutation
     async def login(self, info: ApiInfo, username: str, password: str) -> AccountPayload:
         """Get the iban and token of an existing username."""
-        return account_payload(await info.context.accounts.login(username, password))
+        context = info.context
+        return account_payload(await context.accounts.login(username, password, context.client))
 
     @strawberry.mutation
     async def transfer_money(

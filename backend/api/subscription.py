@@ -44,7 +44,7 @@ class Subscription:
         self, info: ApiInfo, username: str, password: str
     ) -> AsyncGenerator[AccountResult | None, None]:
         """Login-or-register; yields one result."""
-        outcome = await info.context.accounts.get_account(username, password)
+        outcome = await info.context.accounts.get_account(username, password, info.context.client)
         yield AccountResult.from_outcome(outcome)
 
     @strawberry.subscription

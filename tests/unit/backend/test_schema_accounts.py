@@ -90,3 +90,15 @@ async def test_silent_handler_times_out_with_a_clear_error(bank: InMemoryBank) -
     result = await first_event(bank, GET_ACCOUNT, u="erin", p="pw")
     assert result.errors is not None
     assert "no answer from the command handler within 200 ms" in result.errors[0].message
+
+
+async def test_login_attempts_are_rate_limited_per_username(bank: InMemoryBank) -> None:
+    for _ in range(20):
+        await bank.schema.execute(
+            LOGIN, variable_values={"u": "mallory", "p": "guess"}, context_value=bank.context
+        )
+    refused = await bank.schema.execute(
+        LOGIN, variable_values={"u": "mallory", "p": "guess"}, context_value=bank.context
+    )
+    assert refused.errors is not None
+    assert refused.errors[0].extensions == {"code": "RATE_LIMITED", "subject": "username"}
