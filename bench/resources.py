@@ -21,9 +21,12 @@ from bench.rows import ComponentUsage
 from stack.layout import StackLayout
 from stack.processes import read_running
 
-__all__ = ["BROWSER", "ComponentSampler", "stack_component_pids"]
+__all__ = ["BROWSER", "MACHINE", "ComponentSampler", "stack_component_pids"]
 
 BROWSER = "browser"
+MACHINE = "machine"
+"""Pseudo-component: all CPUs (busy %, one core = 100) and used memory of the machine,
+so what else ran during a sample (other people's tests) shows beside the components."""
 _MIB = 1024 * 1024
 
 _Times: TypeAlias = dict[tuple[int, float], ProcessTimes]
@@ -73,6 +76,7 @@ class ComponentSampler:
         self._include_browser = include_browser
         self._previous: dict[str, dict[tuple[int, float], float]] = {}
         self._previous_at = time.time()
+        psutil.cpu_percent(interval=None)  # Starts the machine-wide CPU interval.
 
     def _processes(self) -> dict[str, list[psutil.Process]]:
         components = {
@@ -119,5 +123,11 @@ class ComponentSampler:
                 cpu_percent=round(cpu, 2), rss_mib=round(rss_mib, 2), processes=len(times)
             )
             current[name] = {key: t.cpu_seconds for key, t in times.items()}
+        cores = psutil.cpu_count() or 1
+        usage[MACHINE] = ComponentUsage(
+            cpu_percent=round(psutil.cpu_percent(interval=None) * cores, 2),
+            rss_mib=round(psutil.virtual_memory().used / _MIB, 2),
+            processes=len(psutil.pids()),
+        )
         self._previous, self._previous_at = current, now
         return usage

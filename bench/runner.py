@@ -60,6 +60,8 @@ def machine_facts(browser_version: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "chromium": browser_version,
         "commit": commit,
+        # Others' work on the machine skews every figure: note how busy it was at the start.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
