@@ -82,10 +82,13 @@ class _GraphQL(GraphQL[ApiContext, None]):
         return replace(shared, client=client_address(request))
 
     def parse_json(self, data: str | bytes) -> Any:
-        # strawberry calls `.get` on whatever the body decodes to: `null`, a number or a
-        # string would be a 500. A body that is not a JSON object (or batch) is the client's
-        # mistake: 400.
-        decoded = super().parse_json(data)
+        # strawberry calls `.get` on whatever the body decodes to (`null`, a number: a 500)
+        # and only catches JSONDecodeError (bytes that are not UTF-8: a 500). Both are the
+        # client's mistake: 400.
+        try:
+            decoded = super().parse_json(data)
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, "the request body is not UTF-8") from exc
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "the request body must be a JSON object")
         return decoded
