@@ -45,12 +45,17 @@ class _UnavailableError(Exception):
 
 @dataclass
 class ClientReport:
-    """What one client did: operations completed, retries, the slowest operation (ms)."""
+    """What one client did: operations completed, retries, the slowest operation (ms).
+
+    `latencies` holds (when it ended, seconds since the epoch; how long it took, ms) for
+    every completed operation, retries included, for the soak's latency figures.
+    """
 
     name: str
     completed: int = 0
     retries: int = 0
     slowest_ms: float = 0.0
+    latencies: list[tuple[float, float]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     failure: str | None = None
 
@@ -90,6 +95,7 @@ class _Client:
                 continue
             took_ms = (time.monotonic() - started) * 1000
             self.report.slowest_ms = max(self.report.slowest_ms, took_ms)
+            self.report.latencies.append((time.time(), took_ms))
             self.report.completed += 1
             return data
 
@@ -147,6 +153,11 @@ class ScriptedClients:
         for thread in self._threads:
             thread.start()
         return self
+
+    @property
+    def reports(self) -> list[ClientReport]:
+        """The clients' reports so far (they keep growing until `stop`)."""
+        return [client.report for client in self._clients]
 
     def stop(self, timeout_s: float = _GIVE_UP_S + 30) -> list[ClientReport]:
         """Let each client finish its operation (retrying as needed); their reports."""

@@ -63,10 +63,22 @@ class PrivateStack:
             raise StackCommandError(f"stack {' '.join(args)} exited {result.returncode}: {output}")
         return output
 
-    def up(self, *, brokers: int | None = None) -> float:
-        """Start whatever is not running (idempotent); seconds it took."""
+    def up(self, *, brokers: int | None = None, attempts: int = 3) -> float:
+        """Start whatever is not running (idempotent); seconds it took.
+
+        A Kafka node that recovers its logs after a SIGKILL on two busy cores can take
+        longer than the stack's 90 s readiness wait; `up` is idempotent, so asking again
+        waits again for the process already started instead of failing the scenario.
+        """
         started = time.monotonic()
-        self._run("up", *(["--brokers", str(brokers)] if brokers else []))
+        args = ["up", *(["--brokers", str(brokers)] if brokers else [])]
+        for attempt in range(1, attempts + 1):
+            try:
+                self._run(*args)
+                break
+            except StackCommandError as exc:
+                if attempt == attempts or "did not become healthy" not in str(exc):
+                    raise
         return time.monotonic() - started
 
     def down(self) -> None:

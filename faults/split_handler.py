@@ -12,6 +12,7 @@ commands are then decided again and debited a second time. Never used outside th
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -20,28 +21,45 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from command_handler import service
+from command_handler import loop, service
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
-from command_handler.loop import CommandLoop
 from topology.records import BalanceChanged
 
-__all__ = ["CRASH_AFTER_VARIABLE", "SplitTransactionLoop", "main", "spawn_split_handler"]
+__all__ = ["CRASH_AFTER_VARIABLE", "main", "spawn_split_handler", "split_handle_commands"]
 
 CRASH_AFTER_VARIABLE = "FAULTS_SPLIT_CRASH_AFTER_BATCHES"
 _MOVE = sa.text("UPDATE balance SET amount = amount + :change WHERE iban = :iban")
 
 
-class SplitTransactionLoop(CommandLoop):
-    """CommandLoop whose store commits the debits first, alone (the bug under test)."""
+class _CrashPoint:
+    """Counts the batches that debited something; SIGKILLs the process at the n-th."""
 
-    crash_after: int = int(os.environ.get(CRASH_AFTER_VARIABLE, "0") or "0")
-    debiting_batches = 0
+    def __init__(self, after_batches: int) -> None:
+        self.after_batches = after_batches
+        self.debiting_batches = 0
 
-    def _store(self, commands: Sequence[DecodedCommand]) -> HandledBatch | None:
-        # Learn the batch's debits from a decision that is rolled back.
-        with self._engine.connect() as connection:
-            transaction = connection.begin()
-            planned = handle_commands(connection, commands, self._rng)
+    def passed(self) -> None:
+        self.debiting_batches += 1
+        if self.after_batches and self.debiting_batches >= self.after_batches:
+            os.kill(os.getpid(), signal.SIGKILL)  # the window the bug leaves open
+
+
+_CRASH = _CrashPoint(int(os.environ.get(CRASH_AFTER_VARIABLE, "0") or "0"))
+
+
+def split_handle_commands(
+    connection: sa.Connection, batch: Sequence[DecodedCommand], rng: random.Random
+) -> HandledBatch:
+    """`handle_commands` with the batch's debits committed first, in a transaction alone.
+
+    The loop calls it inside its own open transaction on `connection`; the debits go
+    through a second engine (the loop's pool holds one connection) and commit at once.
+    """
+    side = sa.create_engine(connection.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with side.connect() as planning:  # learn the debits from a decision rolled back
+            transaction = planning.begin()
+            planned = handle_commands(planning, batch, rng)
             transaction.rollback()
         debits = [
             (item.record.iban, item.record.changed_by)
@@ -49,15 +67,14 @@ class SplitTransactionLoop(CommandLoop):
             if isinstance(item.record, BalanceChanged) and item.record.changed_by < 0
         ]
         if debits:
-            with self._engine.begin() as connection:  # commit 1: the debits alone
-                connection.execute(_MOVE, [{"iban": i, "change": c} for i, c in debits])
-            SplitTransactionLoop.debiting_batches += 1
-            if self.crash_after and self.debiting_batches >= self.crash_after:
-                os.kill(os.getpid(), signal.SIGKILL)  # the window the bug leaves open
-        with self._engine.begin() as connection:  # commit 2: undo them, store the decision
-            if debits:
-                connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits])
-            return handle_commands(connection, commands, self._rng)
+            with side.begin() as first:  # commit 1: the debits alone
+                first.execute(_MOVE, [{"iban": i, "change": c} for i, c in debits])
+            _CRASH.passed()
+    finally:
+        side.dispose()
+    if debits:  # commit 2 (the loop's): undo them and store the whole decision
+        connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits])
+    return handle_commands(connection, batch, rng)
 
 
 def spawn_split_handler(
@@ -74,7 +91,7 @@ def spawn_split_handler(
 
 def main() -> None:
     """Run the real service with the split loop in place of the correct one."""
-    setattr(service, "CommandLoop", SplitTransactionLoop)  # noqa: B010 (swap a module global)
+    setattr(loop, "handle_commands", split_handle_commands)  # noqa: B010 (swap a module global)
     service.main()
 
 

@@ -62,7 +62,8 @@ def test_command_handler_sigkilled_three_times(
         time.sleep(4)
     verdict = verify(private_stack)
     record_verdict += verdict.notes(run)
-    assert verdict.problems(run) == []
+    problems = verdict.problems(run)
+    assert not problems, "\n".join(problems)
 
 
 def test_backend_killed_and_restarted(
@@ -78,7 +79,8 @@ def test_backend_killed_and_restarted(
         time.sleep(8)
     verdict = verify(private_stack)
     record_verdict += verdict.notes(run)
-    assert verdict.problems(run) == []
+    problems = verdict.problems(run)
+    assert not problems, "\n".join(problems)
     assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
 
 
@@ -93,7 +95,8 @@ def test_kafka_killed_and_restarted(private_stack: PrivateStack, record_verdict:
         time.sleep(10)
     verdict = verify(private_stack, settle_bound_s=180)
     record_verdict += verdict.notes(run)
-    assert verdict.problems(run) == []
+    problems = verdict.problems(run)
+    assert not problems, "\n".join(problems)
 
 
 def test_postgres_killed_and_restarted(
@@ -109,7 +112,8 @@ def test_postgres_killed_and_restarted(
         time.sleep(10)
     verdict = verify(private_stack, settle_bound_s=180)
     record_verdict += verdict.notes(run)
-    assert verdict.problems(run) == []
+    problems = verdict.problems(run)
+    assert not problems, "\n".join(problems)
 
 
 def test_handler_paused_past_its_session_timeout(
@@ -134,7 +138,8 @@ def test_handler_paused_past_its_session_timeout(
         assert rebalances >= 1
         verdict = verify(private_stack)
         record_verdict += verdict.notes(run)
-        assert verdict.problems(run) == []
+        problems = verdict.problems(run)
+        assert not problems, "\n".join(problems)
     finally:
         second.stop()
 
@@ -155,7 +160,8 @@ def test_two_handlers_one_killed(private_stack: PrivateStack, record_verdict: li
         assert second.log().count("partitions assigned") >= 2
         verdict = verify(private_stack)
         record_verdict += verdict.notes(run)
-        assert verdict.problems(run) == []
+        problems = verdict.problems(run)
+        assert not problems, "\n".join(problems)
     finally:
         if second.running():
             second.stop()
