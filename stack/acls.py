@@ -41,6 +41,14 @@ from confluent_kafka.admin._acl import (
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
 
 from stack.certs import broker_name
+from topology.topics import (
+    ACCOUNT_CREATION_FEEDBACK,
+    BALANCE_CHANGED,
+    COMMANDS,
+    DEAD_LETTER,
+    HEARTBEAT,
+    MONEY_TRANSFER_FEEDBACK,
+)
 
 __all__ = [
     "AclChanges",
@@ -56,12 +64,12 @@ _ANY_HOST = "*"
 # Kafka's wildcard resource name: a LITERAL `*` matches every resource of the type.
 _EVERY = "*"
 
-_COMMANDS = "commands"
-_ACCOUNT_FEEDBACK = "account_creation_feedback"
-_TRANSFER_FEEDBACK = "money_transfer_feedback"
-_BALANCE_CHANGED = "balance_changed"
-_HEARTBEAT = "heartbeat"
-_DEAD_LETTER = "dead_letter"
+_COMMANDS = COMMANDS.name
+_ACCOUNT_FEEDBACK = ACCOUNT_CREATION_FEEDBACK.name
+_TRANSFER_FEEDBACK = MONEY_TRANSFER_FEEDBACK.name
+_BALANCE_CHANGED = BALANCE_CHANGED.name
+_HEARTBEAT = HEARTBEAT.name
+_DEAD_LETTER = DEAD_LETTER.name
 
 _TOPIC = ResourceType.TOPIC
 _GROUP = ResourceType.GROUP

@@ -55,15 +55,7 @@ def stack_access() -> StackAccess:
     layout = StackLayout.from_environ()
     try:
         tests_env = service_env("tests", layout)
-        # The handler runs on private topics, groups and transactional ids that the broker's
-        # ACLs grant only to the `tests` principal, so it presents the tests certificate.
-        handler_env = service_env("command-handler", layout) | {
-            key: tests_env[key]
-            for key in (
-                "OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION",
-                "OPEN_BANK_KAFKA_SSL_KEY_LOCATION",
-            )
-        }
+        handler_env = service_env("command-handler", layout)
     except Exception as exc:  # noqa: BLE001 - any failure to read the stack means "down"
         pytest.fail(f"{_STACK_DOWN} ({exc})", pytrace=False)
     admin_url = admin_database_url(layout)

@@ -1,0 +1,151 @@
+"""The broker's ACLs refuse what a principal has no business doing, for real.
+
+Each principal connects with its own certificate (the one the stack starts it with). The
+refusals: the backend cannot write `balance_changed` nor read `commands`; the heartbeat
+cannot write `commands`; the generator cannot read `balance_changed`; the tests principal
+cannot change ACLs. Each refusal sits next to an allowed action of the same principal on the
+same connection settings, so a broken connection cannot pass for a refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin._acl import AclOperation
+from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
+
+from stack.acls import AclRule
+from topology.topics import BALANCE_CHANGED, COMMANDS, HEARTBEAT
+
+pytestmark = pytest.mark.integration
+
+KafkaConfig = dict[str, str | int | float | bool]
+_TIMEOUT_S = 15.0
+
+
+def _kafka_config(env: dict[str, str]) -> KafkaConfig:
+    return {
+        "bootstrap.servers": env["OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS"],
+        "security.protocol": env["OPEN_BANK_KAFKA_SECURITY_PROTOCOL"],
+        "ssl.ca.location": env["OPEN_BANK_KAFKA_SSL_CA_LOCATION"],
+        "ssl.certificate.location": env["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"],
+        "ssl.key.location": env["OPEN_BANK_KAFKA_SSL_KEY_LOCATION"],
+    }
+
+
+@pytest.fixture
+def principal_config(service_env: Callable[[str], dict[str, str]]) -> Callable[[str], KafkaConfig]:
+    """`principal_config("backend")`: confluent-kafka settings with that principal's cert."""
+    return lambda name: _kafka_config(service_env(name))
+
+
+def _write_error(config: KafkaConfig, topic: str) -> KafkaError | None:
+    """Produce one record to `topic`; the delivery error, or None if the broker took it.
+
+    Not idempotent, so the refusal comes back as this record's delivery error instead of a
+    fatal producer error.
+    """
+    errors: list[KafkaError | None] = []
+    producer = Producer({**config, "linger.ms": 0, "acks": "all", "message.timeout.ms": 10_000})
+    producer.produce(
+        topic,
+        key=b"acl-probe",
+        # Not a valid record: should a broken ACL let it in, readers dead-letter it.
+        value=b"acl probe, must be refused",
+        on_delivery=lambda error, _message: errors.append(error),
+    )
+    producer.flush(_TIMEOUT_S)
+    assert errors, f"no delivery report for {topic} within {_TIMEOUT_S} s"
+    return errors[0]
+
+
+def _read_error(config: KafkaConfig, topic: str, group: str) -> KafkaError | None:
+    """Fetch from partition 0 of `topic` in `group`: the first error, or None if readable."""
+    consumer = Consumer(
+        {
+            **config,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        # Long enough for a fetch round trip; an authorised empty partition just stays quiet.
+        for _ in range(10):
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            error = message.error()
+            if error is not None:
+                return error
+            return None
+        return None
+    finally:
+        consumer.close()
+
+
+def test_backend_cannot_write_balance_changed(
+    principal_config: Callable[[str], KafkaConfig],
+) -> None:
+    error = _write_error(principal_config("backend"), BALANCE_CHANGED.name)
+    assert error is not None
+    assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_backend_cannot_read_commands_but_reads_balance_changed(
+    principal_config: Callable[[str], KafkaConfig],
+) -> None:
+    backend = principal_config("backend")
+    group = f"backend-acl-test-{uuid.uuid4().hex[:8]}"  # a group name the backend may use
+    error = _read_error(backend, COMMANDS.name, group)
+    assert error is not None
+    assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+    assert _read_error(backend, BALANCE_CHANGED.name, group) is None
+
+
+def test_backend_cannot_use_a_group_outside_its_prefix(
+    principal_config: Callable[[str], KafkaConfig],
+) -> None:
+    error = _read_error(principal_config("backend"), BALANCE_CHANGED.name, "command-handler")
+    assert error is not None
+    assert error.code() == KafkaError.GROUP_AUTHORIZATION_FAILED
+
+
+def test_heartbeat_may_only_write_heartbeat(principal_config: Callable[[str], KafkaConfig]) -> None:
+    heartbeat = principal_config("heartbeat")
+    error = _write_error(heartbeat, COMMANDS.name)
+    assert error is not None
+    assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+    metadata = AdminClient(heartbeat).list_topics(timeout=_TIMEOUT_S)
+    # Topics it may not describe are not even listed.
+    assert HEARTBEAT.name in metadata.topics
+    assert BALANCE_CHANGED.name not in metadata.topics
+
+
+def test_generator_cannot_read_balance_changed(
+    principal_config: Callable[[str], KafkaConfig],
+) -> None:
+    error = _read_error(
+        principal_config("command-generator"), BALANCE_CHANGED.name, "command-generator"
+    )
+    assert error is not None
+    assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+@pytest.mark.parametrize("name", ["tests", "backend", "synchronizer"])
+def test_no_app_principal_may_grant_itself_rights(
+    principal_config: Callable[[str], KafkaConfig], name: str
+) -> None:
+    admin = AdminClient(principal_config(name))
+    everything = AclRule(
+        f"User:{name}", ResourceType.TOPIC, "*", ResourcePatternType.LITERAL, AclOperation.ALL
+    )
+    futures = admin.create_acls([everything.binding()], request_timeout=_TIMEOUT_S)
+    with pytest.raises(KafkaException) as refused:
+        next(iter(futures.values())).result(timeout=_TIMEOUT_S)
+    assert refused.value.args[0].code() == KafkaError.CLUSTER_AUTHORIZATION_FAILED
