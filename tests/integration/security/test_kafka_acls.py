@@ -18,7 +18,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._acl import AclOperation
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
 
-from stack.acls import AclRule
+from stack.acls import AclRule, apply_acls, is_authorizer_missing
+from stack.layout import StackLayout
 from topology.topics import BALANCE_CHANGED, COMMANDS, HEARTBEAT
 
 pytestmark = pytest.mark.integration
@@ -35,6 +36,21 @@ def _kafka_config(env: dict[str, str]) -> KafkaConfig:
         "ssl.certificate.location": env["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"],
         "ssl.key.location": env["OPEN_BANK_KAFKA_SSL_KEY_LOCATION"],
     }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def authorizer_on(stack_env: dict[str, str], stack_layout: StackLayout) -> None:
+    """Make the ACLs the plan (idempotent, as `up` does); fail in one line when the brokers
+    run without the authorizer (started before it existed)."""
+    try:
+        apply_acls(stack_env["OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS"], stack_layout.certs_dir)
+    except KafkaException as exc:
+        if is_authorizer_missing(exc):
+            pytest.fail(
+                "Kafka runs without its authorizer: restart it (./bank down && ./bank up)",
+                pytrace=False,
+            )
+        raise
 
 
 @pytest.fixture
