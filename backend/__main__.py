@@ -16,6 +16,9 @@ def main() -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # One line per registry request or alembic plugin says nothing an operator needs.
+    for chatty in ("httpx", "httpx2", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     uvicorn.run(
         "backend.app:create_app",
         factory=True,

@@ -7,7 +7,7 @@ the rows are written by ``backend.storage.writer`` in the projector's thread.
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +24,22 @@ _COLUMNS = (
     TRANSACTIONS.c.changed_by,
     TRANSACTIONS.c.from_to,
     TRANSACTIONS.c.description,
+)
+
+
+# Built once: a prepared statement object memoises its cache key, so each call skips
+# SQLAlchemy's statement construction and cache-key walk (hot on every transfer).
+_BY_ID = select(*_COLUMNS).where(TRANSACTIONS.c.id == bindparam("id"))
+_TRANSFER_RESULT = select(TRANSFER_RESULTS.c.success, TRANSFER_RESULTS.c.reason).where(
+    TRANSFER_RESULTS.c.command_id == bindparam("command_id")
+)
+_LAST_PER_IBAN = (
+    select(*_COLUMNS)
+    .ext(distinct_on(TRANSACTIONS.c.iban))
+    .order_by(TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+)
+_ACCOUNT = select(ACCOUNTS.c.password_hash, ACCOUNTS.c.command_id).where(
+    ACCOUNTS.c.username == bindparam("username")
 )
 
 
@@ -46,9 +62,7 @@ class PostgresTransactionStore:
 
     async def by_id(self, transaction_id: int) -> TransactionView | None:
         async with self._engine.connect() as connection:
-            result = await connection.execute(
-                select(*_COLUMNS).where(TRANSACTIONS.c.id == transaction_id)
-            )
+            result = await connection.execute(_BY_ID, {"id": transaction_id})
             row = result.first()
         return None if row is None else _view(row)
 
@@ -64,21 +78,13 @@ class PostgresTransactionStore:
             return [_view(row) for row in result]
 
     async def last_per_iban(self) -> Sequence[TransactionView]:
-        query = (
-            select(*_COLUMNS)
-            .ext(distinct_on(TRANSACTIONS.c.iban))
-            .order_by(TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
-        )
         async with self._engine.connect() as connection:
-            result = await connection.execute(query)
+            result = await connection.execute(_LAST_PER_IBAN)
             return [_view(row) for row in result]
 
     async def transfer_result(self, command_id: UUID) -> TransferOutcome | None:
-        query = select(TRANSFER_RESULTS.c.success, TRANSFER_RESULTS.c.reason).where(
-            TRANSFER_RESULTS.c.command_id == command_id
-        )
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
+            row = (await connection.execute(_TRANSFER_RESULT, {"command_id": command_id})).first()
         return None if row is None else TransferOutcome(command_id, row.success, row.reason)
 
 
@@ -89,11 +95,8 @@ class PostgresAccountStore:
         self._engine = engine
 
     async def find(self, username: str) -> AccountRecord | None:
-        query = select(ACCOUNTS.c.password_hash, ACCOUNTS.c.command_id).where(
-            ACCOUNTS.c.username == username
-        )
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
+            row = (await connection.execute(_ACCOUNT, {"username": username})).first()
         return None if row is None else AccountRecord(username, row.password_hash, row.command_id)
 
     async def add(self, record: AccountRecord) -> AccountRecord:

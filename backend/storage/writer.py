@@ -15,6 +15,10 @@ from backend.storage.tables import TRANSACTIONS, TRANSFER_RESULTS
 
 __all__ = ["ProjectionWriter"]
 
+# Built once (see stores.py): executemany with a list of parameter dicts.
+_INSERT_TRANSACTIONS = insert(TRANSACTIONS).on_conflict_do_nothing(index_elements=["id"])
+_INSERT_RESULTS = insert(TRANSFER_RESULTS).on_conflict_do_nothing(index_elements=["command_id"])
+
 
 class ProjectionWriter:
     """Writes BalanceChanged rows and transfer results in one transaction per batch."""
@@ -31,7 +35,7 @@ class ProjectionWriter:
         with self._engine.begin() as connection:
             if transactions:
                 connection.execute(
-                    insert(TRANSACTIONS).on_conflict_do_nothing(index_elements=["id"]),
+                    _INSERT_TRANSACTIONS,
                     [
                         {
                             "id": t.id,
@@ -46,7 +50,7 @@ class ProjectionWriter:
                 )
             if results:
                 connection.execute(
-                    insert(TRANSFER_RESULTS).on_conflict_do_nothing(index_elements=["command_id"]),
+                    _INSERT_RESULTS,
                     [
                         {"command_id": r.uuid, "success": r.success, "reason": r.reason}
                         for r in results

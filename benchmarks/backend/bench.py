@@ -14,12 +14,16 @@ Run: ``.venv/bin/python benchmarks/backend/bench.py --url ws://127.0.0.1:8000/gr
 
 import argparse
 import asyncio
+import dataclasses
 import json
+import re
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from uuid import uuid4
+
+import httpx
 
 from backend.wsclient import GraphQLWebSocket, OperationFailedError, Protocol
 
@@ -43,9 +47,13 @@ class PhaseResult:
     failures: int
     seconds: float
     results_per_s: float
+    mean_ms: float
     p50_ms: float
     p99_ms: float
     max_ms: float
+    #: Mean from publishing the command to its feedback arriving, as the backend
+    #: measured it (``backend_result_latency_seconds``): Kafka + command handler.
+    behind_backend_ms: float | None = None
 
 
 def summarise(phase: str, latencies_s: list[float], failures: int, seconds: float) -> PhaseResult:
@@ -61,6 +69,7 @@ def summarise(phase: str, latencies_s: list[float], failures: int, seconds: floa
         failures=failures,
         seconds=round(seconds, 2),
         results_per_s=round(len(latencies_s) / seconds, 1) if seconds else 0.0,
+        mean_ms=round(statistics.fmean(ordered) * 1000, 2),
         p50_ms=round(statistics.median(ordered) * 1000, 2),
         p99_ms=round(rank(0.99), 2),
         max_ms=round(ordered[-1] * 1000, 2),
@@ -164,6 +173,25 @@ async def paced(
     return summarise(f"paced {rate:.0f}/s", latencies, failures, seconds)
 
 
+_SUM = re.compile(r'^backend_result_latency_seconds_(sum|count)\{kind="transfer"\} (\S+)$', re.M)
+
+
+def transfer_latency_totals(metrics_url: str) -> tuple[float, float]:
+    """(sum of seconds, count) of the backend's publish-to-feedback latency of transfers."""
+    found = dict(_SUM.findall(httpx.get(metrics_url, timeout=10).text))
+    return float(found.get("sum", 0)), float(found.get("count", 0))
+
+
+async def measured(metrics_url: str, phase: Callable[[], Awaitable[PhaseResult]]) -> PhaseResult:
+    """Run ``phase`` and add the backend's own view of the time spent behind it."""
+    seconds_before, count_before = transfer_latency_totals(metrics_url)
+    result = await phase()
+    seconds_after, count_after = transfer_latency_totals(metrics_url)
+    count = count_after - count_before
+    behind = round((seconds_after - seconds_before) / count * 1000, 2) if count else None
+    return dataclasses.replace(result, behind_backend_ms=behind)
+
+
 async def main() -> None:
     """Parse arguments, run the phases, print a table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -178,6 +206,7 @@ async def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
+    metrics_url = arguments.url.replace("ws://", "http://").replace("/graphql", "/metrics")
     protocol: Protocol = arguments.protocol
     phases: list[Callable[[], Awaitable[PhaseResult]]] = [
         lambda: sequential(arguments.url, protocol, arguments.sequential),
@@ -187,18 +216,22 @@ async def main() -> None:
         ),
     ]
     if arguments.json:
-        print(json.dumps([asdict(await phase()) for phase in phases], indent=2))
+        results = [await measured(metrics_url, phase) for phase in phases]
+        print(json.dumps([asdict(result) for result in results], indent=2))
         return
     print(
         f"{'phase':<16}{'results':>8}{'failed':>7}{'s':>7}{'res/s':>9}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'max ms':>9}"
+        f"{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}{'behind':>9}",
+        flush=True,
     )
     for phase in phases:
-        r = await phase()
+        r = await measured(metrics_url, phase)
         print(
             f"{r.phase:<16}{r.results:>8}{r.failures:>7}{r.seconds:>7}{r.results_per_s:>9}"
-            f"{r.p50_ms:>9}{r.p99_ms:>9}{r.max_ms:>9}"
+            f"{r.p50_ms:>9}{r.p99_ms:>9}{r.max_ms:>9}{r.mean_ms:>9}{r.behind_backend_ms!s:>9}",
+            flush=True,
         )
+    print("behind = mean ms from publishing the command to its feedback, as the backend saw it")
 
 
 if __name__ == "__main__":
