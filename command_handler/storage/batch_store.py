@@ -5,8 +5,9 @@ may touch, `FOR UPDATE` in iban order so concurrent instances never deadlock), t
 `load_answers` (after the locks, so an answer committed by another instance while we
 waited is seen), decides in Python, and `write_decision`, which writes new accounts, new
 balances, both kinds of answers and the balance changes in ONE statement (data-modifying
-CTEs over arrays through `unnest`). With the commit that is four round trips per batch,
-whatever its size (plus one read of stored changes when a batch is redelivered).
+CTEs over `unnest` arrays, passed as literals: see `pg_arrays`). With the commit that is
+four round trips per batch, whatever its size (plus one read of stored changes when a
+batch is redelivered).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,6 +27,7 @@ from command_handler.domain import (
     TransferOutcome,
 )
 from command_handler.storage.answers import MessageSource, StoredAnswer
+from command_handler.storage.pg_arrays import plain_array, text_array
 from topology.records import (
     AccountCreationConfirmed,
     AccountCreationFailed,
@@ -104,7 +105,7 @@ def lock_accounts(connection: sa.Connection, ibans: Collection[str]) -> dict[str
     """Lock and read the existing accounts among `ibans` (others simply are not returned)."""
     if not ibans:
         return {}
-    rows = connection.execute(_LOCK_ACCOUNTS, {"ibans": sorted(ibans)})
+    rows = connection.execute(_LOCK_ACCOUNTS, {"ibans": text_array(sorted(ibans))})
     return {iban: Account(iban, token, amount, lmt) for iban, token, amount, lmt in rows}
 
 
@@ -118,7 +119,8 @@ def load_answers(
     if not transfer_ids and not creation_ids:
         return answers
     rows = connection.execute(
-        _ANSWERS, {"transfer_ids": list(transfer_ids), "creation_ids": list(creation_ids)}
+        _ANSWERS,
+        {"transfer_ids": plain_array(transfer_ids), "creation_ids": plain_array(creation_ids)},
     )
     for is_transfer, command_id, reason, iban, token, a_type, partition, offset in rows:
         source = MessageSource(partition, offset)
@@ -149,7 +151,7 @@ def load_balance_changes(
     if not command_ids:
         return changes
     for command_id, iban, new_balance, changed_by, from_to, description in connection.execute(
-        _BALANCE_CHANGES, {"ids": list(command_ids)}
+        _BALANCE_CHANGES, {"ids": plain_array(command_ids)}
     ):
         changes.setdefault(command_id, []).append(
             BalanceChanged(iban, new_balance, changed_by, from_to, description)
@@ -165,7 +167,7 @@ def write_decision(
 ) -> None:
     """Write what `decision` decided for `commands` (read from `sources`, index by index):
     new accounts, final balances, new answers and every balance change, in one statement."""
-    parameters: dict[str, list[Any]] = {}
+    parameters: dict[str, str] = {}
     _account_parameters(decision, parameters)
     first_source: dict[tuple[bool, uuid.UUID], MessageSource] = {}
     bc_ids: list[uuid.UUID] = []
@@ -179,42 +181,46 @@ def write_decision(
                 bc_seqs.append(seq)
                 bc_changes.append(change)
     parameters.update(
-        bc_ids=bc_ids,
-        bc_seqs=bc_seqs,
-        bc_ibans=[c.iban for c in bc_changes],
-        bc_new_balances=[c.new_balance for c in bc_changes],
-        bc_changed_bys=[c.changed_by for c in bc_changes],
-        bc_from_tos=[c.from_to for c in bc_changes],
-        bc_descriptions=[c.description for c in bc_changes],
+        bc_ids=plain_array(bc_ids),
+        bc_seqs=plain_array(bc_seqs),
+        bc_ibans=text_array([c.iban for c in bc_changes]),
+        bc_new_balances=plain_array([c.new_balance for c in bc_changes]),
+        bc_changed_bys=plain_array([c.changed_by for c in bc_changes]),
+        bc_from_tos=text_array([c.from_to for c in bc_changes]),
+        bc_descriptions=text_array([c.description for c in bc_changes]),
     )
     t_ids = list(decision.transfer_answers)
     t_sources = [first_source[(True, i)] for i in t_ids]
     parameters.update(
-        t_ids=t_ids,
-        t_reasons=[
-            a.reason if isinstance(a, MoneyTransferFailed) else None
-            for a in decision.transfer_answers.values()
-        ],
-        t_partitions=[s.partition for s in t_sources],
-        t_offsets=[s.offset for s in t_sources],
+        t_ids=plain_array(t_ids),
+        t_reasons=text_array(
+            [
+                a.reason if isinstance(a, MoneyTransferFailed) else None
+                for a in decision.transfer_answers.values()
+            ]
+        ),
+        t_partitions=plain_array([s.partition for s in t_sources]),
+        t_offsets=plain_array([s.offset for s in t_sources]),
     )
     c_ids = list(decision.creation_answers)
     c_sources = [first_source[(False, i)] for i in c_ids]
     c_answers = list(decision.creation_answers.values())
     confirmed = [a if isinstance(a, AccountCreationConfirmed) else None for a in c_answers]
     parameters.update(
-        c_ids=c_ids,
-        c_ibans=[c.iban if c else None for c in confirmed],
-        c_tokens=[c.token if c else None for c in confirmed],
-        c_a_types=[c.a_type.value if c else None for c in confirmed],
-        c_reasons=[a.reason if isinstance(a, AccountCreationFailed) else None for a in c_answers],
-        c_partitions=[s.partition for s in c_sources],
-        c_offsets=[s.offset for s in c_sources],
+        c_ids=plain_array(c_ids),
+        c_ibans=text_array([c.iban if c else None for c in confirmed]),
+        c_tokens=text_array([c.token if c else None for c in confirmed]),
+        c_a_types=text_array([c.a_type.value if c else None for c in confirmed]),
+        c_reasons=text_array(
+            [a.reason if isinstance(a, AccountCreationFailed) else None for a in c_answers]
+        ),
+        c_partitions=plain_array([s.partition for s in c_sources]),
+        c_offsets=plain_array([s.offset for s in c_sources]),
     )
     connection.execute(_WRITE_DECISION, parameters)
 
 
-def _account_parameters(decision: BatchDecision, parameters: dict[str, list[Any]]) -> None:
+def _account_parameters(decision: BatchDecision, parameters: dict[str, str]) -> None:
     opened = set(decision.opened)
     new_accounts = [decision.accounts[iban] for iban in decision.opened]
     a_types = {
@@ -224,10 +230,10 @@ def _account_parameters(decision: BatchDecision, parameters: dict[str, list[Any]
     }
     changed = sorted(decision.changed - opened)
     parameters.update(
-        new_ibans=[a.iban for a in new_accounts],
-        new_tokens=[a.token for a in new_accounts],
-        new_amounts=[a.balance_cents for a in new_accounts],
-        new_a_types=[a_types[a.iban] for a in new_accounts],
-        ibans=changed,
-        amounts=[decision.accounts[iban].balance_cents for iban in changed],
+        new_ibans=text_array([a.iban for a in new_accounts]),
+        new_tokens=text_array([a.token for a in new_accounts]),
+        new_amounts=plain_array([a.balance_cents for a in new_accounts]),
+        new_a_types=text_array([a_types[a.iban] for a in new_accounts]),
+        ibans=text_array(changed),
+        amounts=plain_array([decision.accounts[iban].balance_cents for iban in changed]),
     )
