@@ -64,6 +64,9 @@ BUILD_TIMEOUT_S = 100
 #: Login hashes a password and waits for the command handler; transfers go through Kafka (ms).
 ANSWER_TIMEOUT_MS = 20_000
 IBAN = re.compile(r"^NL\d{2}OPEN\d{10}$")
+# Assertions wait as long as actions do: on a loaded 2-core machine a page can take more
+# than Playwright's default 5 s to render its first data.
+playwright_expect.set_options(timeout=ANSWER_TIMEOUT_MS)
 
 
 def _ui_url() -> str:
