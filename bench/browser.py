@@ -8,6 +8,7 @@ background networking, so the browser talks to nginx only).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Browser, Page, Playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -47,6 +48,8 @@ class Measurement:
     latency_ms: float | None
     polled_ms: float | None
     error: str | None = None
+    answered_ms: float | None = None
+    """Click to the form's status line showing the command's answer (ok or error)."""
 
 
 async def launch_chromium(playwright: Playwright, executable: str = CHROMIUM) -> Browser:
@@ -103,7 +106,8 @@ class BankPage:
     async def measure(self, interaction: Interaction, timeout_ms: int) -> Measurement:
         """Click, then wait up to ``timeout_ms`` for the new amount in the list."""
         page = self._page
-        await page.evaluate(page_script.ARM, interaction.expected_text)
+        status_id = f"{interaction.kind}-status"
+        await page.evaluate(page_script.ARM, [interaction.expected_text, status_id])
         error: str | None = None
         try:
             await self._act(interaction, timeout_ms)
@@ -115,13 +119,24 @@ class BankPage:
         return _measurement(times, error)
 
 
-def _measurement(times: dict[str, float | None] | None, error: str | None) -> Measurement:
+def _since(click: float, then: float | None) -> float | None:
+    return None if then is None else round(then - click, 2)
+
+
+def _measurement(times: dict[str, Any] | None, error: str | None) -> Measurement:
     click = None if times is None else times.get("clickAt")
     if times is None or click is None:
         return Measurement(None, None, error or "click not seen")
-    observed, polled = times.get("observedAt"), times.get("polledAt")
+    observed = times.get("observedAt")
+    if times.get("answer") == "error":
+        # The bank refused (the status line says why): that is the row's error, even when
+        # the list shows nothing new and the interaction times out.
+        error = f"refused: {times.get('answerText')}"
+    elif observed is not None:
+        error = None
     return Measurement(
-        latency_ms=None if observed is None else round(observed - click, 2),
-        polled_ms=None if polled is None else round(polled - click, 2),
-        error=error if observed is None else None,
+        latency_ms=_since(click, observed),
+        polled_ms=_since(click, times.get("polledAt")),
+        error=error,
+        answered_ms=_since(click, times.get("answeredAt")),
     )

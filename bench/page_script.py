@@ -5,8 +5,11 @@ records ``performance.now()`` at the click (a capture listener on the document, 
 before the app's own handler), and then watches the list ``transactions``: a
 MutationObserver notes the time of the DOM change that makes the newest item a *new* one
 whose ``transaction-amount`` reads ``expected``; a 50 ms interval started at the click
-notes when polling (the original's method) would have seen it. Both times use the page's
-monotonic clock, so Python's own scheduling adds nothing to the figures.
+notes when polling (the original's method) would have seen it. A second observer notes when
+the form's status line (``deposit-status`` / ``transfer-status``) turns ``ok`` or
+``error``: the command's own answer (handler feedback through the backend), which splits
+the time between the command path and the ``balance_changed`` path. All times use the
+page's monotonic clock, so Python's own scheduling adds nothing to the figures.
 """
 
 from __future__ import annotations
@@ -18,14 +21,30 @@ INSTALL = """
   const newest = (list) => list.querySelector('[data-testid="transaction"]');
   window.__bench = {
     state: null,
-    arm(expected) {
+    arm(expected, statusId) {
       this.disarm();
       const list = document.querySelector('[data-testid="transactions"]');
       if (list === null) { throw new Error("no transaction list on the page"); }
       const first = newest(list);
       const before = first === null ? null : first.getAttribute("data-transaction-id");
       const state = { expected, before, clickAt: null, observedAt: null, polledAt: null,
-                      observer: null, poller: null, onClick: null };
+                      answeredAt: null, answer: null, answerText: null,
+                      observer: null, statusObserver: null, poller: null, onClick: null };
+      const status = document.querySelector(`[data-testid="${statusId}"]`);
+      if (status !== null) {
+        state.statusObserver = new MutationObserver(() => {
+          const kind = status.dataset.kind;
+          if (state.clickAt !== null && state.answeredAt === null
+              && (kind === "ok" || kind === "error")) {
+            state.answeredAt = performance.now();
+            state.answer = kind;
+            state.answerText = status.textContent;
+            state.statusObserver.disconnect();
+          }
+        });
+        state.statusObserver.observe(status, { attributes: true, childList: true,
+                                               characterData: true, subtree: true });
+      }
       const shows = () => {
         const item = newest(list);
         if (item === null || item.getAttribute("data-transaction-id") === before) {
@@ -58,6 +77,7 @@ INSTALL = """
       const state = this.state;
       if (state === null) { return; }
       state.observer.disconnect();
+      if (state.statusObserver !== null) { state.statusObserver.disconnect(); }
       if (state.poller !== null) { clearInterval(state.poller); }
       document.removeEventListener("click", state.onClick, { capture: true });
       this.state = null;
@@ -66,12 +86,17 @@ INSTALL = """
 }
 """
 
-ARM = "(expected) => window.__bench.arm(expected)"
+ARM = "([expected, statusId]) => window.__bench.arm(expected, statusId)"
 
 SETTLED = """
 () => {
   const s = window.__bench.state;
-  return s !== null && s.observedAt !== null && s.polledAt !== null;
+  if (s === null) { return false; }
+  // The bank refused: nothing will show.
+  if (s.answer === "error") { return true; }
+  // Otherwise both clocks saw the amount and the answer is in (when the page shows one).
+  const answered = s.statusObserver === null || s.answeredAt !== null;
+  return s.observedAt !== null && s.polledAt !== null && answered;
 }
 """
 
@@ -79,7 +104,8 @@ READ = """
 () => {
   const s = window.__bench.state;
   return s === null ? null : { clickAt: s.clickAt, observedAt: s.observedAt,
-                               polledAt: s.polledAt };
+                               polledAt: s.polledAt, answeredAt: s.answeredAt,
+                               answer: s.answer, answerText: s.answerText };
 }
 """
 

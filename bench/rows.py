@@ -64,6 +64,8 @@ class InteractionRow:
     beats: int | None = None
     """Heartbeats produced so far (the control API's counter), None if unreadable."""
     error: str | None = None
+    answered_ms: float | None = None
+    """Click to the form's status showing the command's answer (the command path alone)."""
     type: Literal["interaction"] = "interaction"
 
     @property

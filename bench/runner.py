@@ -168,6 +168,7 @@ class _Run:
                     polled_ms=measurement.polled_ms,
                     beats=beats,
                     error=measurement.error,
+                    answered_ms=measurement.answered_ms,
                 )
             )
             n += 1

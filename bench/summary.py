@@ -32,6 +32,8 @@ class StepSummary:
     load: int
     latency: LatencyStats
     polled: LatencyStats
+    answered: LatencyStats
+    """Click to the command's answer in the form's status line (command path only)."""
     components: dict[str, ComponentUsage]
     """Mean CPU (% of one core) and mean RSS (MiB) per component over the step's samples."""
     lags: dict[str, int]
@@ -71,6 +73,7 @@ def _step(load: int, clicks: list[InteractionRow], samples: list[ResourceRow]) -
         load=load,
         latency=latency_stats([click.latency_ms for click in clicks]),
         polled=latency_stats([click.polled_ms for click in clicks]),
+        answered=latency_stats([click.answered_ms for click in clicks]),
         components={name: _mean_usage(usages) for name, usages in sorted(per_component.items())},
         lags=dict(sorted(lags.items())),
     )

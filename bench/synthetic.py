@@ -32,6 +32,7 @@ def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
                     amount_cents=1000,
                     latency_ms=latency,
                     polled_ms=None if latency is None else latency + 25,
+                    answered_ms=None if latency is None else latency - 5,
                     beats=n * load,
                 )
             )

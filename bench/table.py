@@ -17,17 +17,19 @@ def _ms(value: float | None) -> str:
 
 
 def latency_table(run: RunSummary) -> str:
-    """Latency per load step (ms): MutationObserver-precise, and the 50 ms polled mean/p99."""
+    """Latency per load step (ms): MutationObserver-precise, the 50 ms polled mean/p99, and
+    the command's answer alone (mean/p99)."""
     lines = [
-        "| load (msg/s) | n | time-outs | mean | p50 | p99 | max | polled mean | polled p99 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| load (msg/s) | n | time-outs | mean | p50 | p99 | max | polled mean | polled p99"
+        " | answer mean | answer p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for step in run.steps:
-        lat, polled = step.latency, step.polled
+        lat, polled, answer = step.latency, step.polled, step.answered
         lines.append(
             f"| {step.load} | {lat.n} | {lat.timeouts} | {_ms(lat.mean_ms)} | {_ms(lat.p50_ms)}"
             f" | {_ms(lat.p99_ms)} | {_ms(lat.max_ms)} | {_ms(polled.mean_ms)}"
-            f" | {_ms(polled.p99_ms)} |"
+            f" | {_ms(polled.p99_ms)} | {_ms(answer.mean_ms)} | {_ms(answer.p99_ms)} |"
         )
     return "\n".join(lines)
 
