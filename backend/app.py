@@ -8,13 +8,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from cross_web import HTTPException
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
@@ -22,13 +20,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from starlette.routing import Route
 
 from backend.accounts import AccountService
 from backend.api import build_schema
+from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
 from backend.feedback import FeedbackRouter
 from backend.health import HealthProbe, run_probes
@@ -51,7 +47,7 @@ from topology.clients import consumer_config, producer_config, registry_config
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 
-__all__ = ["client_address", "create_app"]
+__all__ = ["create_app"]
 
 _log = logging.getLogger(__name__)
 _LIVE_READY_TIMEOUT_S = 30.0
@@ -63,35 +59,6 @@ class _Config:
     kafka: KafkaSettings
     registry: RegistrySettings
     database: DatabaseSettings
-
-
-_LOOPBACK = {"127.0.0.1", "::1"}
-
-
-def client_address(request: Request | WebSocket) -> str:
-    """The client's address; behind the local nginx, the one nginx saw (X-Real-IP)."""
-    peer = request.client.host if request.client is not None else "unknown"
-    if peer in _LOOPBACK:
-        return request.headers.get("x-real-ip", peer)
-    return peer
-
-
-class _GraphQL(GraphQL[ApiContext, None]):
-    async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
-        shared: ApiContext = request.app.state.context
-        return replace(shared, client=client_address(request))
-
-    def parse_json(self, data: str | bytes) -> Any:
-        # strawberry calls `.get` on whatever the body decodes to (`null`, a number: a 500)
-        # and only catches JSONDecodeError (bytes that are not UTF-8: a 500). Both are the
-        # client's mistake: 400.
-        try:
-            decoded = super().parse_json(data)
-        except UnicodeDecodeError as exc:
-            raise HTTPException(400, "the request body is not UTF-8") from exc
-        if not isinstance(decoded, dict | list):
-            raise HTTPException(400, "the request body must be a JSON object")
-        return decoded
 
 
 def create_app(
@@ -108,12 +75,6 @@ def create_app(
         registry=registry or RegistrySettings(),
         database=database or DatabaseSettings(),
     )
-    graphql = _GraphQL(
-        build_schema(),
-        graphql_ide="graphiql",
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-        max_subscriptions_per_connection=config.backend.max_subscriptions_per_connection,
-    )
     middleware = [Middleware(BodySizeLimit, max_bytes=config.backend.max_body_bytes)]
     if config.backend.web_url:
         middleware.append(
@@ -126,9 +87,7 @@ def create_app(
         )
     return Starlette(
         routes=[
-            # Exact routes: a Mount would answer POST /graphql with a 307 redirect.
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            *graphql_routes(build_schema(), config.backend.max_subscriptions_per_connection),
             Route("/healthz", _healthz),
             Route("/metrics", _metrics),
         ],

@@ -10,6 +10,9 @@ Phases (each prints p50/p99/max in ms and results per second):
 3. paced: an open-loop rate R results/s for D seconds over C connections (p99 at load).
 
 Run: ``.venv/bin/python benchmarks/backend/bench.py --url ws://127.0.0.1:8000/graphql``
+
+``--in-memory`` instead starts the same GraphQL routes over the in-memory fakes in a
+child process (no Kafka, no handler, no database): the API's own floor.
 """
 
 import argparse
@@ -17,7 +20,10 @@ import asyncio
 import dataclasses
 import json
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -178,7 +184,10 @@ _SUM = re.compile(r'^backend_result_latency_seconds_(sum|count)\{kind="transfer"
 
 def transfer_latency_totals(metrics_url: str) -> tuple[float, float]:
     """(sum of seconds, count) of the backend's publish-to-feedback latency of transfers."""
-    found = dict(_SUM.findall(httpx.get(metrics_url, timeout=10).text))
+    response = httpx.get(metrics_url, timeout=10)
+    if response.status_code != 200:  # the in-memory server has no metrics
+        return 0.0, 0.0
+    found = dict(_SUM.findall(response.text))
     return float(found.get("sum", 0)), float(found.get("count", 0))
 
 
@@ -192,7 +201,37 @@ async def measured(metrics_url: str, phase: Callable[[], Awaitable[PhaseResult]]
     return dataclasses.replace(result, behind_backend_ms=behind)
 
 
-async def main() -> None:
+def serve_in_memory(port: int) -> None:
+    """Child process: the GraphQL routes over the in-memory fakes, on ``port``."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from backend.api.asgi import graphql_routes
+    from backend.memory import in_memory_bank
+
+    bank = in_memory_bank()
+    app = Starlette(routes=graphql_routes(bank.schema, max_subscriptions=1000))
+    app.state.context = bank.context
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def start_in_memory_server() -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``serve_in_memory`` in a child process; its WebSocket URL once it listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen([sys.executable, __file__, "--serve-in-memory", str(port)])
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return child, f"ws://127.0.0.1:{port}/graphql"
+        except OSError:
+            time.sleep(0.1)
+    child.kill()
+    raise SystemExit("the in-memory server did not start")
+
+
+def main() -> None:
     """Parse arguments, run the phases, print a table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="ws://127.0.0.1:8000/graphql")
@@ -205,7 +244,25 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--in-memory", action="store_true", help="measure the API alone")
+    parser.add_argument("--serve-in-memory", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.serve_in_memory:
+        serve_in_memory(arguments.serve_in_memory)
+        return
+    child = None
+    if arguments.in_memory:
+        child, arguments.url = start_in_memory_server()
+    try:
+        asyncio.run(run_phases(arguments))
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(10)
+
+
+async def run_phases(arguments: argparse.Namespace) -> None:
+    """Run the three phases against ``arguments.url`` and print them."""
     metrics_url = arguments.url.replace("ws://", "http://").replace("/graphql", "/metrics")
     protocol: Protocol = arguments.protocol
     phases: list[Callable[[], Awaitable[PhaseResult]]] = [
@@ -235,4 +292,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

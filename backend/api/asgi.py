@@ -1,0 +1,50 @@
+"""The GraphQL endpoint as starlette routes: HTTP, WebSocket (both protocols), GraphiQL.
+
+The resolvers' context is built once per app (``app.state.context``) and copied per
+request with the client's address, which the login rate limits key on.
+"""
+
+from dataclasses import replace
+
+import strawberry
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from backend.api.context import ApiContext
+
+__all__ = ["GraphQLApp", "client_address", "graphql_routes"]
+
+_LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def client_address(request: Request | WebSocket) -> str:
+    """The client's address; behind the local nginx, the one nginx saw (X-Real-IP)."""
+    peer = request.client.host if request.client is not None else "unknown"
+    if peer in _LOOPBACK:
+        return request.headers.get("x-real-ip", peer)
+    return peer
+
+
+class GraphQLApp(GraphQL[ApiContext, None]):
+    """strawberry's ASGI app with our typed context."""
+
+    async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
+        shared: ApiContext = request.app.state.context
+        return replace(shared, client=client_address(request))
+
+
+def graphql_routes(schema: strawberry.Schema, max_subscriptions: int) -> list[BaseRoute]:
+    """Exact routes for ``/graphql``: a Mount would answer POST /graphql with a 307."""
+    graphql = GraphQLApp(
+        schema,
+        graphql_ide="graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        max_subscriptions_per_connection=max_subscriptions,
+    )
+    return [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
