@@ -230,7 +230,9 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
     ours = sorted(ledger.ibans)
     iban = data.draw(st.one_of(HOSTILE_TEXT, st.sampled_from(ours)), label="iban")
     kind = data.draw(
-        st.sampled_from(["transfer", "deposit", "login", "by_id", "by_iban", "page", "document"]),
+        st.sampled_from(
+            ["transfer", "deposit", "login", "create", "by_id", "by_iban", "page", "document"]
+        ),
         label="kind",
     )
     if kind == "document":
@@ -269,9 +271,9 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
         answer = api.post({"query": _DEPOSIT, "variables": variables})
         if answer and _succeeded(answer, "deposit"):
             ledger.record("cash", iban, int(amount))
-    elif kind == "login":
+    elif kind in {"login", "create"}:
         user = {"u": data.draw(HOSTILE_TEXT), "p": data.draw(HOSTILE_TEXT)}
-        api.post({"query": _LOGIN, "variables": user})
+        api.post({"query": _LOGIN if kind == "login" else _CREATE, "variables": user})
     elif kind == "by_id":
         api.post({"query": _BY_ID, "variables": {"id": data.draw(HOSTILE_INT, label="id")}})
     elif kind == "by_iban":
