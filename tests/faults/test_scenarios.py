@@ -23,7 +23,7 @@ from faults.scenario import under_load, verify
 from faults.split_handler import spawn_split_handler
 from stack.env import service_env
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 
 LOAD = int(os.environ.get("FAULTS_LOAD", "200"))
 # The handler's consumer session time-out is 6 s (command_handler.settings).
