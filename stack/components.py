@@ -136,7 +136,8 @@ def _kafka_component(
         ports=(port, layout.ports.controller(node.node_id)),
         prepare=prepare,
         healthy=lambda: kafka_metadata_ok(port, node.node_id, layout.certs_dir, name),
-        ready_timeout_s=90.0,
+        # Bounded but generous: on two busy cores a cold JVM has taken two minutes to answer.
+        ready_timeout_s=180.0,
         cwd=node_dir,
         # Once per cluster, before the synchronizer and the services need their ACLs.
         after_ready=(lambda: _apply_acls(layout, node.brokers)) if node.node_id == 1 else None,
@@ -223,7 +224,7 @@ def _postgres_component(layout: StackLayout) -> Component:
         ports=(layout.ports.postgres,),
         prepare=prepare,
         healthy=healthy,
-        ready_timeout_s=60.0,
+        ready_timeout_s=120.0,
         cwd=layout.postgres_dir,
         user=postgres.run_as_user(),
         after_ready=lambda: postgres.provision(layout),
@@ -272,7 +273,7 @@ def _registry_component(layout: StackLayout) -> Component:
         ports=(layout.ports.registry, layout.ports.registry_management),
         prepare=prepare,
         healthy=lambda: http_ok(f"{registry_url(layout)}/subjects"),
-        ready_timeout_s=120.0,
+        ready_timeout_s=240.0,
         cwd=registry_dir,
         extra_env=extra_env,
     )
@@ -315,7 +316,7 @@ def _service_components(layout: StackLayout) -> list[Component]:
                 ports=() if port is None else (port,),
                 prepare=prepare,
                 healthy=healthy,
-                ready_timeout_s=120.0 if spec.one_shot else 60.0,
+                ready_timeout_s=180.0 if spec.one_shot else 120.0,
                 cwd=layout.repo_dir,
                 extra_env=extra_env,
                 one_shot=spec.one_shot,

@@ -59,7 +59,7 @@ def kafka_metadata_ok(
         metadata = client.list_topics(timeout=timeout_s)
     except Exception:  # noqa: BLE001 (any failure of the request means "not healthy yet")
         return False
-    # The answer may come through the bootstrap connection (broker id -1) or the learned one;
-    # either way it must come from our port, and the cluster must know this node.
-    answered_here = f"://{LOOPBACK}:{port}/" in str(metadata.orig_broker_name)
-    return answered_here and node_id in metadata.brokers
+    # A fresh client knows only this port, so an answer means the node speaks TLS there; the
+    # answer itself may come from another node (or the bootstrap connection, id -1), so the
+    # node is asked for by id: a stopped broker leaves the cluster's metadata.
+    return node_id in metadata.brokers

@@ -16,9 +16,13 @@ from pathlib import Path
 from stack.errors import StackError
 from stack.ports import Ports
 
-__all__ = ["REPO_DIR", "StackLayout"]
+__all__ = ["MAX_PORT_OFFSET", "REPO_DIR", "StackLayout"]
 
 REPO_DIR = Path(__file__).resolve().parent.parent
+# The highest base port is 9293 (kafka-3's controller); every shifted port must stay below
+# 32768, where Linux picks the local ports of outgoing connections (a listener there can
+# find its port taken by a client for a while).
+MAX_PORT_OFFSET = 23000
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,10 @@ class StackLayout:
                 f"OPEN_BANK_PORT_OFFSET={raw_offset!r} is not an integer",
                 "set it to a whole number such as 1000, or unset it",
             ) from exc
-        if not 0 <= offset <= 50000:
+        if not 0 <= offset <= MAX_PORT_OFFSET:
             raise StackError(
-                f"OPEN_BANK_PORT_OFFSET={offset} puts ports outside 1024-65535",
-                "choose an offset between 0 and 50000",
+                f"OPEN_BANK_PORT_OFFSET={offset} puts ports among Linux's client ports (32768+)",
+                f"choose an offset between 0 and {MAX_PORT_OFFSET}",
             )
         return cls(repo_dir=REPO_DIR, run_dir=run_dir, cache_dir=cache_dir, ports=Ports(offset))
 

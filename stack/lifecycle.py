@@ -104,8 +104,11 @@ def _start_group(layout: StackLayout, group: StartGroup, out: TextIO) -> bool:
         waiting.append(component)
     for component in waiting:
         _wait_healthy(layout, component, launched.get(component.name))
+    # Only once the whole group answers: a cluster-wide step (Kafka's ACLs) needs every node.
+    for component in waiting:
         if component.after_ready is not None:
             component.after_ready()
+    for component in waiting:
         running = read_running(layout, component.name)
         pid = running.pid if running else "?"
         where = ", ".join(f"{LOOPBACK}:{port}" for port in component.ports) or "-"
@@ -196,15 +199,15 @@ def down(layout: StackLayout, out: TextIO) -> list[str]:
 def _stop_together(layout: StackLayout, names: list[str], out: TextIO) -> list[str]:
     # Signal every one first so that, e.g., three Kafka nodes shut down in parallel; then
     # `stop` waits for each group and kills what is left after the bounded wait.
-    for name in names:
+    running = [name for name in names if read_running(layout, name) is not None]
+    for name in running:
         process = read_running(layout, name)
         if process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, _STOP_SIGNALS.get(name, signal.SIGTERM))
-    stopped = []
     for name in names:
         stop_signal = _STOP_SIGNALS.get(name, signal.SIGTERM)
-        if stop(layout, name, stop_signal=stop_signal, timeout_s=_STOP_TIMEOUT_S):
-            stopped.append(name)
+        stop(layout, name, stop_signal=stop_signal, timeout_s=_STOP_TIMEOUT_S)
+        if name in running:
             out.write(f"{name:<18} stopped\n")
-    return stopped
+    return running

@@ -110,30 +110,52 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
+def _descendants(pid: int) -> list[psutil.Process]:
+    # PostgreSQL's backends call setsid(): they leave the postmaster's process group, so
+    # the group alone does not name everything a component started.
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def stop(
     layout: StackLayout, name: str, *, stop_signal: int = signal.SIGTERM, timeout_s: float = 30.0
 ) -> bool:
-    """Stop component `name`: `stop_signal` to its leader, then SIGKILL to the group.
+    """Stop component `name`: `stop_signal` to its leader, then SIGKILL to what is left.
 
     Only the leader gets the polite signal, since it knows how to stop its children (the
-    postmaster, the nginx master). Whatever is left of the group after `timeout_s` seconds
-    is killed. Returns True if something was running.
+    postmaster, the nginx master). Whatever is left of its process group and descendants
+    after `timeout_s` seconds is killed. Returns True if something was running.
     """
     running = read_running(layout, name)
     if running is None:
         remove_pid_file(layout, name)
         return False
+    descendants = _descendants(running.pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(running.pid, stop_signal)
+
+    def anything_left() -> bool:
+        return group_alive(running.pid) or any(_alive(child) for child in descendants)
+
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not group_alive(running.pid):
-            break
+    while time.monotonic() < deadline and anything_left():
         time.sleep(0.1)
-    else:
+    if anything_left():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(running.pid, signal.SIGKILL)
-        while group_alive(running.pid) and time.monotonic() < deadline + 5:
+        for child in descendants:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        while anything_left() and time.monotonic() < deadline + 5:
             time.sleep(0.1)
     remove_pid_file(layout, name)
     return True

@@ -28,19 +28,20 @@ from confluent_kafka.cimpl import NewTopic
 
 from stack.env import service_env
 from stack.health import port_open
-from stack.layout import StackLayout
+from stack.layout import MAX_PORT_OFFSET, StackLayout
 from stack.ports import Ports
 from stack.postgres import admin_conninfo
 from stack.processes import read_running
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 def _free_offset(exclude: tuple[int, ...] = ()) -> int:
     """A port offset whose every port is free: other engineers run private stacks too."""
-    candidates = list(range(20_000, 50_001, 1_000))
+    # Above the offsets people pick by hand (1000-3000), below Linux's client ports.
+    candidates = list(range(11_000, MAX_PORT_OFFSET + 1, 1_000))
     random.shuffle(candidates)
     for offset in candidates:
         ports = Ports(offset)
@@ -55,7 +56,7 @@ def _free_offset(exclude: tuple[int, ...] = ()) -> int:
         ]
         if offset not in exclude and not any(port_open(port) for port in wanted):
             return offset
-    raise AssertionError("no free port offset between 20000 and 50000")
+    raise AssertionError(f"no free port offset between 11000 and {MAX_PORT_OFFSET}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class PrivateStack:
     layout: StackLayout
     environ: dict[str, str]
 
-    def run(self, *args: str, timeout_s: float = 400) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, timeout_s: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "stack", *args],
             cwd=REPO,
@@ -89,14 +90,19 @@ class PrivateStack:
         )
 
     def recorded_processes(self) -> list[psutil.Process]:
-        """Every process of every group the stack recorded (leaders and their children)."""
+        """Every process the stack started: recorded leaders, their groups and descendants."""
         recorded = [
             read_running(self.layout, path.stem) for path in self.layout.pids_dir.glob("*.json")
         ]
         leaders = {running.pid for running in recorded if running is not None}
-        return [
+        in_groups = [
             process for process in psutil.process_iter(["pid"]) if _pgid(process.pid) in leaders
         ]
+        # PostgreSQL's backends leave the postmaster's group (setsid): count descendants too.
+        descendants = [
+            child for leader in leaders for child in psutil.Process(leader).children(recursive=True)
+        ]
+        return list({process.pid: process for process in in_groups + descendants}.values())
 
 
 def _pgid(pid: int) -> int | None:

@@ -48,7 +48,7 @@ def test_layout_follows_the_environment(tmp_path: Path) -> None:
     assert layout.ports.postgres == 6433
 
 
-@pytest.mark.parametrize("offset", ["ten", "-5", "60000"])
+@pytest.mark.parametrize("offset", ["ten", "-5", "23001", "60000"])
 def test_bad_port_offset_is_a_stack_error(offset: str) -> None:
     with pytest.raises(StackError) as caught:
         StackLayout.from_environ({"OPEN_BANK_PORT_OFFSET": offset})
