@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.e2e
+# The first test of a session may build the UI (npm ci, vite) before it starts: 300 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 COMPANY_IBAN = "NL66OPEN0000000000"
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.e2e
+# The first test of a session may build the UI (npm ci, vite) before it starts: 300 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_employee_follows_an_account_live(

@@ -16,7 +16,7 @@ from stack.processes import stop
 # Not marked `faults`: those are deselected unless asked for, and this restart (of the
 # backend only, seconds long) is part of the UI's definition of done, so it runs with the
 # rest of the browser tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO = Path(__file__).resolve().parents[2]
 #: Starting the backend again: migrations, Kafka clients, health check (ms).
@@ -35,7 +35,6 @@ def _start_what_is_down() -> None:
     assert result.returncode == 0, f"python -m stack up failed:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.timeout(240)
 def test_reconnects_after_backend_restart(
     new_page: Callable[[], Page],
     register: Callable[[Page], tuple[str, str, str]],
