@@ -5,10 +5,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["BodySizeLimit"]
 
 
-class _TooLargeError(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Answer 413 when a request body exceeds ``max_bytes`` (declared or streamed)."""
 
@@ -25,27 +21,37 @@ class BodySizeLimit:
                 await _refuse(send)
                 return
         seen = 0
-        started = False
+        too_large = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self._max_bytes:
-                    raise _TooLargeError
+                    # Stop feeding the app; whatever it answers is replaced by a 413.
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused:
+                refused = True
+                await _refuse(send)
 
         try:
-            await self._app(scope, counting_receive, tracking_send)
-        except _TooLargeError:
-            if not started:
-                await _refuse(send)
+            await self._app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not refused:
+            await _refuse(send)
 
 
 async def _refuse(send: Send) -> None:
