@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,8 +142,8 @@ class CommandLoop:
         now_ms = time.time() * 1000
         for item in commands:
             self._metrics.command_latency.observe(max(0.0, now_ms - item.timestamp_ms) / 1000)
-        for kind, outcome in handled.outcomes:
-            self._metrics.commands.labels(kind=kind, outcome=outcome).inc()
+        for (kind, outcome), count in Counter(handled.outcomes).items():
+            self._metrics.commands.labels(kind=kind, outcome=outcome).inc(count)
         if dead_letters:
             self._metrics.commands.labels(kind="unknown", outcome="dead_letter").inc(
                 len(dead_letters)
