@@ -18,7 +18,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._acl import AclOperation
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
 
-from stack.acls import AclRule, apply_acls, is_authorizer_missing
+from stack.acls import AclChanges, AclRule, apply_acls, is_authorizer_missing
+from stack.certs import broker_name
 from stack.layout import StackLayout
 from topology.topics import BALANCE_CHANGED, COMMANDS, HEARTBEAT
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 KafkaConfig = dict[str, str | int | float | bool]
 _TIMEOUT_S = 15.0
+_READ = AclOperation.READ
 
 
 def _kafka_config(env: dict[str, str]) -> KafkaConfig:
@@ -165,3 +167,31 @@ def test_no_app_principal_may_grant_itself_rights(
     with pytest.raises(KafkaException) as refused:
         next(iter(futures.values())).result(timeout=_TIMEOUT_S)
     assert refused.value.args[0].code() == KafkaError.CLUSTER_AUTHORIZATION_FAILED
+
+
+def test_up_removes_a_hand_made_grant_and_changes_nothing_else(
+    stack_env: dict[str, str], stack_layout: StackLayout
+) -> None:
+    """`apply_acls` (run by every `up`) makes the ACLs exactly the plan, idempotently."""
+    bootstrap = stack_env["OPEN_BANK_KAFKA_BOOTSTRAP_SERVERS"]
+    name = broker_name(1)  # a super user: the only kind of principal that may change ACLs
+    admin = AdminClient(
+        {
+            "bootstrap.servers": bootstrap,
+            "security.protocol": "SSL",
+            "ssl.ca.location": str(stack_layout.certs_dir / "ca.pem"),
+            "ssl.certificate.location": str(stack_layout.certs_dir / f"{name}.pem"),
+            "ssl.key.location": str(stack_layout.certs_dir / f"{name}.key"),
+        }
+    )
+    grant = AclRule(
+        "User:backend", ResourceType.TOPIC, COMMANDS.name, ResourcePatternType.LITERAL, _READ
+    )
+    for future in admin.create_acls([grant.binding()], request_timeout=_TIMEOUT_S).values():
+        future.result(timeout=_TIMEOUT_S)
+    changes = apply_acls(bootstrap, stack_layout.certs_dir)
+    assert changes.created == ()
+    assert len(changes.deleted) == 1
+    assert "commands" in changes.deleted[0]
+    again = apply_acls(bootstrap, stack_layout.certs_dir)
+    assert again == AclChanges(created=(), deleted=())
