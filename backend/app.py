@@ -6,6 +6,8 @@ the database engines, the one Kafka producer, the live feed and the projector.
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -141,6 +143,13 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             accounts.fail(command_id, error)
             transfers.fail(command_id, error)
 
+        def crashed(error: BaseException) -> None:
+            # Called from a Kafka thread. A backend that can no longer hear the handler
+            # must not keep answering as if healthy: stop the process (gracefully, so
+            # open requests get their time-out) and let the stack start it again.
+            _log.critical("a Kafka thread stopped for good (%s); shutting down", error)
+            loop.call_soon_threadsafe(os.kill, os.getpid(), signal.SIGTERM)
+
         instance = f"backend-{settings.instance_id}"
         producer = CommandProducer(
             producer_config(config.kafka, client_id=instance), serde, loop, publish_failed
@@ -160,7 +169,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             serde,
             loop,
             FeedbackRouter(accounts, transfers, hub).route,
-            lambda exc: _log.critical("live feed crashed: %s", exc),
+            crashed,
         )
         live.start()
         stack.push_async_callback(asyncio.to_thread, live.stop)
@@ -177,6 +186,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ProjectionWriter(writer_engine),
             batch_size=settings.projector_batch_size,
             batch_wait_ms=settings.projector_batch_wait_ms,
+            on_crash=crashed,
         )
         projector.start()
         stack.push_async_callback(asyncio.to_thread, projector.stop)

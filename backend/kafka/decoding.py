@@ -1,6 +1,7 @@
 """Decode a batch of Kafka messages into ``Delivered`` records (in the consumer's thread)."""
 
 import logging
+import time
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, Message
@@ -9,9 +10,24 @@ from backend.feedback import Delivered
 from topology.serde import RecordSerde, UndecodableRecord
 from topology.topics import Topic
 
-__all__ = ["decode_batch"]
+__all__ = ["FatalConsumerError", "decode_batch"]
 
 _log = logging.getLogger(__name__)
+_ERROR_LOG_INTERVAL_S = 10.0
+_last_logged: dict[int, float] = {}
+
+
+class FatalConsumerError(RuntimeError):
+    """librdkafka says this consumer instance cannot go on; the process must restart."""
+
+
+def _log_transient(error: KafkaError) -> None:
+    # A broker that is restarting answers every poll with the same error (e.g. a group
+    # authorization failure while it loads its metadata): one line per 10 s is enough.
+    now = time.monotonic()
+    if now - _last_logged.get(error.code(), -_ERROR_LOG_INTERVAL_S) >= _ERROR_LOG_INTERVAL_S:
+        _last_logged[error.code()] = now
+        _log.warning("consumer error, librdkafka keeps retrying: %s", error)
 
 
 def decode_batch(
@@ -21,7 +37,9 @@ def decode_batch(
 
     A record the backend cannot decode is logged with its coordinates and
     skipped: parking bad messages is the command handler's job (dead-letter topic).
-    Broker errors other than end-of-partition raise ``RuntimeError``.
+    Broker errors are logged and skipped (librdkafka retries by itself, also after
+    errors it calls non-retriable, like an authorization failure from a broker that
+    is still starting); only a fatal error raises ``FatalConsumerError``.
     """
     delivered: list[Delivered] = []
     skipped = 0
@@ -30,9 +48,9 @@ def decode_batch(
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
                 continue
-            if error.fatal() or not error.retriable():
-                raise RuntimeError(f"consumer error: {error}")
-            _log.warning("transient consumer error: %s", error)
+            if error.fatal():
+                raise FatalConsumerError(f"fatal consumer error: {error}")
+            _log_transient(error)
             continue
         topic_name = message.topic()
         value = message.value()

@@ -38,6 +38,7 @@ class LiveFeed:
         on_batch: Callable[[Sequence[Delivered]], None],
         on_crash: Callable[[BaseException], None],
     ) -> None:
+        """``on_crash`` is called from this feed's thread if it stops for good."""
         self._config = config
         self._serde = serde
         self._loop = loop
@@ -84,7 +85,7 @@ class LiveFeed:
                     self._loop.call_soon_threadsafe(self._on_batch, delivered)
         except Exception as exc:  # noqa: BLE001 - reported to the app, which stops loudly
             _log.exception("live feed stopped")
-            self._loop.call_soon_threadsafe(self._on_crash, exc)
+            self._on_crash(exc)
         finally:
             consumer.close()
 

@@ -9,6 +9,7 @@ replays the batch, and the idempotent inserts make the replay harmless.
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, Message, TopicPartition
@@ -39,7 +40,10 @@ class Projector:
         *,
         batch_size: int,
         batch_wait_ms: int,
+        on_crash: Callable[[BaseException], None],
     ) -> None:
+        """``on_crash`` is called from the projector's thread if it stops for good."""
+        self._on_crash = on_crash
         self._config = config
         self._serde = serde
         self._writer = writer
@@ -77,10 +81,10 @@ class Projector:
                     continue
                 messages = [first, *consumer.consume(self._batch_size - 1, self._batch_wait_s)]
                 self._project(consumer, messages)
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - reported to the app, which stops loudly
             _log.exception("projector stopped")
             self.last_error = "projector thread crashed, see the log"
-            raise
+            self._on_crash(exc)
         finally:
             consumer.close()
 

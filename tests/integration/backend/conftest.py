@@ -44,9 +44,30 @@ def backend_address(
     service_env: Callable[[str], dict[str, str]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """``host:port`` of a freshly started backend; fails in one line if it cannot start."""
+    yield from _backend_process(service_env("backend"), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def second_backend_address(
+    service_env: Callable[[str], dict[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    backend_address: str,
+) -> Iterator[str]:
+    """Another backend instance on the same stack and database."""
+    yield from _backend_process(service_env("backend"), tmp_path_factory)
+
+
+def _backend_process(
+    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     port = _free_port()
     log_path: Path = tmp_path_factory.mktemp("backend") / "backend.log"
-    env = {**os.environ, **service_env("backend"), "OPEN_BANK_BACKEND_PORT": str(port)}
+    env = {
+        **os.environ,
+        **service_env,
+        "OPEN_BANK_BACKEND_PORT": str(port),
+        "OPEN_BANK_BACKEND_INSTANCE_ID": f"it-{port}",
+    }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "backend"], env=env, stdout=log, stderr=subprocess.STDOUT
