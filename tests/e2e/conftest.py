@@ -134,7 +134,24 @@ def ui_url() -> str:
             "run ./bank up",
             pytrace=False,
         )
+    _check_backend_health()
     return url
+
+
+def _check_backend_health() -> None:
+    """Fail in one line when the stack's backend says it cannot reach Kafka (or more)."""
+    if "OPEN_BANK_E2E_URL" in os.environ:
+        return  # another deployment: its backend's health endpoint is not ours to know
+    offset = int(os.environ.get("OPEN_BANK_PORT_OFFSET", "0"))
+    try:
+        health = httpx.get(f"http://127.0.0.1:{8000 + offset}/healthz", timeout=10)
+    except httpx.HTTPError as exc:
+        pytest.fail(f"the backend's /healthz does not answer ({exc}): run ./bank up", pytrace=False)
+    if health.status_code != 200:
+        pytest.fail(
+            f"the backend is unhealthy: {health.text[:300]}; see ./bank logs backend",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
