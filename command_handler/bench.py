@@ -143,6 +143,16 @@ def _handled(port: int) -> float:
     )
 
 
+def _phase_seconds(port: int) -> dict[str, float]:
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    prefix = 'open_bank_command_handler_phase_seconds_sum{phase="'
+    return {
+        line[len(prefix) :].split('"', 1)[0]: round(float(line.rsplit(" ", 1)[1]), 2)
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    }
+
+
 def _wait_for(predicate: Any, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -267,6 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.monotonic()
         _wait_for(lambda: _handled(metrics_port) >= args.commands, 600, "drain")
         figures["drain_wall_s"] = round(time.monotonic() - started, 2)
+        figures["phase_seconds"] = _phase_seconds(metrics_port)
         cpu = psutil.Process(handler.pid).cpu_times()
         cpu_s = cpu.user + cpu.system
         sampler.stop()

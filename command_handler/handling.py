@@ -4,7 +4,8 @@ Called by the loop within `engine.begin()`: locks the accounts, reads the stored
 decides with the pure domain, writes the decision, and returns the records to publish in
 command order (feedback, then its BalanceChanged events, as the original did). A message
 seen again at the same partition and offset (a redelivery after a crash or an aborted
-Kafka transaction) gets everything it caused published again, from the database.
+Kafka transaction) gets everything it caused published again, from the database, ahead
+of the batch's new changes (they were decided first).
 """
 
 from __future__ import annotations
@@ -118,20 +119,31 @@ def handle_commands(
     )
     write_decision(connection, commands, [item.source for item in batch], decision)
     handled = HandledBatch()
+    # A redelivered command's stored changes were decided (and committed) before anything
+    # decided now, so they are published first: otherwise an account's BalanceChanged
+    # events leave in another order than their new balances were computed (found by the
+    # fault suite's chain check after a Kafka restart, docs/reliability.md).
+    republished: list[OutgoingRecord] = []
     for item, outcome in zip(batch, decision.outcomes, strict=True):
         key = str(item.command.id)
         if isinstance(outcome, TransferOutcome):
             handled.outgoing.append(OutgoingRecord(MONEY_TRANSFER_FEEDBACK, key, outcome.feedback))
-            changes = list(outcome.changes)
             if outcome.replayed and (item.command.id, item.source) in redelivered:
-                changes = stored_changes.get(item.command.id, [])
-            handled.outgoing.extend(OutgoingRecord(BALANCE_CHANGED, c.iban, c) for c in changes)
+                stored_records = stored_changes.get(item.command.id, [])
+                republished.extend(
+                    OutgoingRecord(BALANCE_CHANGED, c.iban, c) for c in stored_records
+                )
+            else:
+                handled.outgoing.extend(
+                    OutgoingRecord(BALANCE_CHANGED, c.iban, c) for c in outcome.changes
+                )
             handled.outcomes.append(("money_transfer", _label(outcome)))
         else:
             handled.outgoing.append(
                 OutgoingRecord(ACCOUNT_CREATION_FEEDBACK, key, outcome.feedback)
             )
             handled.outcomes.append(("account_creation", _label(outcome)))
+    handled.outgoing[:0] = republished
     return handled
 
 

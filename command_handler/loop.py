@@ -114,10 +114,12 @@ class CommandLoop:
         decoded = self._decode(messages)
         if decoded is None:
             return
+        decoded_at = time.perf_counter()
         commands, dead_letters = decoded
         stored = self._store(commands) if commands else (HandledBatch(), [])
         if stored is None:
             return
+        stored_at = time.perf_counter()
         handled, unstorable = stored
         if unstorable:
             by_source = {(m.partition(), m.offset()): m for m in messages}
@@ -148,8 +150,12 @@ class CommandLoop:
             self._metrics.commands.labels(kind="unknown", outcome="dead_letter").inc(
                 len(dead_letters)
             )
+        finished = time.perf_counter()
         self._metrics.batch_size.observe(len(messages))
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._metrics.batch_seconds.observe(finished - started)
+        self._metrics.phase_seconds.labels(phase="decode").observe(decoded_at - started)
+        self._metrics.phase_seconds.labels(phase="store").observe(stored_at - decoded_at)
+        self._metrics.phase_seconds.labels(phase="publish").observe(finished - stored_at)
 
     def _decode(
         self, messages: Sequence[Any]

@@ -41,6 +41,13 @@ class HandlerMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.phase_seconds = Histogram(
+            "open_bank_command_handler_phase_seconds",
+            "Time per batch in each phase: decode, store (PostgreSQL), publish (Kafka).",
+            ["phase"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.command_latency = Histogram(
             "open_bank_command_handler_command_latency_seconds",
             "From a command's Kafka timestamp to the commit of its feedback.",
