@@ -52,8 +52,13 @@ TopicFactory = Callable[..., Topic]
 
 
 @pytest.fixture
-def unique_topic(admin: AdminClient, registry_settings: RegistrySettings) -> Iterator[TopicFactory]:
-    """Makes `Topic`s named `test_sync_<random>_<n>`; deletes them and their subjects after."""
+def unique_topic(
+    kafka_config: dict[str, str | int | float | bool], registry_settings: RegistrySettings
+) -> Iterator[TopicFactory]:
+    """Makes `Topic`s named `test_sync_<random>_<n>`; deletes them and their subjects after.
+
+    The `tests` principal deletes them: the synchronizer's ACLs allow no topic deletion.
+    """
     made: list[Topic] = []
     prefix = f"test_sync_{uuid.uuid4().hex[:12]}"
 
@@ -74,7 +79,8 @@ def unique_topic(admin: AdminClient, registry_settings: RegistrySettings) -> Ite
 
     yield make
     if made:
-        admin.delete_topics([t.name for t in made], operation_timeout=10)
+        cleaner = AdminClient(kafka_config)
+        cleaner.delete_topics([t.name for t in made], operation_timeout=10)
     with httpx.Client(base_url=registry_settings.url + "/", timeout=10) as http:
         for subject in http.get("subjects").json():
             if subject.startswith(prefix):
