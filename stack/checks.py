@@ -36,8 +36,15 @@ def check_commands(repo_dir: Path, pytest_args: Sequence[str]) -> list[list[str]
         [str(tools / "ruff"), "format", "--check", "."],
         # Test folders have no __init__.py: module names come from their paths.
         [str(tools / "mypy"), "--strict", "--explicit-package-bases", *targets],
-        [sys.executable, "-m", "pytest", *pytest_args],
+        [sys.executable, "-m", "pytest", *(pytest_args or _tiers(repo_dir))],
     ]
+
+
+def _tiers(repo_dir: Path) -> list[str]:
+    # Fast tiers first, the browser last: a tier that leaves an event loop running in the
+    # main thread (Playwright's sync API does) cannot break the asyncio tests of another.
+    tiers = ("tests/unit", "tests/integration", "tests/e2e")
+    return [tier for tier in tiers if (repo_dir / tier).is_dir()]
 
 
 def run_checks(layout: StackLayout, pytest_args: Sequence[str]) -> int:

@@ -25,7 +25,7 @@ from stack.health import http_ok, kafka_metadata_ok, port_open
 from stack.java import find_java
 from stack.kafka_config import KafkaNode, render_log4j2, render_server_properties
 from stack.layout import StackLayout
-from stack.nginx import nginx_argv, prepare_nginx
+from stack.nginx import build_frontend, nginx_argv, prepare_nginx, refresh_nginx
 from stack.passwords import ensure_password
 from stack.ports import LOOPBACK
 from stack.services import available_services
@@ -53,6 +53,9 @@ class Component:
     fix_hint: str = "read the log"
     # Services started before a one-shot need it to have run; see lifecycle.
     is_service: bool = False
+    # For a component that already runs: bring it up to date (pid of its leader); True if
+    # that changed something (nginx: a rebuilt UI or a new configuration, then a reload).
+    refresh: Callable[[int, TextIO], bool] | None = None
 
 
 @dataclass
@@ -282,6 +285,7 @@ def _registry_component(layout: StackLayout) -> Component:
 def _nginx_component(layout: StackLayout) -> Component:
     def prepare(out: TextIO) -> list[str]:
         nginx = require_tool("nginx", "nginx")
+        build_frontend(layout, out)
         config = prepare_nginx(layout)
         return nginx_argv(nginx, layout, config)
 
@@ -290,8 +294,9 @@ def _nginx_component(layout: StackLayout) -> Component:
         ports=(layout.ports.nginx,),
         prepare=prepare,
         healthy=lambda: http_ok(f"http://{LOOPBACK}:{layout.ports.nginx}/"),
-        ready_timeout_s=20.0,
+        ready_timeout_s=30.0,
         cwd=layout.nginx_dir,
+        refresh=lambda pid, out: refresh_nginx(layout, pid, out),
     )
 
 

@@ -90,9 +90,12 @@ def _start_group(layout: StackLayout, group: StartGroup, out: TextIO) -> bool:
     started_at = time.monotonic()
     launched: dict[str, subprocess.Popen[bytes]] = {}
     waiting: list[Component] = []
+    refreshed = False
     for component in group.components:
         running = read_running(layout, component.name)
         if running is not None:
+            if component.refresh is not None:
+                refreshed = component.refresh(running.pid, out) or refreshed
             waiting.append(component)
             continue
         _check_ports_free(layout, component)
@@ -118,7 +121,7 @@ def _start_group(layout: StackLayout, group: StartGroup, out: TextIO) -> bool:
         else:
             out.write(f"{component.name:<18} running   pid {pid:<8} {where}\n")
         out.flush()
-    return bool(launched)
+    return bool(launched) or refreshed
 
 
 def up(

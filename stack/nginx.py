@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
 from stack.errors import StackError
 from stack.layout import StackLayout
 from stack.ports import LOOPBACK
 
-__all__ = ["PLACEHOLDER", "nginx_argv", "nginx_values", "prepare_nginx", "render_template"]
+__all__ = [
+    "PLACEHOLDER",
+    "build_frontend",
+    "nginx_argv",
+    "nginx_values",
+    "prepare_nginx",
+    "refresh_nginx",
+    "render_template",
+]
 
 PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 _MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -69,6 +81,50 @@ def prepare_nginx(layout: StackLayout) -> Path:
     config = base / "nginx.conf"
     config.write_text(render_template(template, nginx_values(layout)))
     return config
+
+
+def build_frontend(layout: StackLayout, out: TextIO) -> None:
+    """Run `frontend/build.sh --if-changed` (npm, only when the UI's sources changed)."""
+    script = layout.repo_dir / "frontend" / "build.sh"
+    if not script.exists():
+        return
+    log = layout.log_file("frontend-build")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as log_file:
+        process = subprocess.Popen(
+            ["bash", str(script), "--if-changed"],
+            cwd=script.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None  # PIPE was asked for
+        for line in process.stdout:
+            log_file.write(line)
+            if line.startswith("frontend:"):
+                out.write(line)
+                out.flush()
+        code = process.wait()
+    if code != 0:
+        raise StackError(
+            f"building the frontend failed (exit {code})",
+            "read the log; npm must be installed (apt-get install npm)",
+            log,
+        )
+
+
+def refresh_nginx(layout: StackLayout, leader_pid: int, out: TextIO) -> bool:
+    """For a running nginx: rebuild the UI if needed, re-render, reload if the config changed."""
+    build_frontend(layout, out)
+    config = layout.nginx_dir / "nginx.conf"
+    before = config.read_text() if config.exists() else ""
+    prepare_nginx(layout)
+    if config.read_text() == before:
+        return False
+    os.kill(leader_pid, signal.SIGHUP)  # nginx re-reads its configuration without a restart
+    out.write("nginx: configuration changed, reloaded\n")
+    return True
 
 
 def nginx_argv(nginx: str, layout: StackLayout, config: Path) -> list[str]:

@@ -43,6 +43,13 @@ def test_checks_run_ruff_mypy_strict_and_pytest_last(tmp_path: Path) -> None:
     assert commands[3][1:] == ["-m", "pytest", "-k", "x"]
 
 
+def test_without_arguments_pytest_runs_the_tiers_browser_last(tmp_path: Path) -> None:
+    for tier in ("e2e", "unit", "integration"):
+        (tmp_path / "tests" / tier).mkdir(parents=True)
+    pytest_command = check_commands(tmp_path, [])[3]
+    assert pytest_command[-3:] == ["tests/unit", "tests/integration", "tests/e2e"]
+
+
 def test_services_start_after_the_one_shot_synchronizer(tmp_path: Path) -> None:
     assert SERVICES[0].name == "synchronizer"
     assert SERVICES[0].one_shot
