@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,9 +28,6 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from playwright.sync_api import expect as playwright_expect
-
-from stack.layout import StackLayout
-from stack.processes import stop
 
 # Test modules cannot import from a conftest (importlib import mode), so the helpers reach
 # them as fixtures typed with Playwright's own types and plain callables.
@@ -77,19 +73,11 @@ def _ui_url() -> str:
     return f"http://127.0.0.1:{8080 + offset}/"
 
 
-def _serves_built_ui(url: str) -> bool:
-    try:
-        return 'src="/assets/' in httpx.get(url, timeout=5).text
-    except httpx.HTTPError:
-        return False
+def _build_ui_if_changed() -> None:
+    """Test the UI as it is in the tree: rebuild `frontend/dist` if its sources changed.
 
-
-def _ensure_built_ui_is_served(url: str) -> None:
-    """Build the UI if its sources changed; restart the stack's nginx if it serves none.
-
-    A stopgap until the stack's `up` builds the UI itself (docs/frontend.md): nginx picks
-    its document root when it starts, so a stack started before `frontend/dist` existed
-    serves a placeholder page until nginx restarts.
+    `./bank up` does the same before it starts nginx; this covers running pytest right
+    after editing the UI. nginx serves the new files at once.
     """
     build = subprocess.run(
         [str(REPO / "frontend" / "build.sh"), "--if-changed"],
@@ -100,23 +88,13 @@ def _ensure_built_ui_is_served(url: str) -> None:
     )
     if build.returncode != 0:
         pytest.fail(f"frontend/build.sh failed:\n{build.stdout}\n{build.stderr}", pytrace=False)
-    if _serves_built_ui(url) or "OPEN_BANK_E2E_URL" in os.environ:
-        return
-    if stop(StackLayout.from_environ(), "nginx"):
-        subprocess.run(
-            [sys.executable, "-m", "stack", "up"],
-            cwd=REPO,
-            capture_output=True,
-            timeout=BUILD_TIMEOUT_S,
-            check=False,
-        )
 
 
 @pytest.fixture(scope="session")
 def ui_url() -> str:
     """The UI's address; fails (not skips) when nginx or the API does not answer."""
     url = _ui_url()
-    _ensure_built_ui_is_served(url)
+    _build_ui_if_changed()
     try:
         page = httpx.get(url, timeout=5)
         api = httpx.post(
