@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -26,9 +27,20 @@ from stack.layout import REPO_DIR, StackLayout
 from stack.processes import group_alive, read_running
 from stack.status import collect_status
 
-__all__ = ["PrivateStack", "StackCommandError"]
+__all__ = ["PrivateStack", "StackCommandError", "fresh_run_dir"]
 
 _UP_TIMEOUT_S = 600.0
+
+
+def fresh_run_dir(label: str) -> Path:
+    """A new, empty run folder that PostgreSQL's system user can enter (mode 0755).
+
+    pytest's temporary folders are 0700 and owned by root, where `initdb`, running as the
+    `postgres` user when we are root, cannot create its cluster.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"open-bank-{label}-"))
+    path.chmod(0o755)
+    return path
 
 
 class StackCommandError(RuntimeError):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from faults.private_stack import PrivateStack
+from faults.private_stack import PrivateStack, fresh_run_dir
 
 FAULTS_DIR = Path(__file__).resolve().parent
 
@@ -44,27 +45,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
-def private_stack_at(
-    tmp_path_factory: pytest.TempPathFactory, name: str, offset: int, brokers: int
-) -> Iterator[PrivateStack]:
-    """Start a private stack (or reuse `FAULTS_RUN_DIR`), yield it, stop it unless reused."""
-    reused = os.environ.get("FAULTS_RUN_DIR")
-    run_dir = Path(reused) if reused and brokers == 1 else tmp_path_factory.mktemp(name)
+def private_stack_at(name: str, offset: int, brokers: int) -> Iterator[PrivateStack]:
+    """Start a private stack (or reuse `FAULTS_RUN_DIR`), yield it; stop and remove it at the
+    end unless it was reused."""
+    reused = os.environ.get("FAULTS_RUN_DIR") if brokers == 1 else None
+    run_dir = Path(reused) if reused else fresh_run_dir(name)
     stack = PrivateStack(run_dir, offset)
     took = stack.up(brokers=brokers)
     print(f"\nprivate stack {run_dir} ({brokers} broker(s)) up in {took:.0f} s")
     try:
         yield stack
     finally:
-        if not (reused and brokers == 1):
+        if not reused:
             stack.down()
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateStack]:
+def private_stack() -> Iterator[PrivateStack]:
     """A one-broker private stack for the session's scenarios."""
     offset = int(os.environ.get("FAULTS_PORT_OFFSET", "2000"))
-    yield from private_stack_at(tmp_path_factory, "faults-stack", offset, brokers=1)
+    yield from private_stack_at("faults", offset, brokers=1)
 
 
 @pytest.fixture
