@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from faults.clients import ClientReport, ScriptedClients
-from faults.invariants import Violation, check_all, money_moved
+from faults.invariants import Violation, check_all, check_order, money_moved
 from faults.private_stack import PrivateStack
 from faults.reading import StoreReader
 
@@ -55,6 +55,7 @@ class Verdict:
     """What the checks found after one scenario, and how long the bank took to catch up."""
 
     violations: list[Violation]
+    order_violations: list[Violation]
     settle_s: float | None
     commands: int
     feedback: int
@@ -74,7 +75,7 @@ class Verdict:
 
     def notes(self, run: LoadRun | None = None) -> list[str]:
         """The figures worth keeping: counts, money, settle time, per-client work."""
-        lines = [self.summary()]
+        lines = [self.summary(), *(f"reported: {v}" for v in self.order_violations)]
         if run is not None:
             lines += [
                 f"{c.name}: {c.completed} operations, {c.retries} retries, "
@@ -110,6 +111,7 @@ def verify(stack: PrivateStack, settle_bound_s: float = 120.0) -> Verdict:
     money_in, money_out = money_moved(seen)
     return Verdict(
         violations=check_all(seen),
+        order_violations=check_order(seen),
         settle_s=settled,
         commands=len(seen.commands),
         feedback=len(seen.feedback),

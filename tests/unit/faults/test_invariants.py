@@ -17,8 +17,10 @@ from backend.transaction_ids import transaction_id
 from faults.invariants import (
     backend_projected_once,
     balances_follow_changes,
+    changes_in_account_order,
     changes_published_once,
     check_all,
+    check_order,
     feedback_exactly_once,
     money_conserved,
     money_moved,
@@ -109,6 +111,32 @@ def test_a_debit_applied_twice_is_caught(
     seen.balances[twice.iban] += twice.changed_by
     found = {violation.check for violation in check_all(seen)}
     assert {"money_conserved", "balances_follow_changes"} <= found
+
+
+@given(operations, st.data())
+def test_events_of_one_account_out_of_order_are_reported(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    seen = _bank(ops)
+    assert check_order(seen) == []
+    by_iban: dict[str, list[ChangeEvent]] = {}
+    for event in seen.changes:
+        by_iban.setdefault(event.iban, []).append(event)
+    pairs = [events for events in by_iban.values() if len(events) >= 2]
+    if not pairs:
+        return
+    first, second = data.draw(st.sampled_from(pairs))[:2]
+    swapped = [
+        dataclasses.replace(second, offset=first.offset)
+        if e is second
+        else dataclasses.replace(first, offset=second.offset)
+        if e is first
+        else e
+        for e in seen.changes
+    ]
+    assert [
+        v.check for v in changes_in_account_order(dataclasses.replace(seen, changes=swapped))
+    ] == ["changes_in_account_order"]
 
 
 @given(operations.filter(lambda ops: len(ops) > 0), st.data())
