@@ -58,8 +58,8 @@ _ANSWERS = sa.text(
     "FROM account_creation_answer WHERE command_id = ANY(CAST(:creation_ids AS uuid[]))"
 )
 _BALANCE_CHANGES = sa.text(
-    "SELECT command_id, iban, new_balance, changed_by, from_to, description "
-    "FROM balance_change WHERE command_id = ANY(CAST(:ids AS uuid[])) ORDER BY command_id, seq"
+    "SELECT iban, new_balance, changed_by, from_to, description "
+    "FROM balance_change WHERE command_id = ANY(CAST(:ids AS uuid[])) ORDER BY decided"
 )
 # Every part is a no-op for empty arrays. The new accounts and the updated ones are
 # disjoint sets of ibans, so no row is touched twice by one statement.
@@ -85,10 +85,11 @@ _WRITE_DECISION = sa.text(
     "), changes AS ("
     " INSERT INTO balance_change"
     " (command_id, seq, iban, new_balance, changed_by, from_to, description)"
-    " SELECT * FROM unnest(CAST(:bc_ids AS uuid[]), CAST(:bc_seqs AS smallint[]),"
-    " CAST(:bc_ibans AS text[]), CAST(:bc_new_balances AS bigint[]),"
-    " CAST(:bc_changed_bys AS bigint[]), CAST(:bc_from_tos AS text[]),"
-    " CAST(:bc_descriptions AS text[]))"
+    " SELECT c, s, i, n, b, f, d FROM unnest(CAST(:bc_ids AS uuid[]),"
+    " CAST(:bc_seqs AS smallint[]), CAST(:bc_ibans AS text[]),"
+    " CAST(:bc_new_balances AS bigint[]), CAST(:bc_changed_bys AS bigint[]),"
+    " CAST(:bc_from_tos AS text[]), CAST(:bc_descriptions AS text[]))"
+    " WITH ORDINALITY AS u(c, s, i, n, b, f, d, k) ORDER BY k"
     ") SELECT 1"
 )
 
@@ -145,18 +146,17 @@ def load_answers(
 
 def load_balance_changes(
     connection: sa.Connection, command_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, list[BalanceChanged]]:
-    """The BalanceChanged events each transfer caused, in the order they were published."""
-    changes: dict[uuid.UUID, list[BalanceChanged]] = {}
+) -> list[BalanceChanged]:
+    """Every BalanceChanged these transfers caused, in the order they were decided (so
+    each account's events keep the order of its balances)."""
     if not command_ids:
-        return changes
-    for command_id, iban, new_balance, changed_by, from_to, description in connection.execute(
-        _BALANCE_CHANGES, {"ids": plain_array(command_ids)}
-    ):
-        changes.setdefault(command_id, []).append(
-            BalanceChanged(iban, new_balance, changed_by, from_to, description)
+        return []
+    return [
+        BalanceChanged(iban, new_balance, changed_by, from_to, description)
+        for iban, new_balance, changed_by, from_to, description in connection.execute(
+            _BALANCE_CHANGES, {"ids": plain_array(command_ids)}
         )
-    return changes
+    ]
 
 
 def write_decision(

@@ -5,7 +5,8 @@ The two answer tables remember, per command id, what was answered and which Kafk
 (`source_partition`, `source_offset` of `commands`) first got that answer: a redelivery of
 that same message re-publishes everything it caused, a new message with a known id only
 gets the answer again. `balance_change` keeps every BalanceChanged a transfer caused (a
-ledger: each account's balance is its start plus the sum of its changes).
+ledger: each account's balance is its start plus the sum of its changes), numbered in the
+order they were decided (`decided`).
 """
 
 from __future__ import annotations
@@ -66,4 +67,5 @@ BALANCE_CHANGE: Final = sa.Table(
     sa.Column("changed_by", sa.BigInteger, nullable=False),
     sa.Column("from_to", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False),
+    sa.Column("decided", sa.BigInteger, sa.Identity(always=False), nullable=False),
 )

@@ -79,14 +79,14 @@ def test_a_redelivered_batch_publishes_the_same_records_and_changes_nothing(
             sa.text("SELECT amount FROM balance WHERE iban = :i"), {"i": account.iban}
         ).scalar_one()
     engine.dispose()
-    expected = [
-        MoneyTransferConfirmed(id=salary.id),
+    confirmed = MoneyTransferConfirmed(id=salary.id)
+    changes = [
         BalanceChanged(COMPANY_IBAN, 10**17 - 5_000, -5_000, account.iban, "salary"),
         BalanceChanged(account.iban, 5_000, 5_000, COMPANY_IBAN, "salary"),
-        MoneyTransferConfirmed(id=salary.id),
     ]
-    assert [o.record for o in first.outgoing] == expected
-    assert [o.record for o in again.outgoing] == expected
+    assert [o.record for o in first.outgoing] == [confirmed, *changes, confirmed]
+    # Read again: the stored changes come first (they were decided before anything new).
+    assert [o.record for o in again.outgoing] == [*changes, confirmed, confirmed]
     assert first.outcomes == [("money_transfer", "confirmed"), ("money_transfer", "replayed")]
     assert balance == 5_000
 
@@ -138,3 +138,26 @@ def test_concurrent_batches_on_the_same_accounts_lose_no_update(throwaway_databa
     assert sum(balances.values()) == 0
     assert ledger == balances
     assert min(balances.values()) >= -50_000
+
+
+def test_republished_changes_keep_the_order_they_were_decided_in(
+    throwaway_database: str,
+) -> None:
+    engine = sa.create_engine(throwaway_database)
+    rng = random.Random(5)
+    opening = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
+    account = _handle(engine, _at(0, opening), rng).outgoing[0].record
+    assert isinstance(account, AccountCreationConfirmed)
+    deposits = [
+        ConfirmMoneyTransfer(uuid.uuid4(), "cash", 100 * (n + 1), "cash", account.iban, "d")
+        for n in range(3)
+    ]
+    first = [DecodedCommand(c, MessageSource(n, 7), 0) for n, c in enumerate(deposits)]
+    _handle(engine, first, rng)
+    # Read again with the partitions interleaved the other way round.
+    again = _handle(engine, list(reversed(first)), rng)
+    engine.dispose()
+    balances = [
+        o.record.new_balance for o in again.outgoing if isinstance(o.record, BalanceChanged)
+    ]
+    assert balances == [100, 300, 600]
