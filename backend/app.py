@@ -206,7 +206,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                     per_client=settings.login_attempts_per_client,
                 ),
             ),
-            transfers=TransferService(store, producer, transfers),
+            transfers=TransferService(store, producer, transfers, metrics.transfer_observer()),
             transactions=store,
             hub=hub,
             limits=ApiLimits(

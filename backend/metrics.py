@@ -23,6 +23,17 @@ class BackendMetrics:
             registry=self.registry,
         )
 
+        self._service = Histogram(
+            "backend_transfer_seconds",
+            "A transfer inside the backend: from validated arguments to the answer, seconds.",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def transfer_observer(self) -> Callable[[float], None]:
+        """A callback recording one transfer's duration inside the backend (seconds)."""
+        return self._service.observe
+
     def latency_observer(self, kind: str) -> Callable[[float], None]:
         """A callback recording one answer latency (seconds) of ``kind``."""
         return self._latency.labels(kind).observe

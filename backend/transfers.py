@@ -6,6 +6,8 @@ instance (or an earlier run) sent it, and otherwise from the command handler,
 which answers a repeated command id with its first answer.
 """
 
+import time
+from collections.abc import Callable
 from uuid import UUID
 
 from backend.outcomes import TransferCommand, TransferOutcome
@@ -73,13 +75,24 @@ class TransferService:
         store: TransactionStore,
         publisher: CommandPublisher,
         pending: PendingResults[UUID, TransferOutcome],
+        on_done: Callable[[float], None] | None = None,
     ) -> None:
+        """``on_done`` receives each call's duration in seconds (the server's view)."""
+        self._on_done = on_done
         self._store = store
         self._publisher = publisher
         self._pending = pending
 
     async def transfer(self, command: TransferCommand) -> TransferOutcome:
         """The answer to ``command.uuid``, publishing the command at most once here."""
+        started = time.perf_counter()
+        try:
+            return await self._transfer(command)
+        finally:
+            if self._on_done is not None:
+                self._on_done(time.perf_counter() - started)
+
+    async def _transfer(self, command: TransferCommand) -> TransferOutcome:
         known = self._pending.recent(command.uuid)
         if known is None:
             known = await self._store.transfer_result(command.uuid)
