@@ -2,7 +2,9 @@
 its offsets in one Kafka transaction, repeat.
 
 Order per batch: decode → lock, decide, write, commit (PostgreSQL) → produce output and
-offsets, commit (Kafka). A crash before the PostgreSQL commit loses nothing (the commands
+offsets, commit (Kafka). The Kafka commit of one batch overlaps with the PostgreSQL work of
+the next; the next is published only after the previous committed, and if that failed both
+are rewound and read again. A crash before the PostgreSQL commit loses nothing (the commands
 are read again); after it, the commands are read again and their stored outcome is
 published again, so no change is applied twice and none is published twice. A dependency
 that fails is retried with back-off, the batch kept; a stop request (SIGTERM) is honoured
@@ -17,6 +19,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,8 +43,24 @@ _LOGGER = logging.getLogger(__name__)
 _IMMEDIATE_CONFLICT_RETRIES = 3
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A batch stored in PostgreSQL whose Kafka transaction is being committed."""
+
+    future: Future[None]
+    messages: Sequence[Any]
+    timestamps_ms: list[int]
+    outcomes: Counter[tuple[str, str]]
+    dead_letters: int
+    started: float
+    decode_s: float
+    store_s: float
+    submitted: float
+
+
 class CommandLoop:
-    """One handler instance's consume-decide-publish loop (synchronous, one thread)."""
+    """One handler instance's consume-decide-publish loop: one thread polls, decodes and
+    stores; one more waits for the Kafka transaction of the previous batch."""
 
     def __init__(
         self,
@@ -72,6 +92,10 @@ class CommandLoop:
         self.kafka = StateLog(_LOGGER, "kafka")
         self._registry = StateLog(_LOGGER, "schema registry")
         self._backoff = Backoff()
+        # Publishing batch N (waiting for its Kafka transaction) overlaps with deciding
+        # batch N+1 in PostgreSQL; the transactional producer is only used from this thread.
+        self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+        self._in_flight: _InFlight | None = None
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -79,19 +103,29 @@ class CommandLoop:
             [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
         )
         _LOGGER.info("consuming", extra={"topic": self._topics.commands.name})
-        while not self._stop.is_set():
-            messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
-            good = []
-            for message in messages:
-                error = message.error()
-                if error is None:
-                    good.append(message)
-                elif error.code() != KafkaError._PARTITION_EOF:
-                    # Broker down, transport errors: librdkafka reconnects by itself; log
-                    # the change of state once, not every poll.
-                    self.kafka.failed(KafkaException(error))
-            if good:
-                self.handle_batch(good)
+        try:
+            while not self._stop.is_set():
+                self._poll_once()
+            self._finish_in_flight()
+        finally:
+            self._publishing.shutdown()
+
+    def _poll_once(self) -> None:
+        messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
+        good = []
+        for message in messages:
+            error = message.error()
+            if error is None:
+                good.append(message)
+            elif error.code() != KafkaError._PARTITION_EOF:
+                # Broker down, transport errors: librdkafka reconnects by itself; log the
+                # change of state once, not every poll.
+                self.kafka.failed(KafkaException(error))
+        if good:
+            self.handle_batch(good)
+        elif self._in_flight is not None and self._in_flight.future.done():
+            # Nothing new: settle the last batch now (a failure must be re-read at once).
+            self._finish_in_flight()
 
     def _assigned(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
         # Called inside consume(), between batches: no transaction is open here.
@@ -102,6 +136,8 @@ class CommandLoop:
         )
 
     def _revoked(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
+        # Their offsets may be in the transaction in flight: settle it before they move.
+        self._finish_in_flight()
         _LOGGER.info(
             "partitions revoked", extra={"partitions": sorted(p.partition for p in partitions)}
         )
@@ -128,34 +164,68 @@ class CommandLoop:
                 dead_letters.append(self._dead_letter(message, reason))
         try:
             outgoing = [self._serialize(r.topic, r.key, r.record) for r in handled.outgoing]
-            self._publisher.publish(
-                outgoing + dead_letters,
-                _next_offsets(messages),
-                self._consumer.consumer_group_metadata(),
-            )
-        except (PublishFailedError, RegistryUnavailableError, KafkaException) as exc:
-            self.kafka.failed(exc)
-            self._metrics.retries.labels(dependency="kafka").inc()
-            self._rewind(messages)
-            self._stop.wait(self._backoff.next_delay_s())
+        except RegistryUnavailableError as exc:
+            self._finish_in_flight()
+            self._publish_failed(exc, messages)
             return
+        # One publish in flight at a time: the previous batch's Kafka transaction must
+        # have committed before this batch's may begin, or both are read again.
+        if not self._finish_in_flight():
+            self._rewind(messages)
+            return
+        future = self._publishing.submit(
+            self._publisher.publish,
+            outgoing + dead_letters,
+            _next_offsets(messages),
+            self._consumer.consumer_group_metadata(),
+        )
+        self._in_flight = _InFlight(
+            future=future,
+            messages=messages,
+            timestamps_ms=[item.timestamp_ms for item in commands],
+            outcomes=Counter(handled.outcomes),
+            dead_letters=len(dead_letters),
+            started=started,
+            decode_s=decoded_at - started,
+            store_s=stored_at - decoded_at,
+            submitted=time.perf_counter(),
+        )
+
+    def _finish_in_flight(self) -> bool:
+        """Wait for the batch being published; account it. False if it failed (then its
+        messages have been rewound, to be read and published again)."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is None:
+            return True
+        try:
+            in_flight.future.result()
+        except (PublishFailedError, KafkaException) as exc:
+            self._publish_failed(exc, in_flight.messages)
+            return False
         self.kafka.succeeded()
         self._backoff.reset()
-        now_ms = time.time() * 1000
-        for item in commands:
-            self._metrics.command_latency.observe(max(0.0, now_ms - item.timestamp_ms) / 1000)
-        for (kind, outcome), count in Counter(handled.outcomes).items():
-            self._metrics.commands.labels(kind=kind, outcome=outcome).inc(count)
-        if dead_letters:
-            self._metrics.commands.labels(kind="unknown", outcome="dead_letter").inc(
-                len(dead_letters)
-            )
         finished = time.perf_counter()
-        self._metrics.batch_size.observe(len(messages))
-        self._metrics.batch_seconds.observe(finished - started)
-        self._metrics.phase_seconds.labels(phase="decode").observe(decoded_at - started)
-        self._metrics.phase_seconds.labels(phase="store").observe(stored_at - decoded_at)
-        self._metrics.phase_seconds.labels(phase="publish").observe(finished - stored_at)
+        now_ms = time.time() * 1000
+        for timestamp_ms in in_flight.timestamps_ms:
+            self._metrics.command_latency.observe(max(0.0, now_ms - timestamp_ms) / 1000)
+        for (kind, outcome), count in in_flight.outcomes.items():
+            self._metrics.commands.labels(kind=kind, outcome=outcome).inc(count)
+        if in_flight.dead_letters:
+            self._metrics.commands.labels(kind="unknown", outcome="dead_letter").inc(
+                in_flight.dead_letters
+            )
+        self._metrics.batch_size.observe(len(in_flight.messages))
+        self._metrics.batch_seconds.observe(finished - in_flight.started)
+        self._metrics.phase_seconds.labels(phase="decode").observe(in_flight.decode_s)
+        self._metrics.phase_seconds.labels(phase="store").observe(in_flight.store_s)
+        self._metrics.phase_seconds.labels(phase="publish").observe(finished - in_flight.submitted)
+        return True
+
+    def _publish_failed(self, exc: Exception, messages: Sequence[Any]) -> None:
+        self.kafka.failed(exc)
+        self._metrics.retries.labels(dependency="kafka").inc()
+        self._rewind(messages)
+        self._stop.wait(self._backoff.next_delay_s())
 
     def _decode(
         self, messages: Sequence[Any]
