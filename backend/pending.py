@@ -114,10 +114,18 @@ class PendingResults(Generic[K, V]):
             # the future other waiters of the same id share.
             return await asyncio.wait_for(asyncio.shield(future), self._timeout_s)
         except TimeoutError:
-            if self._pending.get(key) is future:
-                del self._pending[key]
-                self._started.pop(key, None)
+            self._expire(key, future)
             raise ResultTimeoutError(self._timeout_ms) from None
+        except asyncio.CancelledError:
+            # The waiter went away (client gone, or answered from elsewhere): the
+            # entry must still leave the map if no answer ever comes.
+            asyncio.get_running_loop().call_later(self._timeout_s, self._expire, key, future)
+            raise
+
+    def _expire(self, key: K, future: asyncio.Future[V]) -> None:
+        if self._pending.get(key) is future:
+            del self._pending[key]
+            self._started.pop(key, None)
 
     def _remember(self, key: K, value: V) -> None:
         self._recent[key] = value

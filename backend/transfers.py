@@ -6,6 +6,8 @@ instance (or an earlier run) sent it, and otherwise from the command handler,
 which answers a repeated command id with its first answer.
 """
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from uuid import UUID
@@ -26,6 +28,8 @@ from backend.validation import (
 )
 
 __all__ = ["TransferService", "build_deposit", "build_transfer"]
+
+_log = logging.getLogger(__name__)
 
 
 def build_transfer(
@@ -94,10 +98,27 @@ class TransferService:
 
     async def _transfer(self, command: TransferCommand) -> TransferOutcome:
         known = self._pending.recent(command.uuid)
-        if known is None:
-            known = await self._store.transfer_result(command.uuid)
         if known is not None:
             return known
-        return await self._pending.wait_for(
-            command.uuid, lambda: self._publisher.send_money_transfer(command)
+        # The table look-up runs beside the command, not before it: under load it
+        # would otherwise sit on every request's critical path. If the table knows
+        # the id, its answer wins; the command sent meanwhile is a repeat, which the
+        # handler answers with its first answer and without a second booking.
+        answer = asyncio.ensure_future(
+            self._pending.wait_for(
+                command.uuid, lambda: self._publisher.send_money_transfer(command)
+            )
         )
+        stored = asyncio.ensure_future(self._store.transfer_result(command.uuid))
+        try:
+            await asyncio.wait({answer, stored}, return_when=asyncio.FIRST_COMPLETED)
+            if stored.done() and not answer.done():
+                if stored.exception() is not None:
+                    _log.warning("transfer result look-up failed: %s", stored.exception())
+                elif (found := stored.result()) is not None:
+                    return found
+            return await answer
+        finally:
+            for task in (answer, stored):
+                if not task.done():
+                    task.cancel()

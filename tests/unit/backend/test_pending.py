@@ -76,3 +76,15 @@ def test_recent_answers_are_bounded() -> None:
     for key in range(5):
         pending.resolve(key, key)
     assert [pending.recent(key) for key in range(5)] == [None, None, 2, 3, 4]
+
+
+async def test_a_cancelled_waiter_does_not_leak_its_entry() -> None:
+    pending: PendingResults[str, int] = PendingResults(timeout_ms=20, max_pending=1)
+    waiter = asyncio.create_task(pending.wait_for("a", lambda: None))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert len(pending) == 1
+    await asyncio.sleep(0.05)
+    assert len(pending) == 0
