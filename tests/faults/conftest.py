@@ -3,7 +3,8 @@
 The suite kills and restarts components, so it starts a stack of its own (fresh run folder,
 ports shifted by `FAULTS_PORT_OFFSET`, default 2000) with the stack's own command line and
 stops it at the end. `FAULTS_RUN_DIR` reuses (and keeps) a private stack folder instead,
-which saves its two-minute start when iterating by hand.
+which saves its two-minute start when iterating by hand; `FAULTS_KEEP_LOGS=1` keeps the
+stopped stack's folder (logs, data) for a post-mortem.
 
 The suite runs only when asked for (`pytest -m faults` or `pytest tests/faults`): it takes
 minutes and starts Java processes, so a plain `pytest` deselects it and says so.
@@ -58,7 +59,8 @@ def private_stack_at(name: str, offset: int, brokers: int) -> Iterator[PrivateSt
     finally:
         if not reused:
             stack.down()
-            shutil.rmtree(run_dir, ignore_errors=True)
+            if not os.environ.get("FAULTS_KEEP_LOGS"):
+                shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
