@@ -40,6 +40,12 @@ from topology.serde import RecordSerde, RegistryUnavailableError, UndecodableRec
 __all__ = ["CommandLoop"]
 
 _LOGGER = logging.getLogger(__name__)
+
+# How long one consume() waits while gathering a batch behind a committing one (s).
+_GATHER_SLICE_S = 0.002
+# How long a batch gathers at least after its first command (s): a few ms of latency buy
+# batches large enough that one Kafka transaction per batch keeps up with the load.
+_LINGER_S = 0.005
 _IMMEDIATE_CONFLICT_RETRIES = 3
 
 
@@ -111,7 +117,24 @@ class CommandLoop:
             self._publishing.shutdown()
 
     def _poll_once(self) -> None:
-        messages = self._consumer.consume(self._batch_size, self._poll_timeout_s)
+        # consume(n, t) blocks until n messages have come or t has passed: asking for the
+        # whole batch at once made every command at low load wait the full poll time-out
+        # (a ~100 ms floor on every answer). Wait for the first message only; then, while
+        # the previous batch's Kafka transaction is still committing (this batch could not
+        # be published before it anyway), gather what arrives, so batches grow with load.
+        messages = self._consumer.consume(1, self._poll_timeout_s)
+        if messages:
+            in_flight = self._in_flight
+            linger_until = time.perf_counter() + _LINGER_S
+            while len(messages) < self._batch_size and (
+                (in_flight is not None and not in_flight.future.done())
+                or time.perf_counter() < linger_until
+            ):
+                messages += self._consumer.consume(
+                    self._batch_size - len(messages), _GATHER_SLICE_S
+                )
+            if len(messages) < self._batch_size:
+                messages += self._consumer.consume(self._batch_size - len(messages), 0)
         good = []
         for message in messages:
             error = message.error()
