@@ -40,3 +40,13 @@ def test_graphiql_is_served_to_browsers(bank: InMemoryBank) -> None:
         page = client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+
+
+def test_bodies_that_are_not_a_json_object_are_client_errors(bank: InMemoryBank) -> None:
+    json = {"content-type": "application/json"}
+    with client_for(bank) as client:
+        answers = [
+            client.post("/graphql", content=body, headers=json)
+            for body in (b"0", b"null", b'"query"', b"\xff\xfe")
+        ]
+    assert [a.status_code for a in answers] == [400, 400, 400, 400]
