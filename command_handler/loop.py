@@ -102,6 +102,8 @@ class CommandLoop:
         # batch N+1 in PostgreSQL; the transactional producer is only used from this thread.
         self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
         self._in_flight: _InFlight | None = None
+        # Counts revocations, so a batch being gathered can tell one happened under it.
+        self._revocations = 0
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -117,24 +119,7 @@ class CommandLoop:
             self._publishing.shutdown()
 
     def _poll_once(self) -> None:
-        # consume(n, t) blocks until n messages have come or t has passed: asking for the
-        # whole batch at once made every command at low load wait the full poll time-out
-        # (a ~100 ms floor on every answer). Wait for the first message only; then, while
-        # the previous batch's Kafka transaction is still committing (this batch could not
-        # be published before it anyway), gather what arrives, so batches grow with load.
-        messages = self._consumer.consume(1, self._poll_timeout_s)
-        if messages:
-            in_flight = self._in_flight
-            linger_until = time.perf_counter() + _LINGER_S
-            while len(messages) < self._batch_size and (
-                (in_flight is not None and not in_flight.future.done())
-                or time.perf_counter() < linger_until
-            ):
-                messages += self._consumer.consume(
-                    self._batch_size - len(messages), _GATHER_SLICE_S
-                )
-            if len(messages) < self._batch_size:
-                messages += self._consumer.consume(self._batch_size - len(messages), 0)
+        messages = self._gather()
         good = []
         for message in messages:
             error = message.error()
@@ -150,6 +135,48 @@ class CommandLoop:
             # Nothing new: settle the last batch now (a failure must be re-read at once).
             self._finish_in_flight()
 
+    def _gather(self) -> list[Any]:
+        """The next batch: the first message as soon as it comes, then what else arrives
+        within the linger time or while the previous batch's Kafka transaction commits.
+
+        consume(n, t) blocks until n messages have come or t has passed: asking for the
+        whole batch at once made every command at low load wait the full poll time-out (a
+        ~100 ms floor on every answer). While the previous batch is still committing, this
+        one could not be published anyway, so it gathers what arrives and grows with load.
+        """
+        revocations = self._revocations
+        messages: list[Any] = self._consumer.consume(1, self._poll_timeout_s)
+        if not messages:
+            return messages
+        in_flight = self._in_flight
+        linger_until = time.perf_counter() + _LINGER_S
+        while len(messages) < self._batch_size and (
+            (in_flight is not None and not in_flight.future.done())
+            or time.perf_counter() < linger_until
+        ):
+            messages += self._consumer.consume(self._batch_size - len(messages), _GATHER_SLICE_S)
+            if self._revocations != revocations:
+                revocations = self._revocations
+                messages = self._owned(messages)
+        if len(messages) < self._batch_size:
+            messages += self._consumer.consume(self._batch_size - len(messages), 0)
+            if self._revocations != revocations:
+                messages = self._owned(messages)
+        return messages
+
+    def _owned(self, messages: list[Any]) -> list[Any]:
+        """Drop what was read from partitions revoked while gathering: their next owner reads
+        them from the committed offset. Publishing them here would also commit offsets of a
+        partition this instance no longer owns, which can move the next owner's backwards
+        (answers twice) or forwards past commands it has not answered."""
+        owned = {(p.topic, p.partition) for p in self._consumer.assignment()}
+        kept = [m for m in messages if (m.topic(), m.partition()) in owned]
+        if len(kept) < len(messages):
+            _LOGGER.info(
+                "dropped messages of revoked partitions", extra={"count": len(messages) - len(kept)}
+            )
+        return kept
+
     def _assigned(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
         # Called inside consume(), between batches: no transaction is open here.
         if not partitions:
@@ -160,6 +187,7 @@ class CommandLoop:
 
     def _revoked(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
         # Their offsets may be in the transaction in flight: settle it before they move.
+        self._revocations += 1
         self._finish_in_flight()
         _LOGGER.info(
             "partitions revoked", extra={"partitions": sorted(p.partition for p in partitions)}
@@ -188,13 +216,12 @@ class CommandLoop:
         try:
             outgoing = [self._serialize(r.topic, r.key, r.record) for r in handled.outgoing]
         except RegistryUnavailableError as exc:
-            self._finish_in_flight()
-            self._publish_failed(exc, messages)
+            if self._finish_in_flight(also_rewind=messages):
+                self._publish_failed(exc, messages)
             return
         # One publish in flight at a time: the previous batch's Kafka transaction must
         # have committed before this batch's may begin, or both are read again.
-        if not self._finish_in_flight():
-            self._rewind(messages)
+        if not self._finish_in_flight(also_rewind=messages):
             return
         future = self._publishing.submit(
             self._publisher.publish,
@@ -214,16 +241,21 @@ class CommandLoop:
             submitted=time.perf_counter(),
         )
 
-    def _finish_in_flight(self) -> bool:
-        """Wait for the batch being published; account it. False if it failed (then its
-        messages have been rewound, to be read and published again)."""
+    def _finish_in_flight(self, also_rewind: Sequence[Any] = ()) -> bool:
+        """Wait for the batch being published; account it. False if it failed: then its
+        messages and `also_rewind` (the batch read after it) have been rewound together, to
+        the earliest offset per partition, to be read and published again.
+
+        Rewinding the two batches one after the other would leave each partition at the
+        later batch's start and skip the failed one: its commands stored in PostgreSQL but
+        never answered, and the next commit's offsets past them."""
         in_flight, self._in_flight = self._in_flight, None
         if in_flight is None:
             return True
         try:
             in_flight.future.result()
         except (PublishFailedError, KafkaException) as exc:
-            self._publish_failed(exc, in_flight.messages)
+            self._publish_failed(exc, [*in_flight.messages, *also_rewind])
             return False
         self.kafka.succeeded()
         self._backoff.reset()

@@ -1,0 +1,177 @@
+"""The loop's offset bookkeeping around a failed Kafka transaction and a revocation.
+
+A fake consumer records seeks; decoding and storing are replaced, so these tests are about
+where the consumer is left, which decides whether a command can be skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from confluent_kafka import TopicPartition
+
+from command_handler.backoff import Backoff
+from command_handler.handling import HandledBatch, OutgoingRecord
+from command_handler.loop import CommandLoop
+from command_handler.metrics import HandlerMetrics
+from command_handler.publishing import OutgoingMessage, PublishFailedError
+from command_handler.topics import HandlerTopics
+from topology.serde import RegistryUnavailableError
+
+TOPIC = "commands"
+TOPICS = HandlerTopics.with_prefix("")
+
+
+class FakeMessage:
+    def __init__(self, partition: int, offset: int) -> None:
+        self._partition = partition
+        self._offset = offset
+
+    def topic(self) -> str:
+        return TOPIC
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def error(self) -> None:
+        return None
+
+
+class FakeConsumer:
+    """Hands out scripted consume() results; a script step may be a callable (a rebalance)."""
+
+    def __init__(self, script: list[Any], assigned: set[int]) -> None:
+        self.script = script
+        self.assigned = assigned
+        self.seeks: dict[int, int] = {}
+
+    def consume(self, num_messages: int, timeout: float) -> list[FakeMessage]:
+        if not self.script:
+            return []
+        step = self.script.pop(0)
+        if callable(step):
+            return list(step())
+        return list(step)
+
+    def assignment(self) -> list[TopicPartition]:
+        return [TopicPartition(TOPIC, p) for p in sorted(self.assigned)]
+
+    def seek(self, partition: TopicPartition) -> None:
+        self.seeks[partition.partition] = partition.offset
+
+    def consumer_group_metadata(self) -> object:
+        return object()
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.published: list[list[TopicPartition]] = []
+
+    def publish(self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any) -> None:
+        self.published.append(offsets)
+
+
+def make_loop(consumer: FakeConsumer, publisher: FakePublisher) -> CommandLoop:
+    loop = CommandLoop(
+        consumer=consumer,
+        publisher=publisher,  # type: ignore[arg-type]
+        engine=None,  # type: ignore[arg-type]
+        serde=None,  # type: ignore[arg-type]
+        topics=TOPICS,
+        metrics=HandlerMetrics(),
+        stop=threading.Event(),
+        batch_size=100,
+        poll_timeout_ms=1,
+        client_id="test",
+        rng=random.Random(1),
+    )
+    # Nothing to decode or store: every message is a command with nothing to publish.
+    loop._decode = lambda messages: ([], [])  # type: ignore[method-assign]
+    return loop
+
+
+def batch(partition: int, first: int, last: int) -> list[FakeMessage]:
+    return [FakeMessage(partition, offset) for offset in range(first, last + 1)]
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Backoff, "next_delay_s", lambda self: 0.0)
+
+
+def fail_in_flight(loop: CommandLoop) -> None:
+    """Make the batch being published fail its Kafka transaction (as when fenced)."""
+    assert loop._in_flight is not None
+    future: Future[None] = Future()
+    future.set_exception(PublishFailedError("fenced", fatal=False))
+    loop._in_flight = dataclasses.replace(loop._in_flight, future=future)
+
+
+def test_a_failed_transaction_rewinds_to_its_own_batch_not_the_next() -> None:
+    # Batch N (offsets 10-19) is being published; batch N+1 (20-29) has been stored. N's
+    # transaction fails: the partition must go back to 10, or N is never answered.
+    consumer = FakeConsumer([], assigned={0, 1})
+    loop = make_loop(consumer, FakePublisher())
+    loop.handle_batch(batch(0, 10, 19))
+    fail_in_flight(loop)
+
+    loop.handle_batch(batch(0, 20, 29) + batch(1, 5, 6))
+
+    assert consumer.seeks == {0: 10, 1: 5}
+    assert loop._in_flight is None  # N+1 was not published either
+
+
+def test_registry_down_after_a_failed_transaction_rewinds_both() -> None:
+    consumer = FakeConsumer([], assigned={0})
+    loop = make_loop(consumer, FakePublisher())
+    loop.handle_batch(batch(0, 10, 19))
+    fail_in_flight(loop)
+
+    # N+1 has feedback to publish, but the registry is down when it is serialised.
+    handled = HandledBatch()
+    handled.outgoing.append(OutgoingRecord(TOPICS.account_creation_feedback, "key", None))  # type: ignore[arg-type]
+    loop._store = lambda commands: (handled, [])  # type: ignore[method-assign]
+    loop._decode = lambda messages: ([None], [])  # type: ignore[method-assign,list-item]
+
+    def unavailable(topic: Any, key: str, record: Any) -> OutgoingMessage:
+        raise RegistryUnavailableError("down")
+
+    loop._serialize = unavailable  # type: ignore[method-assign]
+    loop.handle_batch(batch(0, 20, 29))
+
+    assert consumer.seeks == {0: 10}
+
+
+def test_messages_read_before_a_revocation_are_dropped() -> None:
+    consumer = FakeConsumer([], assigned={0, 1})
+    publisher = FakePublisher()
+    loop = make_loop(consumer, publisher)
+    # A batch still committing keeps the loop gathering across several consume() calls.
+    loop.handle_batch(batch(1, 0, 2))
+    assert loop._in_flight is not None
+    committing: Future[None] = Future()
+    loop._in_flight = dataclasses.replace(loop._in_flight, future=committing)
+
+    def rebalance() -> list[FakeMessage]:
+        # Partition 0 goes to another instance while this one gathers.
+        consumer.assigned = {1}
+        loop._revocations += 1
+        return batch(1, 7, 8)
+
+    def committed() -> list[FakeMessage]:
+        committing.set_result(None)
+        return []
+
+    consumer.script = [batch(0, 3, 4), batch(1, 5, 6), rebalance, committed]
+    gathered = loop._gather()
+
+    assert [(m.partition(), m.offset()) for m in gathered] == [(1, 5), (1, 6), (1, 7), (1, 8)]
