@@ -6,8 +6,9 @@ Runs on a private stack (started if needed, left running): the generated load at
 line; at the end it stops the load, waits for every consumer group to catch up and runs
 every check of `faults.invariants`. The summary (also written as JSON to `--out`) gives,
 per service, the RSS at the start and end and its least-squares slope (MiB/hour, after the
-warm-up), the clients' latency (mean/p99/max, ms) in the first and last windows, and the
-violations (none expected). Not part of CI: it is meant to run for an hour.
+warm-up), the clients' latency (mean/p50/p99/max, ms) per window, the RSS samples themselves, the
+events reported out of account order, and the violations (none expected). `--down` stops
+the private stack at the end. Not part of CI: it is meant to run for an hour.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-dir", type=Path, default=Path("/tmp/open-bank-soak"))  # noqa: S108
     parser.add_argument("--port-offset", type=int, default=2500)
     parser.add_argument("--out", type=Path, default=Path("soak-summary.json"))
+    parser.add_argument("--down", action="store_true", help="stop the private stack at the end")
     return parser
 
 
@@ -92,13 +94,19 @@ def run_soak(
                 "from_min": round(w.start_s / 60, 1),
                 "operations": w.count,
                 "mean_ms": round(w.mean_ms, 1),
+                "p50_ms": round(w.p50_ms, 1),
                 "p99_ms": round(w.p99_ms, 1),
                 "max_ms": round(w.max_ms, 1),
             }
             for w in windows
         ],
         "client_failures": [r.failure for r in reports if r.failure],
+        "rss_samples_mib": {
+            name: [[round(t / 60, 1), round(mib, 1)] for t, mib in points]
+            for name, points in sorted(samples.items())
+        },
         "verdict": verdict.summary(),
+        "reported_out_of_account_order": len(verdict.order_violations),
         "violations": [str(v) for v in verdict.violations],
         "settled": verdict.settle_s is not None,
     }
@@ -109,14 +117,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     stack = PrivateStack(args.run_dir, args.port_offset)
     print(f"stack {args.run_dir} up in {stack.up():.0f} s", flush=True)
-    summary = run_soak(
-        stack,
-        minutes=args.minutes,
-        load=args.load,
-        clients=args.clients,
-        sample_s=args.sample_s,
-        window_s=args.window_s,
-    )
+    try:
+        summary = run_soak(
+            stack,
+            minutes=args.minutes,
+            load=args.load,
+            clients=args.clients,
+            sample_s=args.sample_s,
+            window_s=args.window_s,
+        )
+    finally:
+        if args.down:
+            stack.down()
     text = json.dumps(summary, indent=2)
     args.out.write_text(text + "\n")
     print(text)

@@ -2,7 +2,7 @@
 
 A service leaks when its resident memory keeps growing at steady load: the least-squares
 slope of RSS over time (MiB per hour), after a warm-up, says so in one number. Latency is
-steady when the mean and p99 of the last window are close to the first.
+steady when the p50 and p99 of the last window are close to the first.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class LatencyWindow:
-    """Operations that ended in [start_s, start_s + width): count, mean, p99, max (ms)."""
+    """Operations that ended in [start_s, start_s + width): count, mean, p50, p99, max (ms)."""
 
     start_s: float
     count: int
     mean_ms: float
+    p50_ms: float
     p99_ms: float
     max_ms: float
 
@@ -59,6 +60,7 @@ def latency_windows(
             start_s=index * width_s,
             count=len(values),
             mean_ms=sum(values) / len(values),
+            p50_ms=percentile(values, 0.5),
             p99_ms=percentile(values, 0.99),
             max_ms=max(values),
         )

@@ -39,3 +39,4 @@ def test_latencies_fall_into_consecutive_windows() -> None:
     first, second = latency_windows(samples, 1000.0, 60.0)
     assert (first.start_s, first.count, first.mean_ms, first.max_ms) == (0.0, 2, 200.0, 300.0)
     assert (second.start_s, second.count, second.p99_ms) == (60.0, 1, 50.0)
+    assert (first.p50_ms, second.p50_ms) == (100.0, 50.0)
