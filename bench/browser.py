@@ -50,6 +50,8 @@ class Measurement:
     error: str | None = None
     answered_ms: float | None = None
     """Click to the form's status line showing the command's answer (ok or error)."""
+    painted_ms: float | None = None
+    """Click to the first animation frame after the DOM change (the change on screen)."""
 
 
 async def launch_chromium(playwright: Playwright, executable: str = CHROMIUM) -> Browser:
@@ -139,4 +141,5 @@ def _measurement(times: dict[str, Any] | None, error: str | None) -> Measurement
         polled_ms=_since(click, times.get("polledAt")),
         error=error,
         answered_ms=_since(click, times.get("answeredAt")),
+        painted_ms=_since(click, times.get("paintedAt")),
     )

@@ -1,15 +1,18 @@
 """JavaScript the benchmark installs in the page to time each interaction precisely.
 
 ``arm(expected)`` is called just before a click. It notes the newest transaction's id,
-records ``performance.now()`` at the click (a capture listener on the document, so it runs
-before the app's own handler), and then watches the list ``transactions``: a
+takes the click's time from the click event's own ``timeStamp`` (when the browser created
+the event, on the ``performance.now()`` clock; a capture listener on the document reads it
+before the app's own handler, and a renderer busy when the click arrives no longer shortens
+the figure by the time the listener waited), and then watches the list ``transactions``: a
 MutationObserver notes the time of the DOM change that makes the newest item a *new* one
-whose ``transaction-amount`` reads ``expected``; a 50 ms interval started at the click
-notes when polling (the original's method) would have seen it. A second observer notes when
-the form's status line (``deposit-status`` / ``transfer-status``) turns ``ok`` or
-``error``: the command's own answer (handler feedback through the backend), which splits
-the time between the command path and the ``balance_changed`` path. All times use the
-page's monotonic clock, so Python's own scheduling adds nothing to the figures.
+whose ``transaction-amount`` reads ``expected`` (``latency_ms``); the first animation frame
+after it (``painted_ms``) is when the change reaches the screen; a 50 ms interval started
+at the click notes when polling (the original's method) would have seen it. A second
+observer notes when the form's status line (``deposit-status`` / ``transfer-status``)
+turns ``ok`` or ``error``: the command's own answer (handler feedback through the backend),
+which splits the time between the command path and the ``balance_changed`` path. All
+times use the page's monotonic clock, so Python's own scheduling adds nothing to them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ INSTALL = """
       const first = newest(list);
       const before = first === null ? null : first.getAttribute("data-transaction-id");
       const state = { expected, before, clickAt: null, observedAt: null, polledAt: null,
-                      answeredAt: null, answer: null, answerText: null,
+                      paintedAt: null, answeredAt: null, answer: null, answerText: null,
                       observer: null, statusObserver: null, poller: null, onClick: null };
       const status = document.querySelector(`[data-testid="${statusId}"]`);
       if (status !== null) {
@@ -57,12 +60,14 @@ INSTALL = """
         if (state.observedAt === null && shows()) {
           state.observedAt = performance.now();
           state.observer.disconnect();
+          // rAF callbacks run just before the next frame is painted: the change is on screen.
+          requestAnimationFrame(() => { state.paintedAt = performance.now(); });
         }
       });
       state.observer.observe(list, { childList: true, subtree: true, characterData: true });
-      state.onClick = () => {
+      state.onClick = (event) => {
         if (state.clickAt !== null) { return; }
-        state.clickAt = performance.now();
+        state.clickAt = event.timeStamp;
         state.poller = setInterval(() => {
           if (state.polledAt === null && shows()) {
             state.polledAt = performance.now();
@@ -96,7 +101,7 @@ SETTLED = """
   if (s.answer === "error") { return true; }
   // Otherwise both clocks saw the amount and the answer is in (when the page shows one).
   const answered = s.statusObserver === null || s.answeredAt !== null;
-  return s.observedAt !== null && s.polledAt !== null && answered;
+  return s.observedAt !== null && s.polledAt !== null && s.paintedAt !== null && answered;
 }
 """
 
@@ -104,7 +109,8 @@ READ = """
 () => {
   const s = window.__bench.state;
   return s === null ? null : { clickAt: s.clickAt, observedAt: s.observedAt,
-                               polledAt: s.polledAt, answeredAt: s.answeredAt,
+                               polledAt: s.polledAt, paintedAt: s.paintedAt,
+                               answeredAt: s.answeredAt,
                                answer: s.answer, answerText: s.answerText };
 }
 """

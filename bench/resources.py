@@ -2,8 +2,10 @@
 
 Components are what the stack started (one pid file each in ``<run dir>/pids``, read with
 ``stack.processes.read_running``), each with all its descendants (PostgreSQL backends,
-nginx workers), plus the benchmark's own browser (Chromium under Playwright's driver).
-RSS is summed over a component's processes (shared pages counted in each: an upper bound).
+nginx workers), plus the benchmark's own browser (Chromium under Playwright's driver) and
+the harness (this Python process and Playwright's Node driver: they run on the same cores,
+so their share belongs in the picture too). RSS is summed over a component's processes
+(shared pages counted in each: an upper bound).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from bench.rows import ComponentUsage
 from stack.layout import StackLayout
 from stack.processes import read_running
 
-__all__ = ["BROWSER", "MACHINE", "ComponentSampler", "stack_component_pids"]
+__all__ = ["BROWSER", "HARNESS", "MACHINE", "ComponentSampler", "stack_component_pids"]
 
 BROWSER = "browser"
+HARNESS = "bench"
+"""The benchmark itself: this process and Playwright's driver, not the browser."""
 MACHINE = "machine"
 """Pseudo-component: all CPUs (busy %, one core = 100) and used memory of the machine,
 so what else ran during a sample (other people's tests) shows beside the components."""
@@ -55,17 +59,18 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def _browser_processes() -> list[psutil.Process]:
+def _browser_and_harness() -> tuple[list[psutil.Process], list[psutil.Process]]:
     # Chromium runs under Playwright's driver, itself a child of this process.
     me = psutil.Process()
-    found = []
+    browser: list[psutil.Process] = []
+    harness = [me]
     for process in me.children(recursive=True):
         try:
-            if "chrom" in process.name().lower():
-                found.append(process)
+            is_browser = "chrom" in process.name().lower()
         except psutil.Error:
             continue
-    return found
+        (browser if is_browser else harness).append(process)
+    return browser, harness
 
 
 class ComponentSampler:
@@ -85,7 +90,7 @@ class ComponentSampler:
             if psutil.pid_exists(pid)
         }
         if self._include_browser:
-            components[BROWSER] = _browser_processes()
+            components[BROWSER], components[HARNESS] = _browser_and_harness()
         return components
 
     @staticmethod

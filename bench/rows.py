@@ -66,6 +66,8 @@ class InteractionRow:
     error: str | None = None
     answered_ms: float | None = None
     """Click to the form's status showing the command's answer (the command path alone)."""
+    painted_ms: float | None = None
+    """Click to the first animation frame after the DOM change: the amount on screen."""
     type: Literal["interaction"] = "interaction"
 
     @property
@@ -92,6 +94,11 @@ class ResourceRow:
     components: dict[str, ComponentUsage] = field(default_factory=dict)
     lags: dict[str, int] = field(default_factory=dict)
     """Messages each service's consumer group is behind (bench/lag.py)."""
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Each service's own cumulative counters and gauges (bench/service_metrics.py), and
+    the heartbeat's ``produced``/``delivered``/``failed`` counters under ``heartbeat``."""
+    load_average_1m: float | None = None
+    """The machine's 1-minute load average when sampled: how busy it was beside the run."""
     type: Literal["resources"] = "resources"
 
 

@@ -31,6 +31,7 @@ from bench.lag import ConsumerLag
 from bench.options import RunOptions
 from bench.resources import ComponentSampler
 from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row
+from bench.service_metrics import ServiceMetrics, service_endpoints
 from stack.env import service_env
 from stack.errors import StackError
 from stack.layout import StackLayout
@@ -39,6 +40,8 @@ from topology.settings import KafkaSettings
 __all__ = ["machine_facts", "run_benchmark"]
 
 log = logging.getLogger(__name__)
+
+_HEARTBEAT_COUNTERS = ("produced", "delivered", "failed")
 
 
 def machine_facts(browser_version: str) -> dict[str, Any]:
@@ -98,6 +101,8 @@ class _Run:
         self.writer = writer
         self.sampler = ComponentSampler(options.run_dir)
         self.lag = _consumer_lag(options.run_dir)
+        layout = StackLayout.from_environ({**os.environ, "OPEN_BANK_RUN_DIR": str(options.run_dir)})
+        self.service_metrics = ServiceMetrics(service_endpoints(layout.ports))
         self.load = -1
         self.max_load = 0
         self.timeouts = 0
@@ -120,9 +125,21 @@ class _Run:
 
     async def sample(self, n: int) -> None:
         components = await asyncio.to_thread(self.sampler.sample)
+        at = time.time()
         lags = {} if self.lag is None else await asyncio.to_thread(self.lag.sample)
+        metrics = await asyncio.to_thread(self.service_metrics.sample)
+        beats = await self.heartbeat.read()
+        metrics["heartbeat"] = {key: float(beats[key]) for key in _HEARTBEAT_COUNTERS}
         self.writer.write(
-            ResourceRow(n=n, at=time.time(), load=self.load, components=components, lags=lags)
+            ResourceRow(
+                n=n,
+                at=at,
+                load=self.load,
+                components=components,
+                lags=lags,
+                metrics=metrics,
+                load_average_1m=round(os.getloadavg()[0], 2),
+            )
         )
 
     def stop_reason(self, n: int, started: float) -> str | None:
@@ -169,6 +186,7 @@ class _Run:
                     beats=beats,
                     error=measurement.error,
                     answered_ms=measurement.answered_ms,
+                    painted_ms=measurement.painted_ms,
                 )
             )
             n += 1
@@ -217,7 +235,7 @@ async def run_benchmark(options: RunOptions) -> Path:
                 bank = await BankPage.login(
                     browser, options.base_url, options.username, options.password
                 )
-                await asyncio.to_thread(run.sampler.sample)  # CPU baseline
+                await run.sample(-1)  # Baseline of CPU times and counters; not a step's sample.
                 reason = await run.interact(bank)
                 await run.set_load(0)  # Also measures the last step's delivered rate.
                 writer.write(
@@ -232,6 +250,7 @@ async def run_benchmark(options: RunOptions) -> Path:
             finally:
                 await browser.close()
                 await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
+                run.service_metrics.close()
                 if run.lag is not None:
                     run.lag.close()
     return path

@@ -91,7 +91,10 @@ def summarise_run(rows: Iterable[Row]) -> RunSummary:
         elif isinstance(row, InteractionRow):
             clicks[row.load].append(row)
         elif isinstance(row, ResourceRow):
-            samples[row.load].append(row)
+            # n < 0: the baseline taken before the first click (CPU times, counters); it
+            # measures no step.
+            if row.n >= 0:
+                samples[row.load].append(row)
         else:
             end = row
     if header is None:

@@ -68,6 +68,9 @@ async def test_observer_and_polling_times_bracket_the_real_delay() -> None:
     assert measurement.latency_ms <= measurement.polled_ms < measurement.latency_ms + 1000
     assert measurement.answered_ms is not None
     assert ANSWER_MS <= measurement.answered_ms <= measurement.latency_ms
+    # On screen at the next frame after the DOM change: later, but by about a frame.
+    assert measurement.painted_ms is not None
+    assert measurement.latency_ms <= measurement.painted_ms < measurement.latency_ms + 1000
     assert measurement.error is None
     assert missing.latency_ms is None
     assert missing.answered_ms is not None

@@ -47,7 +47,8 @@ def test_short_run_produces_rows_and_a_report(
     assert isinstance(rows[0], RunRow)
     assert rows[0].machine["cpus"] >= 1
     clicks = [row for row in rows if isinstance(row, InteractionRow)]
-    samples = [row for row in rows if isinstance(row, ResourceRow)]
+    baseline, *samples = [row for row in rows if isinstance(row, ResourceRow)]
+    assert baseline.n == -1
     end = rows[-1]
     assert isinstance(end, EndRow)
     if end.reason == "timeouts":
@@ -66,6 +67,20 @@ def test_short_run_produces_rows_and_a_report(
     components = set(samples[-1].components)
     assert {"kafka-1", "postgres", "command-handler", "backend", "browser"} <= components
     assert samples[-1].components["browser"].rss_mib > 0
+    assert samples[-1].components["bench"].processes >= 2  # Python and Playwright's driver
+    assert samples[-1].load_average_1m is not None
+    # The services' own counters come with every sample (the report's profile).
+    assert {"command-handler", "backend", "command-generator", "heartbeat"} <= set(
+        samples[-1].metrics
+    )
+    assert (
+        samples[-1].metrics["heartbeat"]["delivered"] > baseline.metrics["heartbeat"]["delivered"]
+    )
+    assert all(
+        click.painted_ms >= click.latency_ms
+        for click in clicks
+        if click.latency_ms is not None and click.painted_ms is not None
+    )
 
     paths = ReportPaths(
         charts_dir=tmp_path,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.resources import ComponentSampler, stack_component_pids
+from bench.resources import BROWSER, HARNESS, ComponentSampler, stack_component_pids
 
 
 def test_an_empty_run_dir_has_no_components(tmp_path: Path) -> None:
@@ -41,3 +41,12 @@ def test_a_busy_component_shows_cpu_and_memory(tmp_path: Path) -> None:
     assert abs(usage["spinner"].cpu_percent - 100 * used / elapsed) < 10
     assert 1 < usage["spinner"].rss_mib < 200
     assert usage["spinner"].processes == 1
+
+
+def test_the_harness_is_sampled_beside_the_browser(tmp_path: Path) -> None:
+    sampler = ComponentSampler(tmp_path)
+    usage = sampler.sample()
+    # No browser under this test process; the harness is at least this process itself.
+    assert usage[BROWSER].processes == 0
+    assert usage[HARNESS].processes >= 1
+    assert usage[HARNESS].rss_mib > 1
