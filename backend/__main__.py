@@ -4,6 +4,7 @@ import logging
 
 import uvicorn
 
+from backend.api.graphiql import build_graphiql_assets
 from backend.settings import BackendSettings
 
 __all__ = ["main"]
@@ -19,6 +20,10 @@ def main() -> None:
     # One line per registry request or alembic plugin says nothing an operator needs.
     for chatty in ("httpx", "httpx2", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # GraphiQL's assets come from npm (backend/ide/build.sh); installing them here is how
+    # `./bank up` builds them on a fresh clone. Unchanged: a hash check, no npm.
+    if not build_graphiql_assets():
+        logging.getLogger("backend").error("GraphiQL will show how to install its assets")
     uvicorn.run(
         "backend.app:create_app",
         factory=True,

@@ -1,4 +1,5 @@
-"""The GraphQL endpoint as starlette routes: HTTP, WebSocket (both protocols), GraphiQL.
+"""The GraphQL endpoint as starlette routes: HTTP, WebSocket (both protocols), GraphiQL
+(its page and assets, ``backend.api.graphiql``).
 
 The resolvers' context is built once per app (``app.state.context``) and copied per
 request with the client's address, which the login rate limits key on.
@@ -10,12 +11,14 @@ from typing import Any
 import strawberry
 from cross_web import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from backend.api.context import ApiContext
+from backend.api.graphiql import GraphiQLAssets
 
 __all__ = ["GraphQLApp", "client_address", "graphql_routes"]
 
@@ -31,7 +34,13 @@ def client_address(request: Request | WebSocket) -> str:
 
 
 class GraphQLApp(GraphQL[ApiContext, None]):
-    """strawberry's ASGI app with our typed context."""
+    """strawberry's ASGI app with our typed context and our own GraphiQL page."""
+
+    graphiql = GraphiQLAssets()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # strawberry's page loads its scripts from a CDN (blank offline); ours are local.
+        return self.graphiql.page()
 
     async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
         shared: ApiContext = request.app.state.context
@@ -61,4 +70,5 @@ def graphql_routes(schema: strawberry.Schema, max_subscriptions: int) -> list[Ba
     return [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        graphql.graphiql.route(),
     ]
