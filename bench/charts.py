@@ -12,7 +12,7 @@ from bench.summary import RunSummary, StepSummary
 
 __all__ = ["CHART_NAMES", "write_charts"]
 
-CHART_NAMES = ("latency", "polled", "cpu", "memory", "lag")
+CHART_NAMES = ("latency", "polled", "cpu", "memory", "lag", "throughput", "handler")
 """The charts written, as ``<prefix><name>.png``."""
 
 _StepValue = Callable[[StepSummary], float | None]
@@ -109,7 +109,38 @@ def write_charts(runs: Sequence[RunSummary], directory: Path, prefix: str) -> li
         "lag (messages)",
         {group: _lag_of(group) for group in groups},
     )
+    _plot(
+        paths["throughput"],
+        runs,
+        "Messages per second each stage passed on",
+        "messages/s",
+        {
+            "heartbeat (delivered)": _service("heartbeat_delivered_per_s"),
+            "generator (commands)": _service("generator_commands_per_s"),
+            "handler (commands)": _service("handler_commands_per_s"),
+            "backend (rows projected)": _service("backend_projected_per_s"),
+        },
+    )
+    _plot(
+        paths["handler"],
+        runs,
+        "Command handler: mean time per batch, and per command",
+        "ms",
+        {
+            "batch": _service("handler_batch_ms"),
+            "store (PostgreSQL)": _service("handler_store_ms"),
+            "publish (Kafka transaction)": _service("handler_publish_ms"),
+            "command (Kafka timestamp to feedback commit)": _service("handler_command_ms"),
+        },
+    )
     return list(paths.values())
+
+
+def _service(name: str) -> _StepValue:
+    def value(step: StepSummary) -> float | None:
+        return None if step.services is None else step.services.get(name)
+
+    return value
 
 
 def _lag_of(group: str) -> _StepValue:

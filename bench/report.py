@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.charts import write_charts
 from bench.rows import read_rows
 from bench.summary import RunSummary, summarise_run, summary_document
-from bench.table import components_table, lag_table, latency_table
+from bench.table import components_table, lag_table, latency_table, profile_table
 
 __all__ = ["ReportPaths", "render_markdown", "write_report"]
 
@@ -57,6 +57,15 @@ def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ())
         lags = lag_table(run)
         if lags:
             parts += ["Largest consumer lag (messages) per service group:", "", lags, ""]
+        profile = profile_table(run)
+        if profile:
+            parts += [
+                "Where the time goes: CPU (% of one core) of the stack's processes and of the"
+                " whole machine, and the services' own metrics over each step:",
+                "",
+                profile,
+                "",
+            ]
     parts += [f"![{Path(link).stem}]({link})" for link in chart_links]
     return "\n".join(parts).rstrip() + "\n"
 

@@ -73,6 +73,14 @@ def _browser_and_harness() -> tuple[list[psutil.Process], list[psutil.Process]]:
     return browser, harness
 
 
+def _started_at(processes: list[psutil.Process]) -> float | None:
+    # The root process (first in the tree): a new start time means the stack restarted it.
+    try:
+        return processes[0].create_time() if processes else None
+    except psutil.Error:
+        return None
+
+
 class ComponentSampler:
     """Takes samples; each one's CPU figure covers the time since the previous sample."""
 
@@ -125,7 +133,10 @@ class ComponentSampler:
             times, rss_mib = self._measure(processes)
             cpu = cpu_percent_between(self._previous.get(name, {}), times, self._previous_at, now)
             usage[name] = ComponentUsage(
-                cpu_percent=round(cpu, 2), rss_mib=round(rss_mib, 2), processes=len(times)
+                cpu_percent=round(cpu, 2),
+                rss_mib=round(rss_mib, 2),
+                processes=len(times),
+                started_at=None if name in (BROWSER, HARNESS) else _started_at(processes),
             )
             current[name] = {key: t.cpu_seconds for key, t in times.items()}
         cores = psutil.cpu_count() or 1

@@ -82,6 +82,9 @@ class ComponentUsage:
     cpu_percent: float
     rss_mib: float
     processes: int = 1
+    started_at: float | None = None
+    """Unix time (s) the component's root process started; a change between two samples
+    means it was restarted in between (others restart their services on a shared stack)."""
 
 
 @dataclass(frozen=True, slots=True)

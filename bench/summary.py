@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
 from bench.rows import ComponentUsage, EndRow, InteractionRow, ResourceRow, Row, RunRow
+from bench.service_rates import service_rates
 from bench.stats import LatencyStats, latency_stats
 
 __all__ = [
@@ -38,6 +40,15 @@ class StepSummary:
     """Mean CPU (% of one core) and mean RSS (MiB) per component over the step's samples."""
     lags: dict[str, int]
     """Largest lag (messages) of each service's consumer group seen during the step."""
+    painted: LatencyStats | None = None
+    """Click to the first animation frame after the change (the amount on screen)."""
+    load_average_1m: float | None = None
+    """Mean of the machine's 1-minute load average over the step's samples."""
+    restarted: tuple[str, ...] = ()
+    """Components whose process was restarted during the step (its figures include that)."""
+    services: dict[str, float | None] | None = None
+    """The services' own figures over the step (bench/service_rates.py: msg/s, ms, sizes),
+    from the sample before the step's first one to its last one; None without counters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,22 @@ def _mean_usage(samples: Sequence[ComponentUsage]) -> ComponentUsage:
     )
 
 
-def _step(load: int, clicks: list[InteractionRow], samples: list[ResourceRow]) -> StepSummary:
+def _services(
+    before: ResourceRow | None, last: ResourceRow | None
+) -> dict[str, float | None] | None:
+    if before is None or last is None or not before.metrics or not last.metrics:
+        return None
+    if last.at <= before.at:
+        return None
+    return service_rates(before.metrics, last.metrics, last.at - before.at)
+
+
+def _step(
+    load: int,
+    clicks: list[InteractionRow],
+    samples: list[ResourceRow],
+    before: ResourceRow | None,
+) -> StepSummary:
     per_component: defaultdict[str, list[ComponentUsage]] = defaultdict(list)
     lags: dict[str, int] = {}
     for sample in samples:
@@ -76,7 +102,41 @@ def _step(load: int, clicks: list[InteractionRow], samples: list[ResourceRow]) -
         answered=latency_stats([click.answered_ms for click in clicks]),
         components={name: _mean_usage(usages) for name, usages in sorted(per_component.items())},
         lags=dict(sorted(lags.items())),
+        painted=latency_stats([click.painted_ms for click in clicks]),
+        load_average_1m=_mean_or_none(
+            [sample.load_average_1m for sample in samples if sample.load_average_1m is not None]
+        ),
+        services=_services(before, samples[-1] if samples else None),
+        restarted=_restarted([before, *samples] if before else samples),
     )
+
+
+def _restarted(samples: Sequence[ResourceRow]) -> tuple[str, ...]:
+    """Components whose root process changed from one sample to the next."""
+    found: set[str] = set()
+    for earlier, later in pairwise(samples):
+        for name, usage in later.components.items():
+            previous = earlier.components.get(name)
+            if (
+                previous is not None
+                and previous.started_at is not None
+                and usage.started_at is not None
+                and usage.started_at != previous.started_at
+            ):
+                found.add(name)
+    return tuple(sorted(found))
+
+
+def _mean_or_none(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _sample_before(ordered: Sequence[ResourceRow], first: ResourceRow | None) -> ResourceRow | None:
+    """The sample taken just before ``first`` (the previous step's last, or the baseline)."""
+    if first is None:
+        return None
+    index = next(i for i, sample in enumerate(ordered) if sample is first)
+    return ordered[index - 1] if index > 0 else None
 
 
 def summarise_run(rows: Iterable[Row]) -> RunSummary:
@@ -85,12 +145,14 @@ def summarise_run(rows: Iterable[Row]) -> RunSummary:
     end: EndRow | None = None
     clicks: defaultdict[int, list[InteractionRow]] = defaultdict(list)
     samples: defaultdict[int, list[ResourceRow]] = defaultdict(list)
+    ordered: list[ResourceRow] = []
     for row in rows:
         if isinstance(row, RunRow):
             header = row
         elif isinstance(row, InteractionRow):
             clicks[row.load].append(row)
         elif isinstance(row, ResourceRow):
+            ordered.append(row)
             # n < 0: the baseline taken before the first click (CPU times, counters); it
             # measures no step.
             if row.n >= 0:
@@ -108,7 +170,15 @@ def summarise_run(rows: Iterable[Row]) -> RunSummary:
         end_reason=end.reason if end else None,
         max_load=end.max_load if end else max(loads, default=0),
         interactions=sum(len(step) for step in clicks.values()),
-        steps=[_step(load, clicks[load], samples[load]) for load in loads],
+        steps=[
+            _step(
+                load,
+                clicks[load],
+                samples[load],
+                _sample_before(ordered, samples[load][0] if samples[load] else None),
+            )
+            for load in loads
+        ],
     )
 
 

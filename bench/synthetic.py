@@ -7,8 +7,32 @@ from bench.rows import ComponentUsage, EndRow, InteractionRow, ResourceRow, Row,
 __all__ = ["synthetic_run"]
 
 
+def _counters(n: int) -> dict[str, dict[str, float]]:
+    """Services' counters after ``n`` interactions (one second each): 10 beats/s, 10 commands/s
+    in batches of 2 taking 20 ms each (5 ms PostgreSQL, 15 ms Kafka)."""
+    handler = "open_bank_command_handler_"
+    batches = 5.0 * n
+    return {
+        "heartbeat": {"produced": 10.0 * n, "delivered": 10.0 * n, "failed": 0.0},
+        "command-handler": {
+            f'{handler}commands_total{{kind="money_transfer",outcome="confirmed"}}': 10.0 * n,
+            f"{handler}batch_size_sum": 2 * batches,
+            f"{handler}batch_size_count": batches,
+            f"{handler}batch_seconds_sum": 0.02 * batches,
+            f"{handler}batch_seconds_count": batches,
+            f'{handler}phase_seconds_sum{{phase="store"}}': 0.005 * batches,
+            f'{handler}phase_seconds_count{{phase="store"}}': batches,
+            f'{handler}phase_seconds_sum{{phase="publish"}}': 0.015 * batches,
+            f'{handler}phase_seconds_count{{phase="publish"}}': batches,
+        },
+    }
+
+
 def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
-    """``steps`` load steps of 10 msg/s each; latency grows with load; last click times out."""
+    """``steps`` load steps of 10 msg/s each; latency grows with load; last click times out.
+
+    Samples come one per step (after its last click) plus a baseline before the first, with
+    counters rising at a steady rate (see ``_counters``)."""
     rows: list[Row] = [
         RunRow(
             run_id="test-run",
@@ -17,6 +41,9 @@ def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
             machine={"cpus": 2, "memory_mib": 24_000, "platform": "Linux"},
         )
     ]
+    rows.append(
+        ResourceRow(n=-1, at=1_700_000_000.0, load=0, metrics=_counters(0), load_average_1m=0.5)
+    )
     n = 0
     for step in range(steps):
         load = 10 * step
@@ -33,6 +60,7 @@ def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
                     latency_ms=latency,
                     polled_ms=None if latency is None else latency + 25,
                     answered_ms=None if latency is None else latency - 5,
+                    painted_ms=None if latency is None else latency + 8,
                     beats=n * load,
                 )
             )
@@ -47,6 +75,8 @@ def synthetic_run(steps: int = 3, per_step: int = 6) -> list[Row]:
                     "command-handler": ComponentUsage(cpu_percent=2.0, rss_mib=40.0 + step),
                 },
                 lags={"command-handler": 5 * step},
+                metrics=_counters(n),
+                load_average_1m=1.0 + step,
             )
         )
     rows.append(EndRow(reason="max_load", interactions=n, max_load=10 * (steps - 1)))

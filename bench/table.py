@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bench.resources import BROWSER, HARNESS, MACHINE
 from bench.summary import RunSummary, StepSummary
 
-__all__ = ["components_table", "lag_table", "latency_table"]
+__all__ = ["components_table", "lag_table", "latency_table", "profile_table"]
 
 
 _MISSING = "-"
@@ -21,15 +22,18 @@ def latency_table(run: RunSummary) -> str:
     the command's answer alone (mean/p99)."""
     lines = [
         "| load (msg/s) | n | time-outs | mean | p50 | p99 | max | polled mean | polled p99"
-        " | answer mean | answer p99 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | answer mean | answer p99 | on screen p99 | load avg | restarted |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for step in run.steps:
         lat, polled, answer = step.latency, step.polled, step.answered
+        painted = step.painted.p99_ms if step.painted else None
+        load_average = _MISSING if step.load_average_1m is None else f"{step.load_average_1m:.1f}"
         lines.append(
             f"| {step.load} | {lat.n} | {lat.timeouts} | {_ms(lat.mean_ms)} | {_ms(lat.p50_ms)}"
             f" | {_ms(lat.p99_ms)} | {_ms(lat.max_ms)} | {_ms(polled.mean_ms)}"
-            f" | {_ms(polled.p99_ms)} | {_ms(answer.mean_ms)} | {_ms(answer.p99_ms)} |"
+            f" | {_ms(polled.p99_ms)} | {_ms(answer.mean_ms)} | {_ms(answer.p99_ms)}"
+            f" | {_ms(painted)} | {load_average} | {', '.join(step.restarted) or _MISSING} |"
         )
     return "\n".join(lines)
 
@@ -67,4 +71,55 @@ def lag_table(run: RunSummary) -> str:
     for step in run.steps:
         cells = [str(step.lags[group]) if group in step.lags else _MISSING for group in groups]
         lines.append(f"| {step.load} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+_NOT_THE_STACK = frozenset({MACHINE, BROWSER, HARNESS})
+
+_PROFILE_COLUMNS = (
+    ("heartbeat/s", "heartbeat_delivered_per_s", "{:.0f}"),
+    ("generator cmd/s", "generator_commands_per_s", "{:.0f}"),
+    ("handler cmd/s", "handler_commands_per_s", "{:.0f}"),
+    ("batch size", "handler_batch_size", "{:.1f}"),
+    ("batch ms", "handler_batch_ms", "{:.1f}"),
+    ("store ms", "handler_store_ms", "{:.1f}"),
+    ("publish ms", "handler_publish_ms", "{:.1f}"),
+    ("handler cmd ms", "handler_command_ms", "{:.0f}"),
+    ("backend transfer ms", "backend_transfer_ms", "{:.0f}"),
+    ("projected/s", "backend_projected_per_s", "{:.0f}"),
+)
+
+
+def _cpu_cells(step: StepSummary) -> tuple[str, str]:
+    machine = step.components.get(MACHINE)
+    stack = [
+        usage.cpu_percent for name, usage in step.components.items() if name not in _NOT_THE_STACK
+    ]
+    return (
+        f"{sum(stack):.0f}%" if stack else _MISSING,
+        _MISSING if machine is None else f"{machine.cpu_percent:.0f}%",
+    )
+
+
+def profile_table(run: RunSummary) -> str:
+    """Where the time goes per load step: the stack's CPU beside the machine's, and the
+    services' own figures (rates in messages/s; the handler's times are means per batch,
+    ``handler cmd ms`` per command from its Kafka timestamp to its feedback's commit).
+    Empty when the run sampled no service counters (runs before this column existed)."""
+    if not any(step.services for step in run.steps):
+        return ""
+    header = ["load (msg/s)", "load avg", "stack CPU", "machine CPU"]
+    header += [title for title, _, _ in _PROFILE_COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    for step in run.steps:
+        services = step.services or {}
+        cells = [
+            str(step.load),
+            _MISSING if step.load_average_1m is None else f"{step.load_average_1m:.1f}",
+            *_cpu_cells(step),
+        ]
+        for _, name, form in _PROFILE_COLUMNS:
+            value = services.get(name)
+            cells.append(_MISSING if value is None else form.format(value))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from bench.rows import RunRow
+from bench.rows import ComponentUsage, ResourceRow, RunRow
 from bench.summary import summarise_run, summary_document
 from bench.synthetic import synthetic_run
-from bench.table import components_table, lag_table, latency_table
+from bench.table import components_table, lag_table, latency_table, profile_table
 
 
 def test_steps_are_grouped_by_load_in_order() -> None:
@@ -43,7 +44,12 @@ def test_summary_document_is_plain_json() -> None:
     step = document["runs"][0]["steps"][1]
     assert step["load"] == 10
     assert step["latency"]["p99_ms"] == pytest.approx(24.95)
-    assert step["components"]["kafka"] == {"cpu_percent": 6.0, "rss_mib": 400.0, "processes": 1}
+    assert step["components"]["kafka"] == {
+        "cpu_percent": 6.0,
+        "rss_mib": 400.0,
+        "processes": 1,
+        "started_at": None,
+    }
 
 
 def test_latency_table_has_a_line_per_step() -> None:
@@ -70,3 +76,48 @@ def test_largest_lag_per_group_and_step() -> None:
     table = lag_table(run)
     assert table.splitlines()[0] == "| load (msg/s) | command-handler |"
     assert "| 20 | 10 |" in table
+
+
+def test_the_baseline_sample_measures_no_step() -> None:
+    run = summarise_run(synthetic_run())
+    # One sample per step: the baseline (n = -1) only serves as the first step's "before".
+    assert run.steps[0].load_average_1m == 1.0
+    assert run.steps[0].components["kafka"].cpu_percent == 5.0
+
+
+def test_services_profile_per_step_from_the_counters() -> None:
+    run = summarise_run(synthetic_run())
+    for step in run.steps:
+        assert step.services is not None
+        assert step.services["heartbeat_delivered_per_s"] == pytest.approx(10.0)
+        assert step.services["handler_batch_size"] == pytest.approx(2.0)
+        assert step.services["handler_publish_ms"] == pytest.approx(15.0)
+    table = profile_table(run)
+    assert table.splitlines()[0].startswith("| load (msg/s) | load avg | stack CPU | machine CPU |")
+    # Stack CPU sums the stack's components (kafka 5 % + handler 2 %).
+    assert table.splitlines()[2].startswith("| 0 | 1.0 | 7% | - | 10 | - | 10 | 2.0 | 20.0 |")
+
+
+def test_a_run_without_counters_has_no_profile_table() -> None:
+    rows = [
+        replace(row, metrics={}) if isinstance(row, ResourceRow) else row for row in synthetic_run()
+    ]
+    run = summarise_run(rows)
+    assert all(step.services is None for step in run.steps)
+    assert profile_table(run) == ""
+
+
+def test_a_restarted_component_is_named_in_its_step() -> None:
+    rows = []
+    for row in synthetic_run():
+        if isinstance(row, ResourceRow):
+            started = 100.0 if row.load < 10 else 200.0  # a new backend from step 10 on
+            components = {
+                **row.components,
+                "backend": ComponentUsage(cpu_percent=1.0, rss_mib=1.0, started_at=started),
+            }
+            row = replace(row, components=components)
+        rows.append(row)
+    run = summarise_run(rows)
+    assert [step.restarted for step in run.steps] == [(), ("backend",), ()]
+    assert latency_table(run).splitlines()[3].endswith("| backend |")
