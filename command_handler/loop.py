@@ -27,7 +27,12 @@ import sqlalchemy as sa
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from command_handler.backoff import Backoff
-from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
+from command_handler.handling import (
+    DecodedCommand,
+    HandledBatch,
+    OutgoingRecord,
+    handle_commands,
+)
 from command_handler.logs import StateLog
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError, TransactionalPublisher
@@ -213,19 +218,14 @@ class CommandLoop:
             for item, reason in unstorable:
                 message = by_source[(item.source.partition, item.source.offset)]
                 dead_letters.append(self._dead_letter(message, reason))
-        try:
-            outgoing = [self._serialize(r.topic, r.key, r.record) for r in handled.outgoing]
-        except RegistryUnavailableError as exc:
-            if self._finish_in_flight(also_rewind=messages):
-                self._publish_failed(exc, messages)
-            return
         # One publish in flight at a time: the previous batch's Kafka transaction must
         # have committed before this batch's may begin, or both are read again.
         if not self._finish_in_flight(also_rewind=messages):
             return
         future = self._publishing.submit(
-            self._publisher.publish,
-            outgoing + dead_letters,
+            self._serialize_and_publish,
+            handled.outgoing,
+            dead_letters,
             _next_offsets(messages),
             self._consumer.consumer_group_metadata(),
         )
@@ -240,6 +240,21 @@ class CommandLoop:
             store_s=stored_at - decoded_at,
             submitted=time.perf_counter(),
         )
+
+    def _serialize_and_publish(
+        self,
+        records: Sequence[OutgoingRecord],
+        dead_letters: Sequence[OutgoingMessage],
+        offsets: list[TopicPartition],
+        group_metadata: Any,
+    ) -> None:
+        """Runs in the publishing thread: serialising a batch's output (~18% of the loop's
+        CPU for ~2.5 records per command) here overlaps with the next batch's PostgreSQL
+        round trips, during which the loop thread does not hold the GIL. A registry failure
+        raises before the Kafka transaction begins; the batch is then read again."""
+        outgoing = [self._serialize(r.topic, r.key, r.record) for r in records]
+        outgoing.extend(dead_letters)
+        self._publisher.publish(outgoing, offsets, group_metadata)
 
     def _finish_in_flight(self, also_rewind: Sequence[Any] = ()) -> bool:
         """Wait for the batch being published; account it. False if it failed: then its
@@ -257,6 +272,11 @@ class CommandLoop:
         except (PublishFailedError, KafkaException) as exc:
             self._publish_failed(exc, [*in_flight.messages, *also_rewind])
             return False
+        except RegistryUnavailableError as exc:
+            self._registry.failed(exc)
+            self._publish_failed(exc, [*in_flight.messages, *also_rewind], "registry")
+            return False
+        self._registry.succeeded()
         self.kafka.succeeded()
         self._backoff.reset()
         finished = time.perf_counter()
@@ -276,9 +296,12 @@ class CommandLoop:
         self._metrics.phase_seconds.labels(phase="publish").observe(finished - in_flight.submitted)
         return True
 
-    def _publish_failed(self, exc: Exception, messages: Sequence[Any]) -> None:
-        self.kafka.failed(exc)
-        self._metrics.retries.labels(dependency="kafka").inc()
+    def _publish_failed(
+        self, exc: Exception, messages: Sequence[Any], dependency: str = "kafka"
+    ) -> None:
+        if dependency == "kafka":
+            self.kafka.failed(exc)
+        self._metrics.retries.labels(dependency=dependency).inc()
         self._rewind(messages)
         self._stop.wait(self._backoff.next_delay_s())
 

@@ -17,10 +17,11 @@ import pytest
 from confluent_kafka import TopicPartition
 
 from command_handler.backoff import Backoff
-from command_handler.handling import HandledBatch, OutgoingRecord
+from command_handler.handling import DecodedCommand, HandledBatch, OutgoingRecord
 from command_handler.loop import CommandLoop
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError
+from command_handler.storage import MessageSource
 from command_handler.topics import HandlerTopics
 from topology.serde import RegistryUnavailableError
 
@@ -175,3 +176,56 @@ def test_messages_read_before_a_revocation_are_dropped() -> None:
     gathered = loop._gather()
 
     assert [(m.partition(), m.offset()) for m in gathered] == [(1, 5), (1, 6), (1, 7), (1, 8)]
+
+
+# The publishing thread serialises a batch's output before its Kafka transaction begins:
+# a registry failure there is a failed publish, and the batch is read again.
+
+
+def with_output(loop: CommandLoop) -> None:
+    """Each batch decodes to one command and has one feedback record to publish."""
+    handled = HandledBatch()
+    handled.outgoing.append(OutgoingRecord(TOPICS.account_creation_feedback, "key", None))  # type: ignore[arg-type]
+    command = DecodedCommand(None, MessageSource(0, 0), 0)  # type: ignore[arg-type]
+    loop._store = lambda commands: (handled, [])  # type: ignore[method-assign]
+    loop._decode = lambda messages: ([command], [])  # type: ignore[method-assign]
+
+
+def test_registry_down_in_the_publishing_thread_rewinds_the_batch() -> None:
+    consumer = FakeConsumer([], assigned={0})
+    publisher = FakePublisher()
+    loop = make_loop(consumer, publisher)
+    with_output(loop)
+
+    def unavailable(topic: Any, key: str, record: Any) -> OutgoingMessage:
+        raise RegistryUnavailableError("down")
+
+    loop._serialize = unavailable  # type: ignore[method-assign]
+    loop.handle_batch(batch(0, 10, 19))
+    loop.handle_batch(batch(0, 20, 29))
+
+    assert consumer.seeks == {0: 10}
+    assert publisher.published == []
+    assert loop._in_flight is None
+
+
+def test_the_serialised_output_and_offsets_are_published_together() -> None:
+    consumer = FakeConsumer([], assigned={0})
+    published: list[tuple[list[Any], list[TopicPartition]]] = []
+
+    class Recording(FakePublisher):
+        def publish(
+            self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any
+        ) -> None:
+            published.append((list(messages), offsets))
+
+    loop = make_loop(consumer, Recording())
+    with_output(loop)
+    message = OutgoingMessage("feedback", b"key", b"value")
+    loop._serialize = lambda topic, key, record: message  # type: ignore[method-assign]
+    loop.handle_batch(batch(0, 10, 19))
+    assert loop._finish_in_flight()
+
+    [(messages, offsets)] = published
+    assert messages == [message]
+    assert [(o.partition, o.offset) for o in offsets] == [(0, 20)]
