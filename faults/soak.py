@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from faults.clients import ScriptedClients
+from faults.port_plan import SOAK_OFFSET
 from faults.private_stack import PrivateStack
 from faults.scenario import verify
 from faults.soak_stats import latency_windows, slope_per_hour
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-s", type=float, default=30.0, help="RSS sampling period")
     parser.add_argument("--window-s", type=float, default=300.0, help="latency window")
     parser.add_argument("--run-dir", type=Path, default=Path("/tmp/open-bank-soak"))  # noqa: S108
-    parser.add_argument("--port-offset", type=int, default=2500)
+    parser.add_argument("--port-offset", type=int, default=SOAK_OFFSET)
     parser.add_argument("--out", type=Path, default=Path("soak-summary.json"))
     parser.add_argument("--down", action="store_true", help="stop the private stack at the end")
     return parser
