@@ -33,6 +33,7 @@ from command_handler.handling import (
     OutgoingRecord,
     handle_commands,
 )
+from command_handler.linger import AdaptiveLinger
 from command_handler.logs import StateLog
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError, TransactionalPublisher
@@ -48,9 +49,6 @@ _LOGGER = logging.getLogger(__name__)
 
 # How long one consume() waits while gathering a batch behind a committing one (s).
 _GATHER_SLICE_S = 0.002
-# How long a batch gathers at least after its first command (s): a few ms of latency buy
-# batches large enough that one Kafka transaction per batch keeps up with the load.
-_LINGER_S = 0.005
 _IMMEDIATE_CONFLICT_RETRIES = 3
 
 
@@ -87,6 +85,7 @@ class CommandLoop:
         poll_timeout_ms: int,
         client_id: str,
         rng: random.Random,
+        max_linger_ms: int = 20,
     ) -> None:
         self._consumer = consumer
         self._publisher = publisher
@@ -107,6 +106,12 @@ class CommandLoop:
         # batch N+1 in PostgreSQL; the transactional producer is only used from this thread.
         self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
         self._in_flight: _InFlight | None = None
+        # How long a batch waits for more after its first command: only when the measured
+        # arrival rate and commit time say batching pays (see `linger`).
+        self._linger = AdaptiveLinger(max_linger_ms / 1000)
+        # Written by the publishing thread before its future completes: how long the Kafka
+        # transaction itself took (s), without the wait for the loop to collect it.
+        self._published_s = 0.0
         # Counts revocations, so a batch being gathered can tell one happened under it.
         self._revocations = 0
 
@@ -142,7 +147,7 @@ class CommandLoop:
 
     def _gather(self) -> list[Any]:
         """The next batch: the first message as soon as it comes, then what else arrives
-        within the linger time or while the previous batch's Kafka transaction commits.
+        while the previous batch's Kafka transaction commits or within the adaptive linger.
 
         consume(n, t) blocks until n messages have come or t has passed: asking for the
         whole batch at once made every command at low load wait the full poll time-out (a
@@ -154,10 +159,10 @@ class CommandLoop:
         if not messages:
             return messages
         in_flight = self._in_flight
-        linger_until = time.perf_counter() + _LINGER_S
+        linger_until = time.perf_counter() + self._linger.linger_s()
         while len(messages) < self._batch_size and (
             (in_flight is not None and not in_flight.future.done())
-            or time.perf_counter() < linger_until
+            or (time.perf_counter() < linger_until and not self._linger.enough(len(messages)))
         ):
             messages += self._consumer.consume(self._batch_size - len(messages), _GATHER_SLICE_S)
             if self._revocations != revocations:
@@ -167,6 +172,7 @@ class CommandLoop:
             messages += self._consumer.consume(self._batch_size - len(messages), 0)
             if self._revocations != revocations:
                 messages = self._owned(messages)
+        self._linger.batch_gathered(len(messages), time.perf_counter())
         return messages
 
     def _owned(self, messages: list[Any]) -> list[Any]:
@@ -254,7 +260,9 @@ class CommandLoop:
         raises before the Kafka transaction begins; the batch is then read again."""
         outgoing = [self._serialize(r.topic, r.key, r.record) for r in records]
         outgoing.extend(dead_letters)
+        started = time.perf_counter()
         self._publisher.publish(outgoing, offsets, group_metadata)
+        self._published_s = time.perf_counter() - started
 
     def _finish_in_flight(self, also_rewind: Sequence[Any] = ()) -> bool:
         """Wait for the batch being published; account it. False if it failed: then its
@@ -279,6 +287,8 @@ class CommandLoop:
         self._registry.succeeded()
         self.kafka.succeeded()
         self._backoff.reset()
+        self._linger.batch_published(self._published_s)
+        self._metrics.linger_seconds.set(self._linger.linger_s())
         finished = time.perf_counter()
         now_ms = time.time() * 1000
         for timestamp_ms in in_flight.timestamps_ms:

@@ -60,6 +60,11 @@ class HandlerMetrics:
             ["partition"],
             registry=self.registry,
         )
+        self.linger_seconds = Gauge(
+            "open_bank_command_handler_linger_seconds",
+            "How long the next batch waits for more commands after its first (adaptive).",
+            registry=self.registry,
+        )
         self.retries = Counter(
             "open_bank_command_handler_retries",
             "Batches retried because a dependency failed, by dependency.",

@@ -35,6 +35,11 @@ class CommandHandlerSettings(BaseSettings):
     batch_size: int = Field(default=1_000, ge=1, le=10_000)
     """Most commands decided in one PostgreSQL transaction and one Kafka transaction."""
 
+    max_linger_ms: int = Field(default=20, ge=0)
+    """Most a batch waits for more commands after its first (ms). The wait is adaptive
+    (see `linger`): none at low load or when Kafka commits are fast, at most one commit
+    time under a steady stream; 0 never waits."""
+
     poll_timeout_ms: int = Field(default=100, ge=1)
     """How long one poll waits for the first message (ms); bounds shutdown latency too."""
 
