@@ -130,6 +130,12 @@ def _rss_mib(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / 2**20
 
 
+def _pss_mib(pid: int) -> float:
+    """Proportional set size: shared libraries count by the share of processes using them
+    (the Python services map the same libssl, libpq, librdkafka)."""
+    return float(psutil.Process(pid).memory_full_info().pss) / 2**20
+
+
 def _handled(port: int) -> float:
     try:
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
@@ -265,6 +271,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _wait_for(lambda: "partitions assigned" in log_path.read_text(), 60, "assignment")
         time.sleep(3)
         figures["rss_idle_mib"] = round(_rss_mib(handler.pid), 1)
+        figures["pss_idle_mib"] = round(_pss_mib(handler.pid), 1)
         handler.stop()
         commands = [mixed_command(accounts, rng) for _ in range(args.commands)]
         started = time.monotonic()
@@ -326,6 +333,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["paced_latency_ms_p99"] = _percentile(paced_latencies, 0.99)
         figures["paced_latency_ms_mean"] = round(statistics.fmean(paced_latencies), 1)
         figures["rss_after_mib"] = round(_rss_mib(handler.pid), 1)
+        figures["pss_after_mib"] = round(_pss_mib(handler.pid), 1)
         figures["batch_size"] = args.batch_size
     finally:
         if handler is not None and handler.running():

@@ -23,6 +23,7 @@ from command_handler.domain import (
     CreationOutcome,
     TransferOutcome,
     decide_batch,
+    is_open_iban,
 )
 from command_handler.storage import (
     MessageSource,
@@ -31,7 +32,7 @@ from command_handler.storage import (
     lock_accounts,
     write_decision,
 )
-from topology.iban import iban_from_digits, is_valid_open_iban, new_account_digits, new_token
+from topology.iban import iban_from_digits, new_account_digits, new_token
 from topology.records import (
     AccountCreationFailed,
     ConfirmMoneyTransfer,
@@ -59,10 +60,11 @@ class DecodedCommand:
 
 @dataclass(frozen=True, slots=True)
 class OutgoingRecord:
-    """A record to publish on `topic` with the string `key`."""
+    """A record to publish on `topic` with key `key`: a command id (its string form is made
+    by the publishing thread, off the loop thread) or an iban."""
 
     topic: Topic
-    key: str
+    key: str | uuid.UUID
     record: Record
 
 
@@ -93,7 +95,7 @@ def handle_commands(
     for command in commands:
         if isinstance(command, ConfirmMoneyTransfer):
             transfer_ids.add(command.id)
-            ibans.update(i for i in (command.from_, command.to) if is_valid_open_iban(i))
+            ibans.update(i for i in (command.from_, command.to) if is_open_iban(i))
         else:
             creation_ids.add(command.id)
             candidate = candidates.setdefault(command.id, _candidate(rng))
@@ -130,7 +132,7 @@ def handle_commands(
     # themselves they follow `balance_change.decided`: a batch read again interleaves its
     # partitions differently than the first time.
     for item, outcome in zip(batch, decision.outcomes, strict=True):
-        key = str(item.command.id)
+        key = item.command.id
         if isinstance(outcome, TransferOutcome):
             handled.outgoing.append(OutgoingRecord(MONEY_TRANSFER_FEEDBACK, key, outcome.feedback))
             if not outcome.replayed:

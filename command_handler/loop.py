@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -395,9 +396,11 @@ class CommandLoop:
             unstorable.extend(stored[1])
         return merged, unstorable
 
-    def _serialize(self, topic: Any, key: str, record: Any) -> OutgoingMessage:
+    def _serialize(self, topic: Any, key: str | uuid.UUID, record: Any) -> OutgoingMessage:
         output = self._topics.output_for(topic)
-        return OutgoingMessage(output.name, key.encode(), self._serde.serialize(output, record))
+        return OutgoingMessage(
+            output.name, str(key).encode(), self._serde.serialize(output, record)
+        )
 
     def _dead_letter(self, message: Any, reason: str) -> OutgoingMessage:
         origin = DeadLetterOrigin(

@@ -13,6 +13,7 @@ from command_handler.domain.creation import (
     CreationOutcome,
     decide_account_creation,
 )
+from command_handler.domain.ibans import is_open_iban
 from command_handler.domain.transfer import (
     TransferFeedback,
     TransferOutcome,
@@ -35,5 +36,6 @@ __all__ = [
     "decide_account_creation",
     "decide_batch",
     "decide_money_transfer",
+    "is_open_iban",
     "reasons",
 ]

@@ -13,7 +13,7 @@ from typing import TypeAlias
 
 from command_handler.domain import reasons
 from command_handler.domain.accounts import CASH, MAX_BALANCE_CENTS, Account
-from topology.iban import is_valid_open_iban
+from command_handler.domain.ibans import is_open_iban
 from topology.records import (
     BalanceChanged,
     ConfirmMoneyTransfer,
@@ -51,7 +51,7 @@ def _failed(command: ConfirmMoneyTransfer, reason: str) -> TransferOutcome:
 
 
 def _from_invalid(from_: str) -> bool:
-    return from_ != CASH and not is_valid_open_iban(from_)
+    return from_ != CASH and not is_open_iban(from_)
 
 
 def decide_money_transfer(

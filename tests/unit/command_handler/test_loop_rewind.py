@@ -143,7 +143,7 @@ def test_registry_down_after_a_failed_transaction_rewinds_both() -> None:
     loop._store = lambda commands: (handled, [])  # type: ignore[method-assign]
     loop._decode = lambda messages: ([None], [])  # type: ignore[method-assign,list-item]
 
-    def unavailable(topic: Any, key: str, record: Any) -> OutgoingMessage:
+    def unavailable(topic: Any, key: Any, record: Any) -> OutgoingMessage:
         raise RegistryUnavailableError("down")
 
     loop._serialize = unavailable  # type: ignore[method-assign]
@@ -197,7 +197,7 @@ def test_registry_down_in_the_publishing_thread_rewinds_the_batch() -> None:
     loop = make_loop(consumer, publisher)
     with_output(loop)
 
-    def unavailable(topic: Any, key: str, record: Any) -> OutgoingMessage:
+    def unavailable(topic: Any, key: Any, record: Any) -> OutgoingMessage:
         raise RegistryUnavailableError("down")
 
     loop._serialize = unavailable  # type: ignore[method-assign]
