@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import psutil
 
@@ -73,6 +73,11 @@ def _browser_and_harness() -> tuple[list[psutil.Process], list[psutil.Process]]:
     return browser, harness
 
 
+def _all_time(times: Any) -> float:
+    # Linux counts guest time inside user time as well: psutil's own percentages drop it.
+    return float(sum(times)) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+
+
 def _started_at(processes: list[psutil.Process]) -> float | None:
     # The root process (first in the tree): a new start time means the stack restarted it.
     try:
@@ -89,7 +94,9 @@ class ComponentSampler:
         self._include_browser = include_browser
         self._previous: dict[str, dict[tuple[int, float], float]] = {}
         self._previous_at = time.time()
-        psutil.cpu_percent(interval=None)  # Starts the machine-wide CPU interval.
+        # Machine-wide CPU times of our own: psutil.cpu_percent(interval=None) keeps one
+        # module-wide interval, and read twice in quick succession it reported 0 %.
+        self._machine_times = psutil.cpu_times()
 
     def _processes(self) -> dict[str, list[psutil.Process]]:
         components = {
@@ -120,6 +127,14 @@ class ComponentSampler:
             )
         return times, rss / _MIB
 
+    def _machine_busy_percent(self) -> float:
+        """Busy share (%) of all CPUs since the previous call: not idle, not waiting on I/O."""
+        before, after = self._machine_times, psutil.cpu_times()
+        self._machine_times = after
+        total = _all_time(after) - _all_time(before)
+        idle = (after.idle + after.iowait) - (before.idle + before.iowait)
+        return 0.0 if total <= 0 else max(0.0, 100.0 * (total - idle) / total)
+
     def sample(self) -> dict[str, ComponentUsage]:
         """CPU % of one core since the previous sample and RSS (MiB), per component.
 
@@ -141,7 +156,7 @@ class ComponentSampler:
             current[name] = {key: t.cpu_seconds for key, t in times.items()}
         cores = psutil.cpu_count() or 1
         usage[MACHINE] = ComponentUsage(
-            cpu_percent=round(psutil.cpu_percent(interval=None) * cores, 2),
+            cpu_percent=round(self._machine_busy_percent() * cores, 2),
             rss_mib=round(psutil.virtual_memory().used / _MIB, 2),
             processes=len(psutil.pids()),
         )

@@ -237,6 +237,9 @@ async def run_benchmark(options: RunOptions) -> Path:
                 )
                 await run.sample(-1)  # Baseline of CPU times and counters; not a step's sample.
                 reason = await run.interact(bank)
+                if run.interactions % options.sample_every != 0:
+                    # The step where the run stopped is the one to profile: sample it too.
+                    await run.sample(run.interactions - 1)
                 await run.set_load(0)  # Also measures the last step's delivered rate.
                 writer.write(
                     EndRow(
