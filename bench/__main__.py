@@ -18,6 +18,7 @@ from pathlib import Path
 from bench.browser import LoginFailedError
 from bench.heartbeat_client import HeartbeatControlError
 from bench.options import RunOptions
+from bench.profiles import hot_frames
 from bench.report import ReportPaths, write_report
 from bench.runner import run_benchmark
 from stack.layout import REPO_DIR, StackLayout
@@ -44,6 +45,13 @@ def _parser(layout: StackLayout) -> argparse.ArgumentParser:
     run.add_argument("--sample-every", type=int, help="interactions between samples (20)")
     run.add_argument("--timeout-ms", type=int, help="time-out of one interaction (5000)")
     run.add_argument("--username", help="the benchmark's account (login or register)")
+    run.add_argument(
+        "--profile-from",
+        type=int,
+        help="from this load (msg/s) on, py-spy the handler and backend in each step",
+    )
+    hotspots = commands.add_parser("hotspots", help="each thread's largest frames in profiles")
+    hotspots.add_argument("profiles", nargs="+", type=Path, help="profile-*.txt of a run")
     report = commands.add_parser("report", help="tables, charts and summary.json from runs")
     report.add_argument("runs", nargs="*", type=Path, help="run files (default: the newest)")
     report.add_argument("--out-dir", type=Path, default=layout.run_dir / "bench")
@@ -62,7 +70,8 @@ def _run_options(args: argparse.Namespace, layout: StackLayout) -> RunOptions:
         "run_dir": layout.run_dir,
         "out_dir": args.out_dir,
     }
-    for name in ("max_load", "max_minutes", "step_every", "step_load", "sample_every"):
+    names = ("max_load", "max_minutes", "step_every", "step_load", "sample_every", "profile_from")
+    for name in names:
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
     if args.timeout_ms is not None:
@@ -93,6 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{error}\nIs the stack up? ./bank up", file=sys.stderr)
             return 1
         print(path)
+        return 0
+    if args.command == "hotspots":
+        for profile in args.profiles:
+            print(f"## {profile.name}")
+            for frame in hot_frames(profile.read_text(encoding="utf-8")):
+                print(f"{frame.share:6.1%}  {frame.thread[:40]:40}  {frame.function}")
         return 0
     runs = args.runs or _newest_run(args.out_dir)
     if not runs:

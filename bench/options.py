@@ -30,6 +30,10 @@ class RunOptions:
     max_load: int | None = None
     """Stop after the step at this load; None: until the time-outs or max_minutes."""
     max_minutes: float | None = None
+    profile_from: int | None = None
+    """From this load (msg/s) on, profile the handler and the backend with py-spy for
+    ``profile_seconds`` in the middle of each step; None: no profiles."""
+    profile_seconds: int = 30
     username: str = "benchmark-user"
     password: str = "benchmark-password"  # noqa: S105 -- a throwaway account on a local stack
     chromium: str = "/usr/bin/chromium"

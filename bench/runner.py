@@ -29,7 +29,8 @@ from bench.heartbeat_client import HeartbeatClient
 from bench.interactions import heartbeat_setting_for, interaction_for, load_for
 from bench.lag import ConsumerLag
 from bench.options import RunOptions
-from bench.resources import ComponentSampler
+from bench.profiles import StepProfiler
+from bench.resources import ComponentSampler, stack_component_pids
 from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row
 from bench.service_metrics import ServiceMetrics, service_endpoints
 from stack.env import service_env
@@ -95,8 +96,15 @@ class _RowWriter:
 class _Run:
     """State of one run between interactions."""
 
-    def __init__(self, options: RunOptions, heartbeat: HeartbeatClient, writer: _RowWriter) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        heartbeat: HeartbeatClient,
+        writer: _RowWriter,
+        profiler: StepProfiler,
+    ) -> None:
         self.options = options
+        self.profiler = profiler
         self.heartbeat = heartbeat
         self.writer = writer
         self.sampler = ComponentSampler(options.run_dir)
@@ -142,6 +150,18 @@ class _Run:
             )
         )
 
+    async def maybe_profile(self, n: int) -> None:
+        """Start the profiles a third into each step from ``profile_from`` on, once the
+        step's load has settled."""
+        options = self.options
+        if options.profile_from is None or self.load < options.profile_from:
+            return
+        if n % options.step_every != options.step_every // 3:
+            return
+        pids = await asyncio.to_thread(stack_component_pids, options.run_dir)
+        files = await self.profiler.start(self.load, pids)
+        log.info("profiling at %d msg/s: %s", self.load, ", ".join(f.name for f in files))
+
     def stop_reason(self, n: int, started: float) -> str | None:
         options = self.options
         load = load_for(n, options.step_every, options.step_load)
@@ -170,6 +190,7 @@ class _Run:
             await asyncio.sleep(max(0.0, next_start - time.monotonic()))
             # A slow interaction delays the next one instead of causing a burst after it.
             next_start = max(next_start + options.interval_ms / 1000, time.monotonic())
+            await self.maybe_profile(n)
             interaction = interaction_for(n)
             at = time.time()
             measurement = await bank.measure(interaction, options.timeout_ms)
@@ -221,7 +242,12 @@ async def run_benchmark(options: RunOptions) -> Path:
         browser = await launch_chromium(pw, options.chromium)
         with path.open("w", encoding="utf-8") as out:
             writer = _RowWriter(out)
-            run = _Run(options, heartbeat, writer)
+            run = _Run(
+                options,
+                heartbeat,
+                writer,
+                StepProfiler(options.out_dir, run_id, options.profile_seconds),
+            )
             try:
                 writer.write(
                     RunRow(
@@ -251,6 +277,7 @@ async def run_benchmark(options: RunOptions) -> Path:
                 )
                 log.info("run ended: %s at %d msg/s", reason, run.max_load)
             finally:
+                await run.profiler.wait()
                 await browser.close()
                 await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
                 run.service_metrics.close()

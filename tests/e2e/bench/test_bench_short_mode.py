@@ -15,6 +15,7 @@ import pytest
 
 from bench.charts import CHART_NAMES
 from bench.options import RunOptions
+from bench.profiles import PROFILED, hot_frames
 from bench.report import ReportPaths, write_report
 from bench.rows import EndRow, InteractionRow, ResourceRow, RunRow, read_rows
 from bench.runner import run_benchmark
@@ -40,6 +41,8 @@ def test_short_run_produces_rows_and_a_report(
         sample_every=6,
         max_load=100 * (STEPS - 1),
         username=f"bench-e2e-{uuid.uuid4().hex[:8]}",
+        profile_from=100,
+        profile_seconds=5,
     )
     run_file = asyncio.run(run_benchmark(options))
 
@@ -81,6 +84,12 @@ def test_short_run_produces_rows_and_a_report(
         for click in clicks
         if click.latency_ms is not None and click.painted_ms is not None
     )
+
+    # py-spy profiled the handler and the backend in each loaded step.
+    for name in PROFILED:
+        for load in (100, 200):
+            profile = tmp_path / f"profile-{rows[0].run_id}-{name}-{load}.txt"
+            assert hot_frames(profile.read_text()), f"{profile.name} has no samples"
 
     paths = ReportPaths(
         charts_dir=tmp_path,
