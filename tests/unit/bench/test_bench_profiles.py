@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bench.profiles import HotFrame, hot_frames
+from bench.profiles import hot_frames
 
 _MAIN = "thread (0x1): MainThread;main (svc/__main__.py:5);run (svc/loop.py:10)"
 COLLAPSED = f"""\
@@ -20,11 +18,12 @@ def test_inclusive_shares_per_thread_without_the_trunk() -> None:
     frames = hot_frames(COLLAPSED)
     main = [frame for frame in frames if frame.thread.endswith("MainThread")]
     # main and run are on every sample: the trunk; two lines of `store` count once.
-    assert main == [
-        HotFrame("thread (0x1): MainThread", "poll (svc/loop.py)", pytest.approx(0.6)),
-        HotFrame("thread (0x1): MainThread", "store (svc/db.py)", pytest.approx(0.4)),
-        HotFrame("thread (0x1): MainThread", "execute (psycopg/cursor.py)", pytest.approx(0.3)),
+    assert [frame.function for frame in main] == [
+        "poll (svc/loop.py)",
+        "store (svc/db.py)",
+        "execute (psycopg/cursor.py)",
     ]
+    assert [round(frame.share, 6) for frame in main] == [0.6, 0.4, 0.3]
     # A thread whose every sample is one stack has only its trunk.
     assert [frame for frame in frames if "publisher" in frame.thread] == []
 
