@@ -33,7 +33,7 @@ class RunOptions:
     profile_from: int | None = None
     """From this load (msg/s) on, profile the handler and the backend with py-spy for
     ``profile_seconds`` in the middle of each step; None: no profiles."""
-    profile_seconds: int = 30
+    profile_seconds: int = 20
     username: str = "benchmark-user"
     password: str = "benchmark-password"  # noqa: S105 -- a throwaway account on a local stack
     chromium: str = "/usr/bin/chromium"
