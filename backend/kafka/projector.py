@@ -7,88 +7,70 @@ replays the batch, and the idempotent inserts make the replay harmless.
 """
 
 import logging
-import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.feedback import transaction_view, transfer_outcome
+from backend.kafka.consumer_thread import ConsumerThread, KafkaConsumer
 from backend.kafka.decoding import decode_batch
 from backend.outcomes import TransactionView, TransferOutcome
-from backend.storage.writer import ProjectionWriter
 from topology.records import BalanceChanged, MoneyTransferConfirmed, MoneyTransferFailed
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
 
-__all__ = ["Projector"]
+__all__ = ["ProjectionSink", "Projector"]
 
 _log = logging.getLogger(__name__)
 _RETRY_S = 1.0
 
 
-class Projector:
+class ProjectionSink(Protocol):
+    """Where a batch goes: ``backend.storage.writer.ProjectionWriter`` (one transaction)."""
+
+    def write(
+        self, transactions: Sequence[TransactionView], results: Sequence[TransferOutcome]
+    ) -> None: ...
+
+
+class Projector(ConsumerThread):
     """Thread-driven, batch-writing consumer of balance_changed and transfer feedback."""
 
     def __init__(
         self,
         config: dict[str, Any],
         serde: RecordSerde,
-        writer: ProjectionWriter,
+        writer: ProjectionSink,
         *,
         batch_size: int,
         batch_wait_ms: int,
         on_crash: Callable[[BaseException], None],
+        consumer_factory: Callable[[dict[str, Any]], KafkaConsumer] = Consumer,
     ) -> None:
-        """``on_crash`` is called from the projector's thread if it stops for good."""
-        self._on_crash = on_crash
-        self._config = config
+        """A batch is up to ``batch_size`` records gathered for at most ``batch_wait_ms``."""
+        super().__init__(
+            config,
+            name="backend-projector",
+            drain_max=batch_size - 1,
+            drain_wait_s=batch_wait_ms / 1000,
+            on_crash=on_crash,
+            consumer_factory=consumer_factory,
+        )
         self._serde = serde
         self._writer = writer
-        self._batch_size = batch_size
-        self._batch_wait_s = batch_wait_ms / 1000
         self._topics = {t.name: t for t in (BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK)}
-        self._stopping = threading.Event()
         self.rows_written = 0
         self.batches_written = 0
-        self.last_error: str | None = None
-        self._thread = threading.Thread(target=self._run, name="backend-projector", daemon=True)
 
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
+    def begin(self, consumer: KafkaConsumer) -> None:
+        """Join the group: partitions are shared with the other instances."""
+        consumer.subscribe(list(self._topics))
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop after the current batch; the consumer commits what was stored."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-
-    @property
-    def alive(self) -> bool:
-        """True while the thread runs."""
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        consumer = Consumer(self._config)
-        try:
-            consumer.subscribe(list(self._topics))
-            while not self._stopping.is_set():
-                first = consumer.poll(0.1)
-                if first is None:
-                    continue
-                messages = [first, *consumer.consume(self._batch_size - 1, self._batch_wait_s)]
-                self._project(consumer, messages)
-        except Exception as exc:  # noqa: BLE001 - reported to the app, which stops loudly
-            _log.exception("projector stopped")
-            self.last_error = "projector thread crashed, see the log"
-            self._on_crash(exc)
-        finally:
-            consumer.close()
-
-    def _project(self, consumer: Consumer, messages: list[Message]) -> None:
+    def handle(self, consumer: KafkaConsumer, messages: list[Message]) -> None:
+        """Write the batch's rows in one transaction, then store its offsets."""
         delivered, _skipped = decode_batch(messages, self._serde, self._topics)
         transactions: list[TransactionView] = []
         results: list[TransferOutcome] = []
@@ -98,7 +80,7 @@ class Projector:
                 transactions.append(transaction_view(record, item.partition, item.offset))
             elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
                 results.append(transfer_outcome(record))
-        while not self._stopping.is_set():
+        while not self.stopping:
             try:
                 self._writer.write(transactions, results)
                 break
@@ -113,7 +95,29 @@ class Projector:
         self.last_error = None
         self.rows_written += len(transactions) + len(results)
         self.batches_written += 1
-        consumer.store_offsets(offsets=_next_offsets(messages))
+        _store_owned_offsets(consumer, messages)
+
+
+def _store_owned_offsets(consumer: KafkaConsumer, messages: list[Message]) -> None:
+    """Store the batch's offsets of the partitions this instance still owns.
+
+    Another instance joining or leaving the group can take partitions away while a
+    batch is written (seen when a second backend starts). Their rows are written, and
+    their new owner replays them from the last commit, which the idempotent inserts make
+    harmless; storing their offsets would fail with ``_STATE`` and used to crash the
+    thread (and so the process).
+    """
+    owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+    offsets = [tp for tp in _next_offsets(messages) if (tp.topic, tp.partition) in owned]
+    if not offsets:
+        return
+    try:
+        consumer.store_offsets(offsets=offsets)
+    except KafkaException as exc:
+        # Revoked between assignment() and here: the same case, one step later.
+        if exc.args[0].code() != KafkaError._STATE:
+            raise
+        _log.info("partitions revoked while storing offsets; their new owner replays them")
 
 
 def _next_offsets(messages: list[Message]) -> list[TopicPartition]:
