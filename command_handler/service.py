@@ -5,7 +5,7 @@ Start-up (settings, client configurations, migrations) runs in a child process,
 process never imports pydantic or alembic (~33 MiB of resident memory it would keep for
 nothing). Everything long-lived is created here, inside an ExitStack, never at import
 time. SIGTERM and SIGINT set a stop flag: the loop finishes (or drops) its batch, then the
-consumer leaves the group and the database connection closes.
+consumer leaves the group and the engine closes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import types
 from contextlib import ExitStack
 from typing import Any, Final
 
+import sqlalchemy as sa
 from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
@@ -30,7 +31,6 @@ from command_handler.loop import CommandLoop
 from command_handler.metrics import HandlerMetrics
 from command_handler.plan import StartupPlan
 from command_handler.publishing import TransactionalPublisher
-from command_handler.storage.database import Database
 from command_handler.topics import HandlerTopics
 from topology.serde import RecordSerde
 
@@ -89,8 +89,10 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
     metrics.serve(plan.metrics_port)
     topics = HandlerTopics.with_prefix(plan.topic_prefix)
     with ExitStack() as stack:
-        database = Database(plan.database_url)
-        stack.callback(database.close)
+        engine = sa.create_engine(
+            plan.database_url, pool_size=1, max_overflow=0, pool_pre_ping=True
+        )
+        stack.callback(engine.dispose)
         publisher = TransactionalPublisher(lambda: _producer_config(plan))
         stack.callback(publisher.close)
         consumer = _consumer(plan, metrics)
@@ -99,7 +101,7 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
         loop = CommandLoop(
             consumer=consumer,
             publisher=publisher,
-            database=database,
+            engine=engine,
             serde=RecordSerde(SchemaRegistryClient(plan.registry_config)),
             topics=topics,
             metrics=metrics,

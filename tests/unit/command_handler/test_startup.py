@@ -13,7 +13,6 @@ from pydantic import SecretStr
 from command_handler.plan import StartupPlan
 from command_handler.settings import CommandHandlerSettings
 from command_handler.startup import plan_from_settings
-from command_handler.storage.database import libpq_url
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 
 _REPO = Path(__file__).resolve().parents[3]
@@ -64,18 +63,3 @@ def test_the_service_process_imports_neither_pydantic_nor_alembic() -> None:
         [sys.executable, "-c", probe], cwd=_REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
-
-
-def test_the_service_process_does_not_import_sqlalchemy() -> None:
-    probe = "import sys, command_handler.service; print('sqlalchemy' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=_REPO, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
-
-
-def test_libpq_takes_the_url_without_the_driver() -> None:
-    assert libpq_url("postgresql+psycopg://u:p%40@127.0.0.1:5433/d") == (
-        "postgresql://u:p%40@127.0.0.1:5433/d"
-    )
-    assert libpq_url("postgresql://u@/d?host=/run") == "postgresql://u@/d?host=/run"
