@@ -11,7 +11,13 @@ from pathlib import Path
 from bench.charts import write_charts
 from bench.rows import read_rows
 from bench.summary import RunSummary, summarise_run, summary_document
-from bench.table import components_table, lag_table, latency_table, profile_table
+from bench.table import (
+    comparison_table,
+    components_table,
+    lag_table,
+    latency_table,
+    profile_table,
+)
 
 __all__ = ["ReportPaths", "render_markdown", "write_report"]
 
@@ -37,6 +43,13 @@ def _machine_line(run: RunSummary) -> str:
 def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ()) -> str:
     """The report as Markdown: per run its stop reason, latency and resource tables."""
     parts: list[str] = []
+    if len(runs) > 1:
+        parts += [
+            "Click to amount shown (ms), the runs side by side:",
+            "",
+            comparison_table(runs),
+            "",
+        ]
     for run in runs:
         parts += [
             f"### Run {run.run_id}",

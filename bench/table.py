@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bench.resources import BROWSER, HARNESS, MACHINE
 from bench.summary import RunSummary, StepSummary
 
-__all__ = ["components_table", "lag_table", "latency_table", "profile_table"]
+__all__ = ["comparison_table", "components_table", "lag_table", "latency_table", "profile_table"]
 
 
 _MISSING = "-"
@@ -121,5 +121,34 @@ def profile_table(run: RunSummary) -> str:
         for _, name, form in _PROFILE_COLUMNS:
             value = services.get(name)
             cells.append(_MISSING if value is None else form.format(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def comparison_table(runs: Sequence[RunSummary]) -> str:
+    """Several runs side by side per load step: n, p50, p99, max (ms) and time-outs of each,
+    with the step's load average (a before/after comparison on the same schedule)."""
+    loads = sorted({step.load for run in runs for step in run.steps})
+    header = ["load (msg/s)"]
+    for run in runs:
+        header += [
+            f"{run.run_id} {column}" for column in ("n", "p50", "p99", "max", "t/o", "load avg")
+        ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    for load in loads:
+        cells = [str(load)]
+        for run in runs:
+            step = next((step for step in run.steps if step.load == load), None)
+            if step is None:
+                cells += [_MISSING] * 6
+                continue
+            lat = step.latency
+            load_average = (
+                _MISSING if step.load_average_1m is None else f"{step.load_average_1m:.1f}"
+            )
+            cells += [
+                str(lat.n), _ms(lat.p50_ms), _ms(lat.p99_ms), _ms(lat.max_ms), str(lat.timeouts),
+                load_average,
+            ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

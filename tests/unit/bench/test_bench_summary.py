@@ -10,7 +10,13 @@ import pytest
 from bench.rows import ComponentUsage, ResourceRow, RunRow
 from bench.summary import summarise_run, summary_document
 from bench.synthetic import synthetic_run
-from bench.table import components_table, lag_table, latency_table, profile_table
+from bench.table import (
+    comparison_table,
+    components_table,
+    lag_table,
+    latency_table,
+    profile_table,
+)
 
 
 def test_steps_are_grouped_by_load_in_order() -> None:
@@ -121,3 +127,15 @@ def test_a_restarted_component_is_named_in_its_step() -> None:
     run = summarise_run(rows)
     assert [step.restarted for step in run.steps] == [(), ("backend",), ()]
     assert latency_table(run).splitlines()[3].endswith("| backend |")
+
+
+def test_comparison_puts_runs_side_by_side() -> None:
+    short = summarise_run(synthetic_run(steps=2))
+    long = summarise_run(synthetic_run(steps=3))
+    table = comparison_table([short, long])
+    lines = table.splitlines()
+    assert lines[0].count("test-run p99") == 2
+    assert len(lines) == 2 + 3
+    assert lines[2].startswith("| 0 | 6 | 12 | 15 | 15 | 0 | 1.0 | 6 | 12 |")
+    # A step only the longer run reached: the other's cells are empty.
+    assert lines[4].startswith("| 20 | - | - | - | - | - | - | 6 |")
