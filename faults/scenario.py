@@ -3,7 +3,8 @@
 `under_load` switches the generated load (heartbeat → generator → commands) and the
 scripted GraphQL clients on for the body of a `with` block and off after it; `verify`
 then waits, within a bound, until no consumer group has anything left to consume, and
-runs every check of `faults.invariants` on what the real stores hold.
+runs every check of `faults.invariants` on what the real stores hold;
+`assert_nothing_lost` does that, keeps the figures and fails on any broken guarantee.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from faults.invariants import Violation, check_all, check_order, money_moved
 from faults.private_stack import PrivateStack
 from faults.reading import StoreReader
 
-__all__ = ["LoadRun", "Verdict", "settle", "under_load", "verify"]
+__all__ = ["LoadRun", "Verdict", "assert_nothing_lost", "settle", "under_load", "verify"]
 
 _SETTLE_POLL_S = 1.0
 
@@ -124,3 +125,16 @@ def verify(stack: PrivateStack, settle_bound_s: float = 120.0) -> Verdict:
         money_in_cents=money_in,
         money_out_cents=money_out,
     )
+
+
+def assert_nothing_lost(
+    stack: PrivateStack, run: LoadRun, notes: list[str], settle_bound_s: float = 120.0
+) -> Verdict:
+    """`verify`, add the figures to `notes`, and raise AssertionError listing every broken
+    guarantee (a violation, lag left after `settle_bound_s` s, a client that gave up)."""
+    verdict = verify(stack, settle_bound_s=settle_bound_s)
+    notes += verdict.notes(run)
+    problems = verdict.problems(run)
+    if problems:
+        raise AssertionError("\n".join(problems))
+    return verdict

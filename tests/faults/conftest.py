@@ -1,10 +1,15 @@
-"""Fixtures of the fault suite: a private stack per session, never the shared one.
+"""Fixtures of the fault suite: private stacks, never the shared one.
 
-The suite kills and restarts components, so it starts a stack of its own (fresh run folder,
-ports shifted by `FAULTS_PORT_OFFSET`, default 2000) with the stack's own command line and
-stops it at the end. `FAULTS_RUN_DIR` reuses (and keeps) a private stack folder instead,
-which saves its two-minute start when iterating by hand; `FAULTS_KEEP_LOGS=1` keeps the
-stopped stack's folder (logs, data) for a post-mortem.
+The suite kills and restarts components, so each module starts a stack of its own (fresh
+run folder, ports shifted by `FAULTS_PORT_OFFSET`, default 2000, or `FAULTS_3_PORT_OFFSET`,
+default 3000, for three brokers; tests/unit/faults/test_port_plan.py proves neither shares a
+port with the CI stack at offset 0) with the stack's own command line, and stops it when
+the module ends, pass or fail, so the next module's stack has both cores and nothing is
+left behind. When a scenario failed, the stack's logs are copied to `FAULTS_LOGS_DIR`
+(default `<repo>/.run/faults-logs`) before its folder is removed. `FAULTS_RUN_DIR` reuses
+(and keeps) a running one-broker private stack instead, which saves its start when
+iterating by hand; `FAULTS_KEEP_LOGS=1` keeps the stopped stack's whole folder (logs, data)
+for a post-mortem.
 
 The suite runs only when asked for (`pytest -m faults` or `pytest tests/faults`): it takes
 minutes and starts Java processes, so a plain `pytest` deselects it and says so.
@@ -21,9 +26,16 @@ from pathlib import Path
 
 import pytest
 
+from faults.port_plan import ONE_BROKER_OFFSET, THREE_BROKER_OFFSET
 from faults.private_stack import PrivateStack, fresh_run_dir
+from stack.layout import REPO_DIR
 
 FAULTS_DIR = Path(__file__).resolve().parent
+_ONE_BROKER = int(os.environ.get("FAULTS_PORT_OFFSET", str(ONE_BROKER_OFFSET)))
+_THREE_BROKERS = int(os.environ.get("FAULTS_3_PORT_OFFSET", str(THREE_BROKER_OFFSET)))
+_LOGS_DIR = Path(os.environ.get("FAULTS_LOGS_DIR", str(REPO_DIR / ".run" / "faults-logs")))
+_RESULTS = Path(os.environ.get("FAULTS_RESULTS", str(REPO_DIR / ".run" / "faults-results.jsonl")))
+_FAILED = pytest.StashKey[bool]()
 
 
 def _asked_for(config: pytest.Config) -> bool:
@@ -46,33 +58,56 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
-def private_stack_at(name: str, offset: int, brokers: int) -> Iterator[PrivateStack]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """Remember that a fault test failed, so its stack's logs are kept."""
+    if call.excinfo is not None and item.get_closest_marker("faults") is not None:
+        item.session.stash[_FAILED] = True
+
+
+def private_stack_at(
+    request: pytest.FixtureRequest, name: str, offset: int, brokers: int
+) -> Iterator[PrivateStack]:
     """Start a private stack (or reuse `FAULTS_RUN_DIR`), yield it; stop and remove it at the
-    end unless it was reused."""
+    end, even when its start or a scenario failed, unless it was reused."""
     reused = os.environ.get("FAULTS_RUN_DIR") if brokers == 1 else None
     run_dir = Path(reused) if reused else fresh_run_dir(name)
     stack = PrivateStack(run_dir, offset)
-    took = stack.up(brokers=brokers)
-    print(f"\nprivate stack {run_dir} ({brokers} broker(s)) up in {took:.0f} s")
     try:
+        took = stack.up(brokers=brokers)
+        print(f"\nprivate stack {run_dir} ({brokers} broker(s)) up in {took:.0f} s")
         yield stack
     finally:
         if not reused:
-            stack.down()
-            if not os.environ.get("FAULTS_KEEP_LOGS"):
-                shutil.rmtree(run_dir, ignore_errors=True)
+            _stop_and_remove(stack, run_dir, failed=request.session.stash.get(_FAILED, False))
 
 
-@pytest.fixture(scope="session")
-def private_stack() -> Iterator[PrivateStack]:
-    """A one-broker private stack for the session's scenarios."""
-    offset = int(os.environ.get("FAULTS_PORT_OFFSET", "2000"))
-    yield from private_stack_at("faults", offset, brokers=1)
+def _stop_and_remove(stack: PrivateStack, run_dir: Path, *, failed: bool) -> None:
+    try:
+        stack.down()
+    finally:
+        if failed and (run_dir / "logs").is_dir():
+            kept = _LOGS_DIR / run_dir.name
+            shutil.copytree(run_dir / "logs", kept, dirs_exist_ok=True)
+            print(f"\nfaults: a scenario failed; the stack's logs are kept in {kept}")
+        if not os.environ.get("FAULTS_KEEP_LOGS"):
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def private_stack(request: pytest.FixtureRequest) -> Iterator[PrivateStack]:
+    """A one-broker private stack for one module's scenarios."""
+    yield from private_stack_at(request, "faults", _ONE_BROKER, brokers=1)
+
+
+@pytest.fixture(scope="module")
+def three_broker_stack(request: pytest.FixtureRequest) -> Iterator[PrivateStack]:
+    """A three-broker private stack (a one-broker stack's data cannot move to three)."""
+    yield from private_stack_at(request, "faults-3-brokers", _THREE_BROKERS, brokers=3)
 
 
 @pytest.fixture
 def record_verdict(request: pytest.FixtureRequest) -> Iterator[list[str]]:
-    """Lines a test adds here are printed and appended to `faults-results.jsonl`."""
+    """Lines a test adds here are printed and appended to `FAULTS_RESULTS` (JSON lines)."""
     lines: list[str] = []
     started = time.monotonic()
     yield lines
@@ -82,6 +117,6 @@ def record_verdict(request: pytest.FixtureRequest) -> Iterator[list[str]]:
         "notes": lines,
     }
     print(json.dumps(entry))
-    results = Path(os.environ.get("FAULTS_RESULTS", "/tmp/faults-results.jsonl"))  # noqa: S108
-    with results.open("a") as out:
+    _RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with _RESULTS.open("a") as out:
         out.write(json.dumps(entry) + "\n")

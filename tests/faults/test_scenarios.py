@@ -19,7 +19,7 @@ import pytest
 
 from command_handler.testing import HandlerProcess, free_port
 from faults.private_stack import PrivateStack
-from faults.scenario import under_load, verify
+from faults.scenario import assert_nothing_lost, under_load, verify
 from faults.split_handler import spawn_split_handler
 from stack.env import service_env
 
@@ -46,6 +46,17 @@ def _wait_for_log(handler: HandlerProcess, text: str, count: int, timeout_s: flo
     return seen
 
 
+def _kill_and_restart(
+    stack: PrivateStack, name: str, record: list[str], down_s: float, sig: int = signal.SIGKILL
+) -> None:
+    """Kill `name`'s process group, check `status` shows it stopped, restart it after
+    `down_s` seconds with `stack up`, and note how long that took."""
+    pid = stack.kill(name, sig)
+    assert stack.health()[name] == "stopped", f"status does not show {name} stopped"
+    time.sleep(down_s)
+    record.append(f"{name} (pid {pid}) killed, back in {stack.up():.1f} s")
+
+
 def test_command_handler_sigkilled_three_times(
     private_stack: PrivateStack, record_verdict: list[str]
 ) -> None:
@@ -54,16 +65,9 @@ def test_command_handler_sigkilled_three_times(
         time.sleep(4)
         for _ in range(3):
             time.sleep(rng.uniform(1.0, 6.0))
-            pid = private_stack.kill("command-handler")
-            assert private_stack.health()["command-handler"] == "stopped"
-            time.sleep(rng.uniform(0.0, 2.0))
-            took = private_stack.up()
-            record_verdict.append(f"killed handler pid {pid}, back in {took:.1f} s")
+            _kill_and_restart(private_stack, "command-handler", record_verdict, rng.uniform(0, 2))
         time.sleep(4)
-    verdict = verify(private_stack)
-    record_verdict += verdict.notes(run)
-    problems = verdict.problems(run)
-    assert not problems, "\n".join(problems)
+    assert_nothing_lost(private_stack, run, record_verdict)
 
 
 def test_backend_killed_and_restarted(
@@ -71,49 +75,23 @@ def test_backend_killed_and_restarted(
 ) -> None:
     with under_load(private_stack, LOAD) as run:
         time.sleep(5)
-        private_stack.kill("backend")
-        assert private_stack.health()["backend"] == "stopped"
-        time.sleep(2)
-        took = private_stack.up()
-        record_verdict.append(f"backend back in {took:.1f} s")
+        _kill_and_restart(private_stack, "backend", record_verdict, down_s=2)
         time.sleep(8)
-    verdict = verify(private_stack)
-    record_verdict += verdict.notes(run)
-    problems = verdict.problems(run)
-    assert not problems, "\n".join(problems)
+    assert_nothing_lost(private_stack, run, record_verdict)
     assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
 
 
-def test_kafka_killed_and_restarted(private_stack: PrivateStack, record_verdict: list[str]) -> None:
-    with under_load(private_stack, LOAD) as run:
-        time.sleep(5)
-        private_stack.kill("kafka-1")
-        assert private_stack.health()["kafka-1"] == "stopped"
-        time.sleep(3)
-        took = private_stack.up()
-        record_verdict.append(f"kafka back in {took:.1f} s")
-        time.sleep(10)
-    verdict = verify(private_stack, settle_bound_s=180)
-    record_verdict += verdict.notes(run)
-    problems = verdict.problems(run)
-    assert not problems, "\n".join(problems)
-
-
-def test_postgres_killed_and_restarted(
-    private_stack: PrivateStack, record_verdict: list[str]
+@pytest.mark.parametrize("name", ["kafka-1", "postgres"])
+def test_infrastructure_killed_and_restarted(
+    private_stack: PrivateStack, record_verdict: list[str], name: str
 ) -> None:
+    """Kafka unclean (SIGKILL: log recovery on restart); PostgreSQL's whole process group
+    (crash recovery). Both take longer to come back and to catch up after."""
     with under_load(private_stack, LOAD) as run:
         time.sleep(5)
-        private_stack.kill("postgres")
-        assert private_stack.health()["postgres"] == "stopped"
-        time.sleep(3)
-        took = private_stack.up()
-        record_verdict.append(f"postgres back in {took:.1f} s")
+        _kill_and_restart(private_stack, name, record_verdict, down_s=3)
         time.sleep(10)
-    verdict = verify(private_stack, settle_bound_s=180)
-    record_verdict += verdict.notes(run)
-    problems = verdict.problems(run)
-    assert not problems, "\n".join(problems)
+    assert_nothing_lost(private_stack, run, record_verdict, settle_bound_s=180)
 
 
 def test_handler_paused_past_its_session_timeout(
@@ -136,10 +114,7 @@ def test_handler_paused_past_its_session_timeout(
             record_verdict.append(f"rebalances seen by the other instance: {rebalances}")
             time.sleep(6)
         assert rebalances >= 1
-        verdict = verify(private_stack)
-        record_verdict += verdict.notes(run)
-        problems = verdict.problems(run)
-        assert not problems, "\n".join(problems)
+        assert_nothing_lost(private_stack, run, record_verdict)
     finally:
         second.stop()
 
@@ -150,18 +125,13 @@ def test_two_handlers_one_killed(private_stack: PrivateStack, record_verdict: li
         assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
         with under_load(private_stack, LOAD) as run:
             time.sleep(5)
-            private_stack.kill("command-handler")
-            time.sleep(10)  # the survivor handles everything alone
-            took = private_stack.up()
-            record_verdict.append(f"killed instance back in {took:.1f} s")
+            # The survivor handles everything alone for 10 s.
+            _kill_and_restart(private_stack, "command-handler", record_verdict, down_s=10)
             time.sleep(4)
             second.kill()
             time.sleep(6)
         assert second.log().count("partitions assigned") >= 2
-        verdict = verify(private_stack)
-        record_verdict += verdict.notes(run)
-        problems = verdict.problems(run)
-        assert not problems, "\n".join(problems)
+        assert_nothing_lost(private_stack, run, record_verdict)
     finally:
         if second.running():
             second.stop()
@@ -178,10 +148,15 @@ def test_checks_catch_a_handler_with_its_transaction_split_in_two(
         private_stack.layout.log_file("split-handler"),
         crash_after_batches=3,
     )
-    with under_load(private_stack, LOAD, clients=1):
-        assert broken.wait(90) == -signal.SIGKILL, "the split handler never crashed"
-        private_stack.up()  # the correct handler takes over and sees the commands again
-        time.sleep(5)
+    try:
+        with under_load(private_stack, LOAD, clients=1):
+            assert broken.wait(90) == -signal.SIGKILL, "the split handler never crashed"
+            private_stack.up()  # the correct handler takes over and sees the commands again
+            time.sleep(5)
+    finally:
+        if broken.poll() is None:  # it did not crash: never leave it behind
+            broken.kill()
+            broken.wait(30)
     verdict = verify(private_stack)
     record_verdict += [str(v) for v in verdict.violations]
     caught = {violation.check for violation in verdict.violations}
