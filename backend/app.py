@@ -154,8 +154,15 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             loop.call_soon_threadsafe(os.kill, os.getpid(), signal.SIGTERM)
 
         instance = f"backend-{settings.instance_id}"
+        on_stage = metrics.stage_observer()
         producer = CommandProducer(
-            producer_config(config.kafka, client_id=instance), serde, loop, publish_failed
+            # linger 0: a command goes out at once (a person waits for its answer); under
+            # load librdkafka still batches what queues while requests are in flight.
+            producer_config(config.kafka, client_id=instance, overrides={"linger.ms": 0}),
+            serde,
+            loop,
+            publish_failed,
+            on_acked=lambda seconds: on_stage("publish", seconds),
         )
         await asyncio.to_thread(producer.warm_up)
         producer.start()
@@ -171,7 +178,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ),
             serde,
             loop,
-            FeedbackRouter(accounts, transfers, hub).route,
+            FeedbackRouter(accounts, transfers, hub, on_stage).route,
             crashed,
         )
         live.start()
@@ -206,7 +213,13 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                     per_client=settings.login_attempts_per_client,
                 ),
             ),
-            transfers=TransferService(store, producer, transfers, metrics.transfer_observer()),
+            transfers=TransferService(
+                store,
+                producer,
+                transfers,
+                metrics.transfer_observer(),
+                lookup_after_ms=settings.result_lookup_after_ms,
+            ),
             transactions=store,
             hub=hub,
             limits=ApiLimits(

@@ -4,7 +4,8 @@ Runs on the event loop; the Kafka thread hands over decoded batches with
 ``call_soon_threadsafe``. Pure translation, no I/O: unit-tested without Kafka.
 """
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -22,7 +23,16 @@ from topology.records import (
 )
 from topology.topics import BALANCE_CHANGED
 
-__all__ = ["Delivered", "FeedbackRouter", "transaction_view", "transfer_outcome"]
+__all__ = [
+    "Delivered",
+    "FeedbackRouter",
+    "StageObserver",
+    "transaction_view",
+    "transfer_outcome",
+]
+
+StageObserver = Callable[[str, float], None]
+"""Receives (stage name, seconds) of one answered transfer; see ``FeedbackRouter``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +43,10 @@ class Delivered:
     partition: int
     offset: int
     record: Record
+    #: The record's Kafka timestamp (its producer's create time), ms since the epoch.
+    produced_ms: int = 0
+    #: When our consumer thread polled it, seconds since the epoch.
+    polled_at: float = 0.0
 
 
 def transaction_view(record: BalanceChanged, partition: int, offset: int) -> TransactionView:
@@ -55,17 +69,26 @@ def transfer_outcome(record: MoneyTransferConfirmed | MoneyTransferFailed) -> Tr
 
 
 class FeedbackRouter:
-    """Resolves pending requests and feeds the transaction hub."""
+    """Resolves pending requests and feeds the transaction hub.
+
+    For each transfer answered here, ``on_stage`` gets where its time went (seconds):
+    ``handler`` from publishing the command to the handler producing the answer (our
+    produce, Kafka, the handler's work), ``kafka_back`` from then to our consumer thread
+    polling it (the handler's transaction commit and the fetch), ``handoff`` from that
+    thread to this loop (``call_soon_threadsafe`` and whatever the loop was busy with).
+    """
 
     def __init__(
         self,
         accounts: PendingResults[UUID, AccountOutcome],
         transfers: PendingResults[UUID, TransferOutcome],
         hub: TransactionHub,
+        on_stage: StageObserver | None = None,
     ) -> None:
         self._accounts = accounts
         self._transfers = transfers
         self._hub = hub
+        self._on_stage = on_stage
 
     def route(self, batch: Iterable[Delivered]) -> None:
         """Handle every record of ``batch`` in order."""
@@ -74,6 +97,8 @@ class FeedbackRouter:
             if isinstance(record, BalanceChanged):
                 self._hub.publish(transaction_view(record, delivered.partition, delivered.offset))
             elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
+                if self._on_stage is not None:
+                    self._observe_stages(delivered, self._transfers.sent_at(record.id))
                 self._transfers.resolve(record.id, transfer_outcome(record))
             elif isinstance(record, AccountCreationConfirmed):
                 self._accounts.resolve(
@@ -81,3 +106,12 @@ class FeedbackRouter:
                 )
             elif isinstance(record, AccountCreationFailed):
                 self._accounts.resolve(record.id, AccountOutcome(reason=record.reason))
+
+    def _observe_stages(self, delivered: Delivered, sent_at: float | None) -> None:
+        if sent_at is None or not delivered.produced_ms or not delivered.polled_at:
+            return  # another instance's request, or coordinates unknown
+        assert self._on_stage is not None  # checked by the caller
+        produced = delivered.produced_ms / 1000
+        self._on_stage("handler", produced - sent_at)
+        self._on_stage("kafka_back", delivered.polled_at - produced)
+        self._on_stage("handoff", time.time() - delivered.polled_at)

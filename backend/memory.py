@@ -194,6 +194,7 @@ def in_memory_bank(
     max_pending: int = 100,
     queue_size: int = 100,
     limits: ApiLimits | None = None,
+    lookup_after_ms: int = 50,
 ) -> InMemoryBank:
     """Build the API over fakes (tests pass cheap argon2 parameters as ``hasher``)."""
     account_results: PendingResults[UUID, AccountOutcome] = PendingResults(
@@ -208,7 +209,9 @@ def in_memory_bank(
     handler = InMemoryCommandHandler(account_results, transfer_results, store, hub)
     context = ApiContext(
         accounts=AccountService(accounts, handler, account_results, PasswordHashing(hasher)),
-        transfers=TransferService(store, handler, transfer_results),
+        transfers=TransferService(
+            store, handler, transfer_results, lookup_after_ms=lookup_after_ms
+        ),
         transactions=store,
         hub=hub,
         limits=limits or ApiLimits(),

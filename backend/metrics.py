@@ -29,6 +29,22 @@ class BackendMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._stages = Histogram(
+            "backend_transfer_stage_seconds",
+            "Where an answered transfer's time went (see backend.feedback.FeedbackRouter): "
+            "publish (produce to broker ack), handler, kafka_back, handoff; seconds.",
+            ["stage"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def stage_observer(self) -> Callable[[str, float], None]:
+        """A callback recording (stage, seconds) of an answered transfer (latency breakdown)."""
+
+        def observe(stage: str, seconds: float) -> None:
+            self._stages.labels(stage).observe(seconds)
+
+        return observe
 
     def transfer_observer(self) -> Callable[[float], None]:
         """A callback recording one transfer's duration inside the backend (seconds)."""

@@ -56,6 +56,8 @@ class PendingResults(Generic[K, V]):
     ) -> None:
         """``on_answer`` receives each request-to-answer latency in seconds (metrics)."""
         self._on_answer = on_answer
+        #: Wall-clock time (s since the epoch) each pending command was published: it is
+        #: compared with Kafka's record timestamps for the latency breakdown.
         self._started: dict[K, float] = {}
         self._timeout_s = timeout_ms / 1000
         self._timeout_ms = timeout_ms
@@ -66,6 +68,10 @@ class PendingResults(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._pending)
+
+    def sent_at(self, key: K) -> float | None:
+        """When the command of a pending ``key`` was published (epoch seconds), else None."""
+        return self._started.get(key)
 
     def recent(self, key: K) -> V | None:
         """An answer already seen for ``key``, if still remembered."""
@@ -79,7 +85,7 @@ class PendingResults(Generic[K, V]):
             future.set_result(value)
             started = self._started.pop(key, None)
             if started is not None and self._on_answer is not None:
-                self._on_answer(time.perf_counter() - started)
+                self._on_answer(time.time() - started)
 
     def fail(self, key: K, error: BaseException) -> None:
         """Fail the waiter of ``key`` (e.g. the command could not be published)."""
@@ -102,7 +108,7 @@ class PendingResults(Generic[K, V]):
                 raise TooManyPendingError(self._max_pending)
             future = asyncio.get_running_loop().create_future()
             self._pending[key] = future
-            self._started[key] = time.perf_counter()
+            self._started[key] = time.time()
             try:
                 send()
             except BaseException:

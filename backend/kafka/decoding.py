@@ -31,7 +31,10 @@ def _log_transient(error: KafkaError) -> None:
 
 
 def decode_batch(
-    messages: Iterable[Message], serde: RecordSerde, topics: dict[str, Topic]
+    messages: Iterable[Message],
+    serde: RecordSerde,
+    topics: dict[str, Topic],
+    polled_at: float = 0.0,
 ) -> tuple[list[Delivered], int]:
     """The decodable records of ``messages`` and how many were skipped.
 
@@ -40,6 +43,8 @@ def decode_batch(
     Broker errors are logged and skipped (librdkafka retries by itself, also after
     errors it calls non-retriable, like an authorization failure from a broker that
     is still starting); only a fatal error raises ``FatalConsumerError``.
+    ``polled_at`` (epoch seconds) and each record's Kafka timestamp are kept for the
+    latency breakdown.
     """
     delivered: list[Delivered] = []
     skipped = 0
@@ -70,7 +75,15 @@ def decode_batch(
                 exc.reason,
             )
             continue
+        _kind, produced_ms = message.timestamp()
         delivered.append(
-            Delivered(topic.name, message.partition() or 0, message.offset() or 0, record)
+            Delivered(
+                topic.name,
+                message.partition() or 0,
+                message.offset() or 0,
+                record,
+                produced_ms=max(produced_ms or 0, 0),  # -1: no timestamp
+                polled_at=polled_at,
+            )
         )
     return delivered, skipped

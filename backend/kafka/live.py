@@ -8,6 +8,7 @@ and hands decoded batches to the loop; the loop never waits on librdkafka.
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,7 +66,8 @@ class LiveFeed(ConsumerThread):
 
     def handle(self, consumer: KafkaConsumer, messages: list[Message]) -> None:
         """Decode and hand the batch to the loop."""
-        delivered, skipped = decode_batch(messages, self._serde, self._topics)
+        polled_at = time.time()
+        delivered, skipped = decode_batch(messages, self._serde, self._topics, polled_at)
         self.received += len(delivered)
         self.skipped += skipped
         if delivered:

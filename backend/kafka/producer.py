@@ -1,6 +1,6 @@
 """The one producer of the backend: commands to the ``commands`` topic.
 
-``produce()`` only enqueues (librdkafka sends within ``linger.ms`` = 1 ms); a
+``produce()`` only enqueues (librdkafka sends at once: ``linger.ms`` 0); a
 thread polls for delivery reports and bridges failures to the waiting request.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from backend.errors import ClientError
 from backend.outcomes import TransferCommand
@@ -40,7 +40,11 @@ class CommandProducer:
         serde: RecordSerde,
         loop: asyncio.AbstractEventLoop,
         on_failure: Callable[[UUID, BaseException], None],
+        on_acked: Callable[[float], None] | None = None,
     ) -> None:
+        """``on_failure`` runs on ``loop``; ``on_acked`` gets each command's produce-to-ack
+        time in seconds, in the poll thread (metrics)."""
+        self._on_acked = on_acked
         self._producer = Producer(config)
         self._serde = serde
         self._loop = loop
@@ -97,16 +101,19 @@ class CommandProducer:
                 COMMANDS.name,
                 key=key.encode(),
                 value=value,
-                on_delivery=lambda error, _message: self._delivered(command_id, error),
+                on_delivery=lambda error, message: self._delivered(command_id, error, message),
             )
         except BufferError:
             raise PublishFailedError("producer queue is full, try again") from None
         except KafkaException as exc:
             raise PublishFailedError(str(exc.args[0])) from exc
 
-    def _delivered(self, command_id: UUID, error: KafkaError | None) -> None:
+    def _delivered(self, command_id: UUID, error: KafkaError | None, message: Message) -> None:
         # Runs in the poll thread.
-        if error is not None:
+        if error is None:
+            if self._on_acked is not None:
+                self._on_acked(message.latency() or 0.0)
+        else:
             _log.error("command %s not delivered: %s", command_id, error)
             self._loop.call_soon_threadsafe(
                 self._on_failure, command_id, PublishFailedError(error.str())

@@ -63,6 +63,10 @@ class PhaseResult:
     #: Mean of the whole transfer inside the backend (``backend_transfer_seconds``):
     #: the result-table look-up, publishing and waiting for the feedback.
     inside_backend_ms: float | None = None
+    #: Means of ``backend_transfer_stage_seconds`` by stage (ms): publish (produce to
+    #: broker ack), handler (publish to the answer's Kafka timestamp), kafka_back (that
+    #: timestamp to our consumer thread), handoff (consumer thread to event loop).
+    stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def summarise(phase: str, latencies_s: list[float], failures: int, seconds: float) -> PhaseResult:
@@ -182,38 +186,48 @@ async def paced(
     return summarise(f"paced {rate:.0f}/s", latencies, failures, seconds)
 
 
-_SUM = re.compile(r'^backend_result_latency_seconds_(sum|count)\{kind="transfer"\} (\S+)$', re.M)
-_SERVICE = re.compile(r"^backend_transfer_seconds_(sum|count) (\S+)$", re.M)
+#: Histograms whose means the breakdown shows: (metric, label value or None) -> column.
+_BREAKDOWN = {
+    ("backend_transfer_seconds", None): "inside",
+    ("backend_result_latency_seconds", "transfer"): "behind",
+    ("backend_transfer_stage_seconds", "publish"): "publish",
+    ("backend_transfer_stage_seconds", "handler"): "handler",
+    ("backend_transfer_stage_seconds", "kafka_back"): "kafka_back",
+    ("backend_transfer_stage_seconds", "handoff"): "handoff",
+}
+_SAMPLE = re.compile(r'^(\w+)_(sum|count)(?:\{\w+="([^"]*)"\})? (\S+)$', re.M)
 
 
-def latency_totals(metrics_url: str) -> tuple[float, float, float, float]:
-    """(seconds, count) of publish-to-feedback, then of the whole transfer, in the backend."""
+def histogram_totals(metrics_url: str) -> dict[tuple[str, str], float]:
+    """(column, "sum" or "count") -> value, for the histograms of ``_BREAKDOWN``."""
     response = httpx.get(metrics_url, timeout=10)
     if response.status_code != 200:  # the in-memory server has no metrics
-        return 0.0, 0.0, 0.0, 0.0
-    behind = dict(_SUM.findall(response.text))
-    inside = dict(_SERVICE.findall(response.text))
-    return (
-        float(behind.get("sum", 0)),
-        float(behind.get("count", 0)),
-        float(inside.get("sum", 0)),
-        float(inside.get("count", 0)),
-    )
+        return {}
+    totals: dict[tuple[str, str], float] = {}
+    for name, kind, label, value in _SAMPLE.findall(response.text):
+        column = _BREAKDOWN.get((name, label or None))
+        if column is not None:
+            totals[column, kind] = float(value)
+    return totals
 
 
 async def measured(metrics_url: str, phase: Callable[[], Awaitable[PhaseResult]]) -> PhaseResult:
-    """Run ``phase`` and add the backend's own view of where the time went."""
-    before = latency_totals(metrics_url)
+    """Run ``phase`` and add the backend's own view of where the time went (mean ms)."""
+    before = histogram_totals(metrics_url)
     result = await phase()
-    after = latency_totals(metrics_url)
+    after = histogram_totals(metrics_url)
 
-    def mean_ms(seconds: float, count: float) -> float | None:
-        return round(seconds / count * 1000, 2) if count else None
+    def mean_ms(column: str) -> float | None:
+        count = after.get((column, "count"), 0) - before.get((column, "count"), 0)
+        total = after.get((column, "sum"), 0) - before.get((column, "sum"), 0)
+        return round(total / count * 1000, 2) if count else None
 
+    means = {column: mean_ms(column) for column in _BREAKDOWN.values()}
     return dataclasses.replace(
         result,
-        behind_backend_ms=mean_ms(after[0] - before[0], after[1] - before[1]),
-        inside_backend_ms=mean_ms(after[2] - before[2], after[3] - before[3]),
+        inside_backend_ms=means.pop("inside"),
+        behind_backend_ms=means.pop("behind"),
+        stages_ms={column: value for column, value in means.items() if value is not None},
     )
 
 
@@ -297,8 +311,10 @@ async def run_phases(arguments: argparse.Namespace) -> None:
         f"{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}{'inside':>9}{'behind':>9}",
         flush=True,
     )
+    breakdown: list[PhaseResult] = []
     for phase in phases:
         r = await measured(metrics_url, phase)
+        breakdown.append(r)
         print(
             f"{r.phase:<16}{r.results:>8}{r.failures:>7}{r.seconds:>7}{r.results_per_s:>9}"
             f"{r.p50_ms:>9}{r.p99_ms:>9}{r.max_ms:>9}{r.mean_ms:>9}"
@@ -307,6 +323,34 @@ async def run_phases(arguments: argparse.Namespace) -> None:
         )
     print("inside = mean ms of a transfer inside the backend (look-up, publish, wait)")
     print("behind = mean ms from publishing the command to its feedback (Kafka + handler)")
+    print_breakdown(breakdown)
+
+
+def print_breakdown(results: list[PhaseResult]) -> None:
+    """Where the mean went, ms: client side, then inside the backend, stage by stage."""
+    if not any(r.stages_ms for r in results):
+        return
+    columns = ["client", "outside", "inside", "handler", "kafka_back", "handoff", "rest"]
+    print("\nmean ms by stage" + "".join(f"{c:>11}" for c in columns) + f"{'publish':>11}")
+    for r in results:
+        stages = r.stages_ms
+        inside = r.inside_backend_ms or 0.0
+        known = sum(stages.get(stage, 0.0) for stage in ("handler", "kafka_back", "handoff"))
+        row = {
+            "client": r.mean_ms,
+            "outside": r.mean_ms - inside,
+            "inside": inside,
+            **stages,
+            "rest": inside - known,
+        }
+        cells = "".join(f"{row.get(c, float('nan')):>11.2f}" for c in [*columns, "publish"])
+        print(f"{r.phase:<16}{cells}")
+    print(
+        "outside = client - inside: the client, WebSocket and strawberry; handler = publish "
+        "to the answer's Kafka timestamp;\nkafka_back = to our consumer thread (handler's "
+        "commit + fetch); handoff = thread to event loop; rest = inside - those three "
+        "(look-up, wake-ups);\npublish = produce to broker ack (overlaps handler)"
+    )
 
 
 if __name__ == "__main__":

@@ -208,7 +208,11 @@ async def test_the_live_feed_starts_at_the_end_and_hands_records_to_the_loop(
     assert {(tp.topic, tp.partition, tp.offset) for tp in consumer.assigned} == {
         (topic.name, partition, 10) for topic in LIVE_TOPICS for partition in (0, 1)
     }
-    assert list(batch) == [Delivered(MONEY_TRANSFER_FEEDBACK.name, 3, 42, answer)]
+    [delivered] = batch
+    assert delivered == Delivered(
+        MONEY_TRANSFER_FEEDBACK.name, 3, 42, answer, polled_at=delivered.polled_at
+    )
+    assert delivered.polled_at > 0
     assert (feed.received, feed.skipped, crashes) == (1, 0, [])
 
 

@@ -1,4 +1,5 @@
 import asyncio
+import time
 from uuid import UUID, uuid4
 
 from backend.feedback import Delivered, FeedbackRouter
@@ -70,3 +71,40 @@ async def test_balance_changes_reach_subscribers_with_ids_from_their_coordinates
         -100,
     )
     await stream.aclose()
+
+
+async def test_an_answered_transfer_reports_where_its_time_went() -> None:
+    stages: list[tuple[str, float]] = []
+    accounts: PendingResults[UUID, AccountOutcome] = PendingResults(timeout_ms=1000, max_pending=10)
+    transfers: PendingResults[UUID, TransferOutcome] = PendingResults(
+        timeout_ms=1000, max_pending=10
+    )
+    route = FeedbackRouter(
+        accounts, transfers, TransactionHub(), lambda stage, s: stages.append((stage, s))
+    )
+    mine, others = uuid4(), uuid4()
+    waiting = asyncio.ensure_future(transfers.wait_for(mine, lambda: None))
+    await asyncio.sleep(0)
+    sent_at = transfers.sent_at(mine)
+    assert sent_at is not None
+    produced_ms = int(time.time() * 1000) - 10  # the answer was made 10 ms ago …
+    polled_at = produced_ms / 1000 + 0.003  # … and polled 3 ms later
+    route.route(
+        [
+            Delivered("money_transfer_feedback", 0, 1, MoneyTransferConfirmed(others), 5, 6.0),
+            Delivered(
+                "money_transfer_feedback",
+                0,
+                2,
+                MoneyTransferConfirmed(mine),
+                produced_ms,
+                polled_at,
+            ),
+        ]
+    )
+    assert await waiting == TransferOutcome(mine, success=True)
+    assert [stage for stage, _ in stages] == ["handler", "kafka_back", "handoff"]
+    seconds = dict(stages)
+    assert abs(seconds["handler"] - (produced_ms / 1000 - sent_at)) < 1e-9
+    assert abs(seconds["kafka_back"] - 0.003) < 1e-6
+    assert 0 <= seconds["handoff"] < 1.0
