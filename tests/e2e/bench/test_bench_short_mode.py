@@ -98,7 +98,8 @@ def test_short_run_produces_rows_and_a_report(
         markdown=tmp_path / "report.md",
     )
     markdown = write_report([run_file], paths)
-    assert markdown.count("\n| 100 | ") == 3  # in the latency, resources and lag tables
+    # In the latency, resources, lag and profile tables.
+    assert markdown.count("\n| 100 | ") == 4
     for name in CHART_NAMES:
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     summary = json.loads((tmp_path / "summary.json").read_text())
