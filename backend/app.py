@@ -31,6 +31,7 @@ from backend.api.context import ApiContext, ApiLimits
 from backend.feedback import FeedbackRouter
 from backend.health import HealthProbe, run_probes
 from backend.hub import TransactionHub
+from backend.interest import LiveInterest
 from backend.kafka.live import LiveFeed
 from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
@@ -180,6 +181,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             loop,
             FeedbackRouter(accounts, transfers, hub, on_stage).route,
             crashed,
+            wants=LiveInterest(accounts, transfers, hub).wants,
         )
         live.start()
         stack.push_async_callback(asyncio.to_thread, live.stop)
@@ -280,6 +282,7 @@ def _register_gauges(
     )
     metrics.gauge("backend_live_records", "Records the live feed routed.", lambda: live.received)
     metrics.gauge("backend_live_skipped", "Undecodable live records.", lambda: live.skipped)
+    metrics.gauge("backend_live_ignored", "Live records nobody here needed.", lambda: live.ignored)
     metrics.gauge(
         "backend_projected_rows", "Rows the projector wrote.", lambda: projector.rows_written
     )

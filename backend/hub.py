@@ -62,12 +62,24 @@ class TransactionHub:
     def __init__(self, *, queue_size: int = 1000) -> None:
         self._queue_size = queue_size
         self._subscribers: set[_Subscriber] = set()
+        # Who wants which iban, read by the live feed's thread to skip decoding changes
+        # nobody here wants: subscribers without an iban filter, and counts per iban.
+        self._unfiltered = 0
+        self._per_iban: dict[str, int] = {}
         self.dropped_total = 0
 
     @property
     def subscriber_count(self) -> int:
         """How many streams are open right now."""
         return len(self._subscribers)
+
+    def wants_iban(self, iban: str) -> bool:
+        """True if a subscriber may want changes of ``iban``.
+
+        Safe to call from another thread: two reads, each atomic under the GIL. A
+        subscriber added meanwhile only misses changes made before it subscribed.
+        """
+        return self._unfiltered > 0 or iban in self._per_iban
 
     def publish(self, transaction: TransactionView) -> None:
         """Offer ``transaction`` to every matching subscriber without waiting."""
@@ -89,6 +101,7 @@ class TransactionHub:
         """Yield matching transactions until closed; raise if dropped as too slow."""
         subscriber = _Subscriber(wanted, asyncio.Queue(self._queue_size))
         self._subscribers.add(subscriber)
+        self._count_interest(wanted.iban, +1)
         try:
             while True:
                 item = await subscriber.queue.get()
@@ -99,6 +112,17 @@ class TransactionHub:
                 yield item
         finally:
             self._subscribers.discard(subscriber)
+            self._count_interest(wanted.iban, -1)
+
+    def _count_interest(self, iban: str | None, change: int) -> None:
+        if iban is None:
+            self._unfiltered += change
+            return
+        count = self._per_iban.get(iban, 0) + change
+        if count:
+            self._per_iban[iban] = count
+        else:
+            del self._per_iban[iban]
 
     def _drop(self, subscriber: _Subscriber) -> None:
         subscriber.dropped = True

@@ -69,6 +69,15 @@ class PendingResults(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._pending)
 
+    def is_pending(self, key: K) -> bool:
+        """True while someone here waits for ``key``.
+
+        The one method safe to call from another thread (a dict lookup, atomic under
+        the GIL): the live feed asks it to skip decoding answers nobody here awaits. A
+        key is registered before its command is published, so its answer finds it.
+        """
+        return key in self._pending
+
     def sent_at(self, key: K) -> float | None:
         """When the command of a pending ``key`` was published (epoch seconds), else None."""
         return self._started.get(key)

@@ -39,8 +39,13 @@ class LiveFeed(ConsumerThread):
         on_batch: Callable[[Sequence[Delivered]], None],
         on_crash: Callable[[BaseException], None],
         consumer_factory: Callable[[dict[str, Any]], KafkaConsumer] = Consumer,
+        wants: Callable[[str, bytes | None], bool] | None = None,
     ) -> None:
-        """``on_batch`` runs on ``loop``; ``on_crash`` in this feed's thread."""
+        """``on_batch`` runs on ``loop``; ``on_crash`` in this feed's thread.
+
+        ``wants(topic, key)``, called in this thread, says which messages are worth
+        decoding (``backend.interest.LiveInterest``); without it every one is.
+        """
         # Drain without waiting: batching for free, no added latency (a wait would hold
         # the first answer back until the batch is full or the wait is over).
         super().__init__(
@@ -54,10 +59,13 @@ class LiveFeed(ConsumerThread):
         self._serde = serde
         self._loop = loop
         self._on_batch = on_batch
+        self._wants = wants
         self._topics = {topic.name: topic for topic in LIVE_TOPICS}
         self.ready = threading.Event()
         self.received = 0
         self.skipped = 0
+        #: Messages not decoded because nobody here needed them.
+        self.ignored = 0
 
     def begin(self, consumer: KafkaConsumer) -> None:
         """Assign every partition at its end offset; then ``ready`` is set."""
@@ -67,6 +75,10 @@ class LiveFeed(ConsumerThread):
     def handle(self, consumer: KafkaConsumer, messages: list[Message]) -> None:
         """Decode and hand the batch to the loop."""
         polled_at = time.time()
+        if self._wants is not None:
+            wanted = [m for m in messages if m.error() or self._wants(m.topic() or "", m.key())]
+            self.ignored += len(messages) - len(wanted)
+            messages = wanted
         delivered, skipped = decode_batch(messages, self._serde, self._topics, polled_at)
         self.received += len(delivered)
         self.skipped += skipped

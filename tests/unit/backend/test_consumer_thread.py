@@ -310,3 +310,43 @@ def test_partitions_taken_away_during_a_batch_do_not_stop_the_projector(
     assert stored_next == [(BALANCE_CHANGED.name, 1, 5)]
     assert projector.rows_written == 3
     assert (crashes, projector.last_error) == ([], None)
+
+
+async def test_the_live_feed_decodes_only_what_it_is_asked_for(
+    consumer: FakeConsumer, crashes: list[BaseException]
+) -> None:
+    routed: asyncio.Queue[Sequence[Delivered]] = asyncio.Queue()
+    codec = serde()
+    wanted, unwanted = uuid4(), uuid4()
+    feed = LiveFeed(
+        {},
+        codec,
+        asyncio.get_running_loop(),
+        routed.put_nowait,
+        crashes.append,
+        consumer_factory=lambda _config: consumer,
+        wants=lambda _topic, key: key == str(wanted).encode(),
+    )
+    for command_id in (unwanted, wanted):
+        consumer.inbox.put(
+            Message(
+                topic=MONEY_TRANSFER_FEEDBACK.name,
+                key=str(command_id).encode(),
+                # Not even decodable: an ignored message is never looked at.
+                value=b"garbage" if command_id == unwanted else None,
+            )
+        )
+    consumer.inbox.put(
+        Message(
+            topic=MONEY_TRANSFER_FEEDBACK.name,
+            key=str(wanted).encode(),
+            value=codec.serialize(MONEY_TRANSFER_FEEDBACK, MoneyTransferConfirmed(id=wanted)),
+        )
+    )
+    feed.start()
+    try:
+        batch = await asyncio.wait_for(routed.get(), WAIT_S)
+    finally:
+        await asyncio.to_thread(feed.stop, WAIT_S)
+    assert [item.record for item in batch] == [MoneyTransferConfirmed(id=wanted)]
+    assert (feed.ignored, feed.skipped, feed.received, crashes) == (1, 1, 1, [])
