@@ -72,13 +72,16 @@ def private_stack_at(
     reused = os.environ.get("FAULTS_RUN_DIR") if brokers == 1 else None
     run_dir = Path(reused) if reused else fresh_run_dir(name)
     stack = PrivateStack(run_dir, offset)
+    started = False
     try:
         took = stack.up(brokers=brokers)
+        started = True
         print(f"\nprivate stack {run_dir} ({brokers} broker(s)) up in {took:.0f} s")
         yield stack
     finally:
         if not reused:
-            _stop_and_remove(stack, run_dir, failed=request.session.stash.get(_FAILED, False))
+            failed = not started or request.session.stash.get(_FAILED, False)
+            _stop_and_remove(stack, run_dir, failed=failed)
 
 
 def _stop_and_remove(stack: PrivateStack, run_dir: Path, *, failed: bool) -> None:
