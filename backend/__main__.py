@@ -31,6 +31,12 @@ def main() -> None:
         port=settings.listen_port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # Named rather than "auto" (which picks the same when uvicorn[standard] is
+        # installed), so a missing one fails at start instead of silently running on
+        # the slower pure-Python loop and parser.
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
         # Clients waiting on a result get this long to finish at shutdown (s).
         timeout_graceful_shutdown=10,
         ws_max_size=65_536,
