@@ -18,7 +18,7 @@ from stack.errors import StackError
 from stack.layout import StackLayout
 from stack.ports import LOOPBACK
 
-__all__ = ["main"]
+__all__ = ["main", "parse_arguments"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,8 +42,36 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--owner", help="UID:GID to give the target and --owned folders")
     init.add_argument("--owned", type=Path, nargs="*", default=[], help="data volumes")
     test = commands.add_parser("test", help="ruff, mypy --strict and pytest over the project")
+    faults = test.add_mutually_exclusive_group()
+    faults.add_argument(
+        "--faults",
+        action="store_true",
+        help="run the fault suite (private stacks, ~15-20 min) as the last tier",
+    )
+    faults.add_argument(
+        "--quick", dest="faults", action="store_false", help="leave the fault suite out"
+    )
+    test.set_defaults(faults=None)  # neither flag: stack.checks.FAULTS_BY_DEFAULT decides
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line; for `test`, every argument it does not know goes to pytest, in order.
+
+    A `REMAINDER` alone starts only at the first positional, so `test -k name` would be
+    refused as an unknown option: the options before it are given back in front of it.
+    """
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command != "test":
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return args
+    args.pytest_args = [*unknown, *args.pytest_args]
+    if args.pytest_args[:1] == ["--"]:
+        args.pytest_args = args.pytest_args[1:]
+    return args
 
 
 def _summary(layout: StackLayout) -> str:
@@ -69,7 +97,7 @@ def _tail(layout: StackLayout, name: str, lines: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one stack command; the exit code of the process."""
-    args = _parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
         layout = StackLayout.from_environ()
         if args.command == "up":
@@ -105,9 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 owner = (uid, gid)
             compose_init(args.target, args.brokers, owner, args.owned)
         elif args.command == "test":
-            from stack.checks import run_checks
+            from stack.checks import FAULTS_BY_DEFAULT, run_checks
 
-            return run_checks(layout, args.pytest_args)
+            wanted = FAULTS_BY_DEFAULT if args.faults is None else args.faults
+            return run_checks(layout, args.pytest_args, faults=wanted)
     except StackError as error:
         print(error.one_line(), file=sys.stderr)
         return 1
