@@ -34,7 +34,7 @@ from command_handler.publishing import TransactionalPublisher
 from command_handler.topics import HandlerTopics
 from topology.serde import RecordSerde
 
-__all__ = ["main", "run_service", "start_up"]
+__all__ = ["database_engine", "main", "run_service", "start_up"]
 
 _LOGGER = logging.getLogger("command_handler")
 _LIBRDKAFKA_LOGGER = logging.getLogger("librdkafka")
@@ -53,6 +53,14 @@ def _producer_config(plan: StartupPlan) -> dict[str, Any]:
     # librdkafka's own log lines become JSON lines like ours.
     config["logger"] = _LIBRDKAFKA_LOGGER
     return config
+
+
+def database_engine(url: str) -> sa.Engine:
+    """The loop's engine: one connection, no pre-ping. A ping per checkout was one more
+    round trip per batch (~4% of the loop thread); a connection that died instead fails
+    its batch with OperationalError, which invalidates it, and the retry (after back-off)
+    connects again."""
+    return sa.create_engine(url, pool_size=1, max_overflow=0)
 
 
 def start_up(stop: threading.Event) -> StartupPlan | None:
@@ -89,9 +97,7 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
     metrics.serve(plan.metrics_port)
     topics = HandlerTopics.with_prefix(plan.topic_prefix)
     with ExitStack() as stack:
-        engine = sa.create_engine(
-            plan.database_url, pool_size=1, max_overflow=0, pool_pre_ping=True
-        )
+        engine = database_engine(plan.database_url)
         stack.callback(engine.dispose)
         publisher = TransactionalPublisher(lambda: _producer_config(plan))
         stack.callback(publisher.close)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from command_handler.domain import reasons
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
+from command_handler.service import database_engine
 from command_handler.storage import MessageSource
 from topology.iban import COMPANY_IBAN, COMPANY_TOKEN
 from topology.records import (
@@ -161,3 +162,24 @@ def test_republished_changes_keep_the_order_they_were_decided_in(
         o.record.new_balance for o in again.outgoing if isinstance(o.record, BalanceChanged)
     ]
     assert balances == [100, 300, 600]
+
+
+def test_a_dropped_connection_fails_one_batch_and_the_retry_reconnects(
+    throwaway_database: str, admin_database_url: str
+) -> None:
+    # The loop's engine has no pre-ping: after PostgreSQL restarts (or kills the session),
+    # one batch fails with OperationalError (the loop backs off and retries it) and the
+    # retry gets a new connection.
+    engine = database_engine(throwaway_database)
+    with engine.begin() as connection:
+        first = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    admin = sa.create_engine(admin_database_url)
+    with admin.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": first})
+    admin.dispose()
+    with pytest.raises(sa.exc.OperationalError), engine.begin() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    with engine.begin() as connection:
+        second = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    engine.dispose()
+    assert second != first
