@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from command_handler import service
+from command_handler.backoff import Backoff
 from command_handler.plan import StartupPlan
 from command_handler.settings import CommandHandlerSettings
 from command_handler.startup import plan_from_settings
@@ -63,3 +66,50 @@ def test_the_service_process_imports_neither_pydantic_nor_alembic() -> None:
         [sys.executable, "-c", probe], cwd=_REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+class FakeChild:
+    """Stands in for `subprocess.run` of the start-up child: scripted exit statuses."""
+
+    def __init__(self, plan: StartupPlan, statuses: list[int]) -> None:
+        self.plan = plan
+        self.statuses = statuses
+        self.runs = 0
+
+    def __call__(self, argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        assert argv[1:] == ["-m", "command_handler.startup"]
+        status = self.statuses[self.runs]
+        self.runs += 1
+        stdout = self.plan.to_json() + "\n" if status in (0, 2) else ""
+        return subprocess.CompletedProcess(argv, status, stdout, "the reason")
+
+
+def test_start_up_waits_for_postgresql_then_returns_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    child = FakeChild(make_plan(monkeypatch), [2, 2, 0])
+    monkeypatch.setattr(subprocess, "run", child)
+    monkeypatch.setattr(Backoff, "next_delay_s", lambda self: 0.0)
+    assert service.start_up(threading.Event()) == child.plan
+    assert child.runs == 3
+
+
+def test_start_up_fails_loudly_on_anything_but_an_unreachable_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(subprocess, "run", FakeChild(make_plan(monkeypatch), [1]))
+    with pytest.raises(RuntimeError, match="start-up failed: the reason"):
+        service.start_up(threading.Event())
+
+
+def test_start_up_gives_up_when_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = threading.Event()
+    child = FakeChild(make_plan(monkeypatch), [2, 2, 2])
+
+    def run_and_stop(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        stop.set()  # SIGTERM while PostgreSQL is still down
+        return child(argv, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run_and_stop)
+    assert service.start_up(stop) is None
+    assert child.runs == 1
