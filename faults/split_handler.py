@@ -25,7 +25,13 @@ from command_handler import loop, service
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
 from topology.records import BalanceChanged
 
-__all__ = ["CRASH_AFTER_VARIABLE", "main", "spawn_split_handler", "split_handle_commands"]
+__all__ = [
+    "CRASH_AFTER_VARIABLE",
+    "main",
+    "net_debits",
+    "spawn_split_handler",
+    "split_handle_commands",
+]
 
 CRASH_AFTER_VARIABLE = "FAULTS_SPLIT_CRASH_AFTER_BATCHES"
 _MOVE = sa.text("UPDATE balance SET amount = amount + :change WHERE iban = :iban")
@@ -47,6 +53,20 @@ class _CrashPoint:
 _CRASH = _CrashPoint(int(os.environ.get(CRASH_AFTER_VARIABLE, "0") or "0"))
 
 
+def net_debits(changes: Sequence[tuple[str, int]]) -> dict[str, int]:
+    """Per account, the net change (cents) of a decision's (iban, change) list, where negative.
+
+    Commit 1 applies these alone. Each account's *net* change, not each debit: a batch may
+    credit an account and then debit it, and the debit alone could take the account below
+    its limit, which the balance table refuses; the net is where the whole decision leaves
+    the account, so it always fits.
+    """
+    net: dict[str, int] = {}
+    for iban, change in changes:
+        net[iban] = net.get(iban, 0) + change
+    return {iban: change for iban, change in net.items() if change < 0}
+
+
 def split_handle_commands(
     connection: sa.Connection, batch: Sequence[DecodedCommand], rng: random.Random
 ) -> HandledBatch:
@@ -61,19 +81,21 @@ def split_handle_commands(
             transaction = planning.begin()
             planned = handle_commands(planning, batch, rng)
             transaction.rollback()
-        debits = [
-            (item.record.iban, item.record.changed_by)
-            for item in planned.outgoing
-            if isinstance(item.record, BalanceChanged) and item.record.changed_by < 0
-        ]
+        debits = net_debits(
+            [
+                (item.record.iban, item.record.changed_by)
+                for item in planned.outgoing
+                if isinstance(item.record, BalanceChanged)
+            ]
+        )
         if debits:
             with side.begin() as first:  # commit 1: the debits alone
-                first.execute(_MOVE, [{"iban": i, "change": c} for i, c in debits])
+                first.execute(_MOVE, [{"iban": i, "change": c} for i, c in debits.items()])
             _CRASH.passed()
     finally:
         side.dispose()
     if debits:  # commit 2 (the loop's): undo them and store the whole decision
-        connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits])
+        connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits.items()])
     return handle_commands(connection, batch, rng)
 
 
