@@ -35,7 +35,8 @@ _ONE_BROKER = int(os.environ.get("FAULTS_PORT_OFFSET", str(ONE_BROKER_OFFSET)))
 _THREE_BROKERS = int(os.environ.get("FAULTS_3_PORT_OFFSET", str(THREE_BROKER_OFFSET)))
 _LOGS_DIR = Path(os.environ.get("FAULTS_LOGS_DIR", str(REPO_DIR / ".run" / "faults-logs")))
 _RESULTS = Path(os.environ.get("FAULTS_RESULTS", str(REPO_DIR / ".run" / "faults-results.jsonl")))
-_FAILED = pytest.StashKey[bool]()
+# The modules (node ids) in which a fault test failed: their stacks' logs are kept.
+_FAILED = pytest.StashKey[set[str]]()
 
 
 def _asked_for(config: pytest.Config) -> bool:
@@ -59,9 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    """Remember that a fault test failed, so its stack's logs are kept."""
+    """Remember the module of a fault test that failed, so its stack's logs are kept."""
     if call.excinfo is not None and item.get_closest_marker("faults") is not None:
-        item.session.stash[_FAILED] = True
+        item.session.stash.setdefault(_FAILED, set()).add(item.nodeid.split("::")[0])
 
 
 def private_stack_at(
@@ -80,7 +81,7 @@ def private_stack_at(
         yield stack
     finally:
         if not reused:
-            failed = not started or request.session.stash.get(_FAILED, False)
+            failed = not started or request.node.nodeid in request.session.stash.get(_FAILED, set())
             _stop_and_remove(stack, run_dir, failed=failed)
 
 
