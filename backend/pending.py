@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from backend.errors import ClientError
@@ -39,11 +40,29 @@ class TooManyPendingError(ClientError, RuntimeError):
         )
 
 
+@dataclass(slots=True)
+class _Entry(Generic[V]):
+    """One pending command id: when it was published and who waits for it."""
+
+    #: Wall-clock time (s since the epoch) the command was published: compared with
+    #: Kafka's record timestamps for the latency breakdown.
+    started: float
+    #: Each waiter's own future and the timer that times it out.
+    waiters: list[tuple[asyncio.Future[V], asyncio.TimerHandle]] = field(default_factory=list)
+
+
 class PendingResults(Generic[K, V]):
     """Futures keyed by command id; resolved by the feedback consumer.
 
-    Must be used from the event loop's thread only (the Kafka bridge hands
-    feedback over with ``call_soon_threadsafe``).
+    Each waiter gets its own future, resolved directly by ``resolve``: the awaiting
+    task wakes in one step of the loop. (``asyncio.wait_for`` over a shielded shared
+    future took four more steps, and under load every step waits behind the whole
+    ready queue.) Each waiter has its own time-out; cancelling one waiter (its client
+    went away) leaves the others and the entry, which leaves when its last waiter is
+    done, at the latest after the time-out.
+
+    Must be used from the event loop's thread only (the Kafka bridge hands feedback
+    over with ``call_soon_threadsafe``), except ``is_pending``.
     """
 
     def __init__(
@@ -56,14 +75,11 @@ class PendingResults(Generic[K, V]):
     ) -> None:
         """``on_answer`` receives each request-to-answer latency in seconds (metrics)."""
         self._on_answer = on_answer
-        #: Wall-clock time (s since the epoch) each pending command was published: it is
-        #: compared with Kafka's record timestamps for the latency breakdown.
-        self._started: dict[K, float] = {}
         self._timeout_s = timeout_ms / 1000
         self._timeout_ms = timeout_ms
         self._max_pending = max_pending
         self._recent_size = recent_size
-        self._pending: dict[K, asyncio.Future[V]] = {}
+        self._pending: dict[K, _Entry[V]] = {}
         self._recent: OrderedDict[K, V] = OrderedDict()
 
     def __len__(self) -> int:
@@ -80,7 +96,8 @@ class PendingResults(Generic[K, V]):
 
     def sent_at(self, key: K) -> float | None:
         """When the command of a pending ``key`` was published (epoch seconds), else None."""
-        return self._started.get(key)
+        entry = self._pending.get(key)
+        return None if entry is None else entry.started
 
     def recent(self, key: K) -> V | None:
         """An answer already seen for ``key``, if still remembered."""
@@ -89,58 +106,66 @@ class PendingResults(Generic[K, V]):
     def resolve(self, key: K, value: V) -> None:
         """Hand ``value`` to whoever waits for ``key`` and remember it."""
         self._remember(key, value)
-        future = self._pending.pop(key, None)
-        if future is not None and not future.done():
-            future.set_result(value)
-            started = self._started.pop(key, None)
-            if started is not None and self._on_answer is not None:
-                self._on_answer(time.time() - started)
+        entry = self._pending.pop(key, None)
+        if entry is None:
+            return
+        for waiter, timer in entry.waiters:
+            timer.cancel()
+            if not waiter.done():
+                waiter.set_result(value)
+        if self._on_answer is not None:
+            self._on_answer(time.time() - entry.started)
 
     def fail(self, key: K, error: BaseException) -> None:
-        """Fail the waiter of ``key`` (e.g. the command could not be published)."""
-        future = self._pending.pop(key, None)
-        self._started.pop(key, None)
-        if future is not None and not future.done():
-            future.set_exception(error)
+        """Fail the waiters of ``key`` (e.g. the command could not be published)."""
+        entry = self._pending.pop(key, None)
+        if entry is None:
+            return
+        for waiter, timer in entry.waiters:
+            timer.cancel()
+            if not waiter.done():
+                waiter.set_exception(error)
 
-    async def wait_for(self, key: K, send: Callable[[], None]) -> V:
-        """Register ``key``, call ``send`` once, and await the answer.
+    def register(self, key: K, send: Callable[[], None]) -> asyncio.Future[V]:
+        """A future of the answer to ``key``; ``send`` is called if nobody waited yet.
 
-        Raises ``TooManyPendingError`` at the bound and ``ResultTimeoutError`` after the wait.
+        The future is this caller's own: it may set it itself (an answer found
+        elsewhere) or cancel it without touching other waiters. Raises
+        ``TooManyPendingError`` at the bound; the future fails with
+        ``ResultTimeoutError`` after the wait.
         """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[V] = loop.create_future()
         known = self._recent.get(key)
         if known is not None:
-            return known
-        future = self._pending.get(key)
-        if future is None:
+            waiter.set_result(known)
+            return waiter
+        entry = self._pending.get(key)
+        if entry is None:
             if len(self._pending) >= self._max_pending:
                 raise TooManyPendingError(self._max_pending)
-            future = asyncio.get_running_loop().create_future()
-            self._pending[key] = future
-            self._started[key] = time.time()
+            entry = _Entry(started=time.time())
+            self._pending[key] = entry
             try:
                 send()
             except BaseException:
-                self._pending.pop(key, None)
-                self._started.pop(key, None)
+                del self._pending[key]
                 raise
-        try:
-            # shield: one waiter timing out or being cancelled must not cancel
-            # the future other waiters of the same id share.
-            return await asyncio.wait_for(asyncio.shield(future), self._timeout_s)
-        except TimeoutError:
-            self._expire(key, future)
-            raise ResultTimeoutError(self._timeout_ms) from None
-        except asyncio.CancelledError:
-            # The waiter went away (client gone, or answered from elsewhere): the
-            # entry must still leave the map if no answer ever comes.
-            asyncio.get_running_loop().call_later(self._timeout_s, self._expire, key, future)
-            raise
+        timer = loop.call_later(self._timeout_s, self._time_out, key, entry, waiter)
+        entry.waiters.append((waiter, timer))
+        return waiter
 
-    def _expire(self, key: K, future: asyncio.Future[V]) -> None:
-        if self._pending.get(key) is future:
+    async def wait_for(self, key: K, send: Callable[[], None]) -> V:
+        """Register ``key``, call ``send`` once, and await the answer (see ``register``)."""
+        return await self.register(key, send)
+
+    def _time_out(self, key: K, entry: _Entry[V], waiter: asyncio.Future[V]) -> None:
+        if not waiter.done():
+            waiter.set_exception(ResultTimeoutError(self._timeout_ms))
+        # The last waiter done (answered elsewhere, cancelled or timed out): the entry
+        # leaves the map, so nothing pending outlives its time-out.
+        if self._pending.get(key) is entry and all(w.done() for w, _ in entry.waiters):
             del self._pending[key]
-            self._started.pop(key, None)
 
     def _remember(self, key: K, value: V) -> None:
         self._recent[key] = value

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
 from backend.outcomes import TransferCommand, TransferOutcome
@@ -91,6 +90,7 @@ class TransferService:
         self._publisher = publisher
         self._pending = pending
         self._lookup_after_s = lookup_after_ms / 1000
+        self._lookups: set[asyncio.Future[None]] = set()
 
     async def transfer(self, command: TransferCommand) -> TransferOutcome:
         """The answer to ``command.uuid``, publishing the command at most once here."""
@@ -105,40 +105,36 @@ class TransferService:
         known = self._pending.recent(command.uuid)
         if known is not None:
             return known
-        answer = asyncio.ensure_future(
-            self._pending.wait_for(
-                command.uuid, lambda: self._publisher.send_money_transfer(command)
-            )
+        answer = self._pending.register(
+            command.uuid, lambda: self._publisher.send_money_transfer(command)
+        )
+        # The handler answers a repeated id with its first answer (and books nothing),
+        # so the table is not needed for the right answer, only for a fast one when
+        # the handler is slow or down. Asking it for every request cost the event loop
+        # about a fifth of its time at 300 transfers/s (measured: docs/backend.md).
+        lookup = asyncio.get_running_loop().call_later(
+            self._lookup_after_s, self._start_lookup, command.uuid, answer
         )
         try:
-            # The handler answers a repeated id with its first answer (and books nothing),
-            # so the table is not needed for the right answer, only for a fast one when
-            # the handler is slow or down. Asking it for every request cost the event
-            # loop about a fifth of its time at 300 transfers/s (measured: docs/backend.md).
-            await asyncio.wait({answer}, timeout=self._lookup_after_s)
-            if not answer.done():
-                found = await self._first_of(answer, command.uuid)
-                if found is not None:
-                    return found
             return await answer
         finally:
-            if not answer.done():
-                answer.cancel()
+            lookup.cancel()
 
-    async def _first_of(
-        self, answer: asyncio.Future[TransferOutcome], command_id: UUID
-    ) -> TransferOutcome | None:
-        """The table's answer if it comes first and knows the id, else None (await ``answer``)."""
-        stored = asyncio.ensure_future(self._store.transfer_result(command_id))
+    def _start_lookup(self, command_id: UUID, answer: asyncio.Future[TransferOutcome]) -> None:
+        if answer.done():
+            return
+        task = asyncio.ensure_future(self._answer_from_table(command_id, answer))
+        self._lookups.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self._lookups.discard)
+
+    async def _answer_from_table(
+        self, command_id: UUID, answer: asyncio.Future[TransferOutcome]
+    ) -> None:
+        """Give ``answer`` the table's answer if the table knows the id and it is first."""
         try:
-            racing: set[asyncio.Future[Any]] = {answer, stored}
-            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
-            if stored.done() and not answer.done():
-                if stored.exception() is not None:
-                    _log.warning("transfer result look-up failed: %s", stored.exception())
-                    return None
-                return stored.result()
-            return None
-        finally:
-            if not stored.done():
-                stored.cancel()
+            found = await self._store.transfer_result(command_id)
+        except Exception as exc:  # noqa: BLE001 - the handler's answer may still come
+            _log.warning("transfer result look-up failed: %s", exc)
+            return
+        if found is not None and not answer.done():
+            answer.set_result(found)

@@ -88,3 +88,48 @@ async def test_a_cancelled_waiter_does_not_leak_its_entry() -> None:
     assert len(pending) == 1
     await asyncio.sleep(0.05)
     assert len(pending) == 0
+
+
+async def test_an_answer_wakes_its_waiter_in_one_step_of_the_loop() -> None:
+    # Under load each step waits behind the whole ready queue: fewer steps, less latency.
+    pending: PendingResults[str, int] = PendingResults(timeout_ms=1000, max_pending=1)
+    waiter = asyncio.create_task(pending.wait_for("a", lambda: None))
+    await asyncio.sleep(0)
+    pending.resolve("a", 5)
+    await asyncio.sleep(0)
+    assert waiter.done()
+    assert waiter.result() == 5
+
+
+async def test_a_cancelled_waiter_leaves_the_other_waiters_of_its_id() -> None:
+    pending: PendingResults[str, int] = PendingResults(timeout_ms=1000, max_pending=1)
+    gone = asyncio.create_task(pending.wait_for("a", lambda: None))
+    staying = asyncio.create_task(pending.wait_for("a", lambda: None))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    pending.resolve("a", 9)
+    assert await staying == 9
+    assert gone.cancelled()
+
+
+async def test_each_waiter_has_its_own_time_out() -> None:
+    pending: PendingResults[str, int] = PendingResults(timeout_ms=60, max_pending=1)
+    early = asyncio.create_task(pending.wait_for("a", lambda: None))
+    await asyncio.sleep(0.03)
+    late = asyncio.create_task(pending.wait_for("a", lambda: None))
+    with pytest.raises(ResultTimeoutError):
+        await early
+    assert pending.is_pending("a")  # the late waiter still waits
+    pending.resolve("a", 3)
+    assert await late == 3
+    assert len(pending) == 0
+
+
+async def test_a_waiter_may_be_answered_from_elsewhere() -> None:
+    pending: PendingResults[str, int] = PendingResults(timeout_ms=30, max_pending=1)
+    answer = pending.register("a", lambda: None)
+    answer.set_result(4)  # e.g. the results table knew it
+    assert await answer == 4
+    await asyncio.sleep(0.05)
+    assert len(pending) == 0  # the entry left at its time-out
