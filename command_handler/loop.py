@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ _LOGGER = logging.getLogger(__name__)
 # How long one consume() waits while gathering a batch behind a committing one (s).
 _GATHER_SLICE_S = 0.002
 _IMMEDIATE_CONFLICT_RETRIES = 3
+# How long to wait for Kafka's answer to a committed offsets fetch (s).
+_COMMITTED_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class CommandLoop:
         client_id: str,
         rng: random.Random,
         max_linger_ms: int = 20,
+        stuck_publish_s: float = 60.0,
     ) -> None:
         self._consumer = consumer
         self._publisher = publisher
@@ -106,6 +110,9 @@ class CommandLoop:
         # Publishing batch N (waiting for its Kafka transaction) overlaps with deciding
         # batch N+1 in PostgreSQL; the transactional producer is only used from this thread.
         self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+        # A publish that has not finished after this long is stuck (its producer's own
+        # time-outs are 10 s per call; the transaction times out at 15 s by default).
+        self._stuck_publish_s = stuck_publish_s
         self._in_flight: _InFlight | None = None
         # How long a batch waits for more after its first command: only when the measured
         # arrival rate and commit time say batching pays (see `linger`).
@@ -277,7 +284,10 @@ class CommandLoop:
         if in_flight is None:
             return True
         try:
-            in_flight.future.result()
+            in_flight.future.result(timeout=self._stuck_publish_s)
+        except FutureTimeoutError:
+            self._replace_stuck_publisher([*in_flight.messages, *also_rewind])
+            return False
         except (PublishFailedError, KafkaException) as exc:
             self._publish_failed(exc, [*in_flight.messages, *also_rewind])
             return False
@@ -306,6 +316,67 @@ class CommandLoop:
         self._metrics.phase_seconds.labels(phase="store").observe(in_flight.store_s)
         self._metrics.phase_seconds.labels(phase="publish").observe(finished - in_flight.submitted)
         return True
+
+    def _replace_stuck_publisher(self, messages: Sequence[Any]) -> None:
+        """The publishing thread is blocked inside the producer (librdkafka can block in
+        `send_offsets_to_transaction` past its own time-out when the group coordinator
+        went away mid-transaction; without this the handler stopped answering for good
+        after a Kafka restart). Leave that thread and producer behind, fence them with a
+        new producer of the same transactional id, then go back to the committed offsets.
+
+        Not the batches' first offsets: the stuck transaction may have committed just
+        before the fence, and only the committed offsets (fetched after the fence, which
+        settles it) say whether. Reading from them publishes each answer exactly once.
+        """
+        _LOGGER.error(
+            "kafka transaction stuck, replacing the producer",
+            extra={"waited_s": self._stuck_publish_s},
+        )
+        self._metrics.retries.labels(dependency="kafka").inc()
+        while not self._stop.is_set():
+            # The stuck thread cannot be interrupted; it stays behind, never used again.
+            self._publishing.shutdown(wait=False, cancel_futures=True)
+            self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+            self._publisher.abandon()
+            try:
+                self._publishing.submit(self._publisher.prepare).result(self._stuck_publish_s)
+                break
+            except FutureTimeoutError:
+                continue
+            except (PublishFailedError, KafkaException) as exc:
+                self.kafka.failed(exc)
+                self._stop.wait(self._backoff.next_delay_s())
+        self._seek_committed(messages)
+
+    def _seek_committed(self, messages: Sequence[Any]) -> None:
+        """Move every assigned partition to its committed offset (read_committed: the
+        broker answers once no transaction on it is pending); one never committed goes
+        back to the first of `messages` read from it."""
+        try:
+            committed = self._consumer.committed(
+                self._consumer.assignment(), timeout=_COMMITTED_TIMEOUT_S
+            )
+        except KafkaException as exc:
+            # No answer: the partitions are given up (unsubscribe and subscribe again
+            # would do the same); a rebalance then starts them from the committed offsets.
+            _LOGGER.warning("could not read committed offsets", extra={"error": str(exc)})
+            self._consumer.unsubscribe()
+            self._consumer.subscribe(
+                [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
+            )
+            return
+        first = {(p.topic, p.partition): p for p in _first_offsets(messages)}
+        for partition in committed:
+            if partition.error is None and partition.offset >= 0:
+                target = partition
+            elif (partition.topic, partition.partition) in first:
+                target = first[(partition.topic, partition.partition)]
+            else:
+                continue
+            try:
+                self._consumer.seek(target)
+            except KafkaException as exc:
+                _LOGGER.info("could not rewind", extra={"error": str(exc)})
 
     def _publish_failed(
         self, exc: Exception, messages: Sequence[Any], dependency: str = "kafka"

@@ -66,6 +66,11 @@ class TransactionalPublisher:
             self._producer = producer
         return self._producer
 
+    def prepare(self) -> None:
+        """Make sure a producer with initialised transactions exists (raises
+        PublishFailedError otherwise): after `abandon`, this fences the abandoned one."""
+        self._ready_producer()
+
     def publish(
         self,
         messages: Sequence[OutgoingMessage],
@@ -89,7 +94,7 @@ class TransactionalPublisher:
             producer.send_offsets_to_transaction(list(offsets), group_metadata, _COMMIT_TIMEOUT_S)
             self._commit(producer)
         except (KafkaException, BufferError) as exc:
-            raise self._abort(exc) from exc
+            raise self._abort(producer, exc) from exc
 
     def _commit(self, producer: Any) -> None:
         while True:
@@ -103,22 +108,35 @@ class TransactionalPublisher:
                     raise
                 _LOGGER.info("retrying commit_transaction", extra={"error": str(exc)})
 
-    def _abort(self, exc: KafkaException | BufferError) -> PublishFailedError:
+    def _abort(self, producer: Any, exc: KafkaException | BufferError) -> PublishFailedError:
+        # `producer`, not `self._producer`: after `abandon` a thread that was stuck in the
+        # old producer may get here while a new one is in use; it must not touch that one.
         error = _kafka_error(exc) if isinstance(exc, KafkaException) else None
         if error is not None and error.fatal():
-            self.close()
+            self._drop(producer)
             return PublishFailedError(f"fatal producer error: {exc}", fatal=True)
         try:
-            self._producer.abort_transaction(_COMMIT_TIMEOUT_S)
+            producer.abort_transaction(_COMMIT_TIMEOUT_S)
         except KafkaException as abort_exc:
             # Could not even abort: start over with a new producer (init aborts for us).
             _LOGGER.info("abort_transaction failed", extra={"error": str(abort_exc)})
-            self.close()
+            self._drop(producer)
             return PublishFailedError(f"{exc}; abort failed: {abort_exc}", fatal=True)
         return PublishFailedError(str(exc), fatal=False)
+
+    def _drop(self, producer: Any) -> None:
+        if self._producer is producer:
+            self._producer = None
+        producer.flush(0)
+
+    def abandon(self) -> None:
+        """Forget the producer without calling it: a thread may be blocked inside it (seen
+        in `send_offsets_to_transaction` after the group coordinator went away). The next
+        producer's `init_transactions`, same transactional id, fences it and settles its
+        open transaction."""
+        self._producer = None
 
     def close(self) -> None:
         """Drop the producer (an open transaction is aborted by the next init or times out)."""
         if self._producer is not None:
-            self._producer.flush(0)
-            self._producer = None
+            self._drop(self._producer)

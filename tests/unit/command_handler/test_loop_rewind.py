@@ -229,3 +229,61 @@ def test_the_serialised_output_and_offsets_are_published_together() -> None:
     [(messages, offsets)] = published
     assert messages == [message]
     assert [(o.partition, o.offset) for o in offsets] == [(0, 20)]
+
+
+class StuckPublisher(FakePublisher):
+    """The first publish blocks (as librdkafka did inside send_offsets_to_transaction);
+    `abandon` and `prepare` are recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.calls: list[str] = []
+
+    def publish(self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any) -> None:
+        if not self.calls:
+            self.calls.append("stuck")
+            self.release.wait(10)
+            return
+        super().publish(messages, offsets, meta)
+
+    def abandon(self) -> None:
+        self.calls.append("abandon")
+
+    def prepare(self) -> None:
+        self.calls.append("prepare")
+
+
+class CommittedConsumer(FakeConsumer):
+    def __init__(self, committed: dict[int, int]) -> None:
+        super().__init__([], assigned=set(committed))
+        self.committed_offsets = committed
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        return [
+            TopicPartition(TOPIC, p.partition, self.committed_offsets[p.partition])
+            for p in partitions
+        ]
+
+
+def test_a_stuck_publish_is_fenced_and_the_loop_goes_back_to_the_committed_offsets() -> None:
+    # Partition 0 committed up to 10 (the stuck batch's transaction did not commit), partition
+    # 1 never committed: it goes back to the first message read from it.
+    consumer = CommittedConsumer({0: 10, 1: -1001})
+    publisher = StuckPublisher()
+    loop = make_loop(consumer, publisher)
+    loop._stuck_publish_s = 0.2
+    stuck_executor = loop._publishing
+    loop.handle_batch(batch(0, 10, 19) + batch(1, 0, 4))
+
+    loop.handle_batch(batch(0, 20, 29))
+
+    assert publisher.calls == ["stuck", "abandon", "prepare"]
+    assert consumer.seeks == {0: 10, 1: 0}
+    assert loop._in_flight is None
+    assert loop._publishing is not stuck_executor
+    # The loop goes on with the new publishing thread.
+    loop.handle_batch(batch(0, 10, 12))
+    assert loop._finish_in_flight()
+    assert publisher.published == [[TopicPartition(TOPIC, 0, 13)]]
+    publisher.release.set()
