@@ -1,5 +1,6 @@
 """HTTP side of the API: exact /graphql route, GraphiQL, mutations, health and metrics."""
 
+import time
 from typing import Any
 from uuid import uuid4
 
@@ -66,10 +67,13 @@ def test_mutations_return_results_as_values(backend_address: str, handler_answer
     )
     assert same["data"]["transfer_money"]["reason"] == "from and to can't be same for transfer"
 
-    for _ in range(50):
+    # The projector writes in batches, later still while the group rebalances (see
+    # test_websocket_flow.assert_queries_return): up to 20 s.
+    for _ in range(200):
         page = post(backend_address, PAGE, iban=created["iban"])["data"]["transactions"]
         if page["items"]:
             break
+        time.sleep(0.1)
     # 2.5 billion euro cents: beyond GraphQL's 32-bit Int, exact in Long.
     assert page == {
         "items": [{"new_balance_cents": 2_500_000_000, "changed_by_cents": 2_500_000_000}],
