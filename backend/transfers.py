@@ -110,8 +110,8 @@ class TransferService:
         )
         # The handler answers a repeated id with its first answer (and books nothing),
         # so the table is not needed for the right answer, only for a fast one when
-        # the handler is slow or down. Asking it for every request cost the event loop
-        # about a fifth of its time at 300 transfers/s (measured: docs/backend.md).
+        # the handler is slow or down. Asking it for every request took a third of the
+        # event loop's profile samples at 300 transfers/s (docs/backend.md).
         lookup = asyncio.get_running_loop().call_later(
             self._lookup_after_s, self._start_lookup, command.uuid, answer
         )
