@@ -19,6 +19,15 @@ not used per message: it runs the data-contract rule machinery and re-expands th
 every call (about 3x slower, see docs/topology.md), and it does not tell which writer schema
 it used, which is what picks the record class here. The serializer side is written the same
 way so that both halves share one registry lookup and one error vocabulary.
+
+Memory: `confluent_kafka.schema_registry` is imported only when the registry must be asked
+(a subject or schema id not known yet), never at import time. It pulls in httpx, authlib and
+`cryptography` for OAuth we never use: ~17-18 MiB of resident memory plus ~6 MiB of library
+pages, kept for as long as the process runs. A small service (the command handler) resolves
+its subjects' ids at start in a short-lived child (`resolve_schema_ids`) and builds its
+serde with `RecordSerde.from_config(config, known_schema_ids=...)`: records written with
+the local schemas then never load the client; any other id still asks the registry, which
+stays the source of truth for ids.
 """
 
 from __future__ import annotations
@@ -26,23 +35,22 @@ from __future__ import annotations
 import io
 import json
 import struct
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import fastavro
 import fastavro.read
 import fastavro.schema
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-
-# The registry client's HTTP library (httpx2 or httpx, whichever it found): its transport
-# errors (connection refused, timeout) are what an unreachable registry raises.
-from confluent_kafka.schema_registry.common._httpx_compat import httpx as _registry_http
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 from fastavro.schema import to_parsing_canonical_form
 
 from topology.records import Record, record_type_by_full_name
 from topology.schemas import parsed_schema, schema_text
 from topology.topics import Topic
+
+if TYPE_CHECKING:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
 
 __all__ = [
     "MAGIC_BYTE",
@@ -52,6 +60,7 @@ __all__ = [
     "SchemaNotRegisteredError",
     "SerdeError",
     "UndecodableRecord",
+    "resolve_schema_ids",
 ]
 
 MAGIC_BYTE: Final = 0
@@ -121,13 +130,62 @@ class RecordSerde:
     """Serializes and deserializes open-bank records for one registry.
 
     Thread-safe for concurrent use (its caches only ever gain entries). One instance per
-    process is enough. It does not own `registry`: whoever made the client closes it.
+    process is enough. It does not own a `registry` it is given: whoever made the client
+    closes it; a client it made itself (`from_config`) is closed by `close`.
     """
 
-    def __init__(self, registry: SchemaRegistryClient) -> None:
+    def __init__(
+        self,
+        registry: SchemaRegistryClient | None = None,
+        *,
+        registry_config: Mapping[str, Any] | None = None,
+        known_schema_ids: Mapping[str, int] | None = None,
+    ) -> None:
+        if (registry is None) == (registry_config is None):
+            raise ValueError("give either a registry client or a registry configuration")
         self._registry = registry
+        self._registry_config = dict(registry_config or {})
+        self._owns_registry = registry is None
+        self._registry_lock = threading.Lock()
         self._writers: dict[tuple[str, type[Record]], _Writer] = {}
         self._readers: dict[int, _Reader] = {}
+        # subject -> id of the local schema under it (what `lookup_schema` answered).
+        self._local_ids: dict[str, int] = dict(known_schema_ids or {})
+
+    @classmethod
+    def from_config(
+        cls,
+        registry_config: Mapping[str, Any],
+        *,
+        known_schema_ids: Mapping[str, int] | None = None,
+    ) -> RecordSerde:
+        """A serde that creates its registry client (and imports the library) only when it
+        first has to ask: `known_schema_ids` (subject -> id of the local schema, from
+        `resolve_schema_ids`) are used without asking."""
+        return cls(registry_config=registry_config, known_schema_ids=known_schema_ids)
+
+    def known_schema_ids(self) -> dict[str, int]:
+        """Subject -> id of the local schema under it, for every subject resolved so far."""
+        return dict(self._local_ids)
+
+    def close(self) -> None:
+        """Close the registry client if this serde created it (idempotent)."""
+        with self._registry_lock:
+            registry, owned = self._registry, self._owns_registry
+            if owned:
+                self._registry = None
+        if owned and registry is not None:
+            registry.close()
+
+    def _client(self) -> SchemaRegistryClient:
+        with self._registry_lock:
+            if self._registry is None:
+                from confluent_kafka.schema_registry import (
+                    SchemaRegistryClient,
+                )  # lazy: see the module's docstring
+
+                self._registry = SchemaRegistryClient(dict(self._registry_config))
+            return self._registry
 
     def serialize(self, topic: Topic, record: Record) -> bytes:
         """The message value of `record` on `topic`, in the Confluent wire format."""
@@ -192,8 +250,29 @@ class RecordSerde:
                 + ", ".join(t.AVRO_NAME for t in topic.record_types)
             )
         subject = topic.subject(record_type)
+        schema_id = self._local_ids.get(subject)
+        if schema_id is None:
+            schema_id = self._look_up(subject, record_type)
+            self._local_ids[subject] = schema_id
+        writer = _Writer(
+            header=_HEADER.pack(MAGIC_BYTE, schema_id), schema=parsed_schema(record_type)
+        )
+        self._writers[(topic.name, record_type)] = writer
+        return writer
+
+    def _look_up(self, subject: str, record_type: type[Record]) -> int:
+        """The id of the local schema of `record_type` under `subject`, asked of the registry."""
+        # Lazy (see the module's docstring). The registry client's HTTP library (httpx2 or
+        # httpx, whichever it found): its transport errors (connection refused, time-out)
+        # are what an unreachable registry raises.
+        from confluent_kafka.schema_registry import Schema
+        from confluent_kafka.schema_registry.common._httpx_compat import (
+            httpx as registry_http,
+        )
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+
         try:
-            registered = self._registry.lookup_schema(
+            registered = self._client().lookup_schema(
                 subject, Schema(schema_text(record_type), "AVRO")
             )
         except SchemaRegistryError as exc:
@@ -203,27 +282,44 @@ class RecordSerde:
                     f"({exc.error_message}); run the synchronizer (python -m synchronizer)"
                 ) from exc
             raise RegistryUnavailableError(f"looking up subject {subject}: {exc}") from exc
-        except _registry_http.TransportError as exc:
+        except registry_http.TransportError as exc:
             raise RegistryUnavailableError(f"looking up subject {subject}: {exc}") from exc
         schema_id = registered.schema_id
         if schema_id is None:
             raise RegistryUnavailableError(f"registry gave no schema id for subject {subject}")
-        writer = _Writer(
-            header=_HEADER.pack(MAGIC_BYTE, schema_id), schema=parsed_schema(record_type)
-        )
-        self._writers[(topic.name, record_type)] = writer
-        return writer
+        return schema_id
+
+    def _local_reader(self, schema_id: int) -> _Reader | None:
+        """The reader of a known id of a local schema (no registry call), if it is one."""
+        for subject, known_id in self._local_ids.items():
+            if known_id != schema_id:
+                continue
+            # TopicRecordNameStrategy: the subject ends with the record's full name.
+            record_type = record_type_by_full_name(subject.rpartition("-")[2])
+            if record_type is not None:
+                local = parsed_schema(record_type)
+                return _Reader(record_type=record_type, writer_schema=local, reader_schema=None)
+        return None
 
     def _reader_for(self, schema_id: int) -> _Reader:
+        known = self._local_reader(schema_id)
+        if known is not None:
+            self._readers[schema_id] = known
+            return known
+        from confluent_kafka.schema_registry.common._httpx_compat import (
+            httpx as registry_http,
+        )
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+
         try:
-            schema = self._registry.get_schema(schema_id)
+            schema = self._client().get_schema(schema_id)
         except SchemaRegistryError as exc:
             if exc.http_status_code == _NOT_FOUND:
                 raise UndecodableRecord(
                     f"schema id {schema_id} is unknown to the registry"
                 ) from exc
             raise RegistryUnavailableError(f"fetching schema id {schema_id}: {exc}") from exc
-        except _registry_http.TransportError as exc:
+        except registry_http.TransportError as exc:
             raise RegistryUnavailableError(f"fetching schema id {schema_id}: {exc}") from exc
         if schema.schema_type not in (None, "AVRO"):
             raise UndecodableRecord(
@@ -260,3 +356,16 @@ class RecordSerde:
         )
         self._readers[schema_id] = reader
         return reader
+
+
+def resolve_schema_ids(
+    registry: SchemaRegistryClient, uses: Iterable[tuple[Topic, type[Record]]]
+) -> dict[str, int]:
+    """Subject -> id of the local schema under it, for each (topic, record type) in `uses`:
+    what a `RecordSerde.from_config(..., known_schema_ids=...)` needs to never load the
+    registry client for these records. Raises as `serialize` would (`SchemaNotRegisteredError`,
+    `RegistryUnavailableError`, `RecordNotCarriedError`)."""
+    serde = RecordSerde(registry)
+    for topic, record_type in uses:
+        serde._writer_for(topic, record_type)
+    return serde.known_schema_ids()
