@@ -3,14 +3,18 @@
 Start-up (settings, client configurations, migrations) runs in a child process,
 `python -m command_handler.startup`, which hands over a `StartupPlan`: this long-running
 process never imports pydantic or alembic (~33 MiB of resident memory it would keep for
-nothing). Everything long-lived is created here, inside an ExitStack, never at import
-time. SIGTERM and SIGINT set a stop flag: the loop finishes (or drops) its batch, then the
-consumer leaves the group and the engine closes.
+nothing). Likewise the ids of the handler's schemas are looked up by a child,
+`python -m command_handler.schema_ids`, so the registry client (~20 MiB) is never loaded here
+unless a command comes with a schema id the child did not report. Everything long-lived
+is created here, inside an ExitStack, never at import time. SIGTERM and SIGINT set a stop
+flag: the loop finishes (or drops) its batch, then the consumer leaves the group and the
+engine closes.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import secrets
 import signal
@@ -23,7 +27,6 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer
-from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from command_handler.backoff import Backoff
 from command_handler.logs import configure_logging
@@ -34,7 +37,7 @@ from command_handler.publishing import TransactionalPublisher
 from command_handler.topics import HandlerTopics
 from topology.serde import RecordSerde
 
-__all__ = ["database_engine", "main", "run_service", "start_up"]
+__all__ = ["database_engine", "known_schema_ids", "main", "run_service", "start_up"]
 
 _LOGGER = logging.getLogger("command_handler")
 _LIBRDKAFKA_LOGGER = logging.getLogger("librdkafka")
@@ -91,6 +94,28 @@ def start_up(stop: threading.Event) -> StartupPlan | None:
     return None
 
 
+def known_schema_ids(plan: StartupPlan) -> dict[str, int]:
+    """Subject -> schema id of every record the handler reads or writes, from the child
+    `command_handler.schema_ids`; empty (the serde then asks the registry itself, as it
+    would have before) when the registry could not tell, e.g. while it is down."""
+    request = {"registry_config": plan.registry_config, "topic_prefix": plan.topic_prefix}
+    result = subprocess.run(
+        [sys.executable, "-m", "command_handler.schema_ids"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        _LOGGER.warning(
+            "schema ids not resolved at start; the registry is asked on the first message",
+            extra={"error": result.stderr.strip()[-2000:]},
+        )
+        return {}
+    ids: dict[str, int] = json.loads(result.stdout)
+    return ids
+
+
 def run_service(plan: StartupPlan, stop: threading.Event) -> None:
     """Run one handler instance until `stop` is set."""
     metrics = HandlerMetrics()
@@ -101,6 +126,10 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
         stack.callback(engine.dispose)
         publisher = TransactionalPublisher(lambda: _producer_config(plan))
         stack.callback(publisher.close)
+        serde = RecordSerde.from_config(
+            plan.registry_config, known_schema_ids=known_schema_ids(plan)
+        )
+        stack.callback(serde.close)
         consumer = _consumer(plan, metrics)
         # Leaves the group at once, so the partitions move without waiting for a time-out.
         stack.callback(consumer.close)
@@ -108,7 +137,7 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
             consumer=consumer,
             publisher=publisher,
             engine=engine,
-            serde=RecordSerde(SchemaRegistryClient(plan.registry_config)),
+            serde=serde,
             topics=topics,
             metrics=metrics,
             stop=stop,
