@@ -18,8 +18,10 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-import sqlalchemy as sa
+import psycopg
+from psycopg.conninfo import make_conninfo
 
 from command_handler import loop, service
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
@@ -27,6 +29,7 @@ from topology.records import BalanceChanged
 
 __all__ = [
     "CRASH_AFTER_VARIABLE",
+    "driver_connection",
     "main",
     "net_debits",
     "spawn_split_handler",
@@ -34,7 +37,8 @@ __all__ = [
 ]
 
 CRASH_AFTER_VARIABLE = "FAULTS_SPLIT_CRASH_AFTER_BATCHES"
-_MOVE = sa.text("UPDATE balance SET amount = amount + :change WHERE iban = :iban")
+_MOVE = "UPDATE balance SET amount = amount + %(change)s WHERE iban = %(iban)s"
+_PLAN = "split_handler_plan"  # the savepoint the debits are learnt in
 
 
 class _CrashPoint:
@@ -67,35 +71,48 @@ def net_debits(changes: Sequence[tuple[str, int]]) -> dict[str, int]:
     return {iban: change for iban, change in net.items() if change < 0}
 
 
+def driver_connection(connection: object) -> psycopg.Connection[Any]:
+    """The psycopg connection under what the loop hands `handle_commands`: a psycopg
+    connection itself, or a SQLAlchemy Connection's driver connection (duck-typed, so this
+    file follows whichever the loop uses). TypeError for anything else."""
+    if isinstance(connection, psycopg.Connection):
+        return connection
+    driver = getattr(getattr(connection, "connection", None), "driver_connection", None)
+    if isinstance(driver, psycopg.Connection):
+        return driver
+    raise TypeError(f"not a psycopg or SQLAlchemy-over-psycopg connection: {connection!r}")
+
+
 def split_handle_commands(
-    connection: sa.Connection, batch: Sequence[DecodedCommand], rng: random.Random
+    connection: Any, batch: Sequence[DecodedCommand], rng: random.Random
 ) -> HandledBatch:
     """`handle_commands` with the batch's debits committed first, in a transaction alone.
 
-    The loop calls it inside its own open transaction on `connection`; the debits go
-    through a second engine (the loop's pool holds one connection) and commit at once.
+    The loop calls it inside its own open transaction on `connection`. The debits are learnt
+    from a decision made in a savepoint and rolled back (which also releases its row locks);
+    commit 1 goes through a second connection to the same database and commits at once.
     """
-    side = sa.create_engine(connection.engine.url, poolclass=sa.pool.NullPool)
-    try:
-        with side.connect() as planning:  # learn the debits from a decision rolled back
-            transaction = planning.begin()
-            planned = handle_commands(planning, batch, rng)
-            transaction.rollback()
-        debits = net_debits(
-            [
-                (item.record.iban, item.record.changed_by)
-                for item in planned.outgoing
-                if isinstance(item.record, BalanceChanged)
-            ]
-        )
-        if debits:
-            with side.begin() as first:  # commit 1: the debits alone
-                first.execute(_MOVE, [{"iban": i, "change": c} for i, c in debits.items()])
-            _CRASH.passed()
-    finally:
-        side.dispose()
-    if debits:  # commit 2 (the loop's): undo them and store the whole decision
-        connection.execute(_MOVE, [{"iban": i, "change": -c} for i, c in debits.items()])
+    raw = driver_connection(connection)
+    raw.execute(f"SAVEPOINT {_PLAN}")
+    planned = handle_commands(connection, batch, rng)
+    raw.execute(f"ROLLBACK TO SAVEPOINT {_PLAN}")
+    raw.execute(f"RELEASE SAVEPOINT {_PLAN}")
+    debits = net_debits(
+        [
+            (item.record.iban, item.record.changed_by)
+            for item in planned.outgoing
+            if isinstance(item.record, BalanceChanged)
+        ]
+    )
+    if debits:
+        # The same server, database and role as the loop's connection (info.dsn omits the
+        # password). Leaving the block commits.
+        side_dsn = make_conninfo(raw.info.dsn, password=raw.info.password)
+        with psycopg.connect(side_dsn) as side:  # commit 1
+            side.cursor().executemany(_MOVE, [{"iban": i, "change": c} for i, c in debits.items()])
+        _CRASH.passed()
+        # Commit 2 (the loop's): undo them and store the whole decision.
+        raw.cursor().executemany(_MOVE, [{"iban": i, "change": -c} for i, c in debits.items()])
     return handle_commands(connection, batch, rng)
 
 
