@@ -1,6 +1,6 @@
 """Decide a batch of commands inside one open PostgreSQL transaction; say what to publish.
 
-Called by the loop within `engine.begin()`: locks the accounts, reads the stored answers,
+Called by the loop within `Database.transaction()`: locks the accounts, reads the stored answers,
 decides with the pure domain, writes the decision, and returns the records to publish in
 command order (feedback, then its BalanceChanged events, as the original did). A message
 seen again at the same partition and offset (a redelivery after a crash or an aborted
@@ -15,7 +15,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
+import psycopg
+from psycopg.rows import TupleRow
 
 from command_handler.domain import (
     AccountCandidate,
@@ -81,7 +82,7 @@ def _candidate(rng: random.Random) -> AccountCandidate:
 
 
 def handle_commands(
-    connection: sa.Connection, batch: Sequence[DecodedCommand], rng: random.Random
+    connection: psycopg.Connection[TupleRow], batch: Sequence[DecodedCommand], rng: random.Random
 ) -> HandledBatch:
     """Decide and store `batch` in the caller's transaction; return what to publish.
 

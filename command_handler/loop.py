@@ -25,7 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
+import psycopg
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from command_handler.backoff import Backoff
@@ -39,7 +39,7 @@ from command_handler.linger import AdaptiveLinger
 from command_handler.logs import StateLog
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError, TransactionalPublisher
-from command_handler.storage import MessageSource
+from command_handler.storage import Database, MessageSource
 from command_handler.topics import HandlerTopics
 from topology.dead_letter import DeadLetterOrigin, dead_letter_headers
 from topology.records import ConfirmAccountCreation, ConfirmMoneyTransfer
@@ -80,7 +80,7 @@ class CommandLoop:
         *,
         consumer: Any,
         publisher: TransactionalPublisher,
-        engine: sa.Engine,
+        database: Database,
         serde: RecordSerde,
         topics: HandlerTopics,
         metrics: HandlerMetrics,
@@ -94,7 +94,7 @@ class CommandLoop:
     ) -> None:
         self._consumer = consumer
         self._publisher = publisher
-        self._engine = engine
+        self._database = database
         self._serde = serde
         self._topics = topics
         self._metrics = metrics
@@ -428,26 +428,26 @@ class CommandLoop:
         conflicts = 0
         while True:
             try:
-                with self._engine.begin() as connection:
+                with self._database.transaction() as connection:
                     handled = handle_commands(connection, commands, self._rng)
                 self._postgres.succeeded()
                 return handled, []
-            except sa.exc.DataError as exc:
+            except psycopg.DataError as exc:
                 # Some command holds a value PostgreSQL refuses: find it by deciding the
                 # commands one per transaction, so the others still go through.
                 if len(commands) == 1:
-                    return HandledBatch(), [(commands[0], f"not storable: {exc.orig}")]
+                    return HandledBatch(), [(commands[0], f"not storable: {exc}")]
                 return self._store_one_by_one(commands)
-            except sa.exc.IntegrityError as exc:
+            except psycopg.IntegrityError as exc:
                 # Another instance answered one of these ids (or took a generated iban)
                 # while we decided: decide again, now seeing its answer.
                 conflicts += 1
-                _LOGGER.info("batch conflicted, deciding again", extra={"error": str(exc.orig)})
+                _LOGGER.info("batch conflicted, deciding again", extra={"error": str(exc)})
                 if conflicts > _IMMEDIATE_CONFLICT_RETRIES and self._stop.wait(
                     self._backoff.next_delay_s()
                 ):
                     return None
-            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 self._postgres.failed(exc)
                 self._metrics.retries.labels(dependency="postgresql").inc()
                 if self._stop.wait(self._backoff.next_delay_s()):

@@ -8,7 +8,7 @@ nothing). Likewise the ids of the handler's schemas are looked up by a child,
 unless a command comes with a schema id the child did not report. Everything long-lived
 is created here, inside an ExitStack, never at import time. SIGTERM and SIGINT set a stop
 flag: the loop finishes (or drops) its batch, then the consumer leaves the group and the
-engine closes.
+database connection closes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import types
 from contextlib import ExitStack
 from typing import Any, Final
 
-import sqlalchemy as sa
 from confluent_kafka import Consumer
 
 from command_handler.backoff import Backoff
@@ -34,10 +33,11 @@ from command_handler.loop import CommandLoop
 from command_handler.metrics import HandlerMetrics
 from command_handler.plan import StartupPlan
 from command_handler.publishing import TransactionalPublisher
+from command_handler.storage.database import Database
 from command_handler.topics import HandlerTopics
 from topology.serde import RecordSerde
 
-__all__ = ["database_engine", "known_schema_ids", "main", "run_service", "start_up"]
+__all__ = ["known_schema_ids", "main", "run_service", "start_up"]
 
 _LOGGER = logging.getLogger("command_handler")
 _LIBRDKAFKA_LOGGER = logging.getLogger("librdkafka")
@@ -56,14 +56,6 @@ def _producer_config(plan: StartupPlan) -> dict[str, Any]:
     # librdkafka's own log lines become JSON lines like ours.
     config["logger"] = _LIBRDKAFKA_LOGGER
     return config
-
-
-def database_engine(url: str) -> sa.Engine:
-    """The loop's engine: one connection, no pre-ping. A ping per checkout was one more
-    round trip per batch (~4% of the loop thread); a connection that died instead fails
-    its batch with OperationalError, which invalidates it, and the retry (after back-off)
-    connects again."""
-    return sa.create_engine(url, pool_size=1, max_overflow=0)
 
 
 def start_up(stop: threading.Event) -> StartupPlan | None:
@@ -122,8 +114,11 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
     metrics.serve(plan.metrics_port)
     topics = HandlerTopics.with_prefix(plan.topic_prefix)
     with ExitStack() as stack:
-        engine = database_engine(plan.database_url)
-        stack.callback(engine.dispose)
+        # One psycopg connection, no ping before a batch (a ping was one more round trip per
+        # batch, ~4% of the loop thread): a connection that died fails its batch, is dropped,
+        # and the retry (after back-off) connects again.
+        database = Database(plan.database_url)
+        stack.callback(database.close)
         publisher = TransactionalPublisher(lambda: _producer_config(plan))
         stack.callback(publisher.close)
         serde = RecordSerde.from_config(
@@ -136,7 +131,7 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
         loop = CommandLoop(
             consumer=consumer,
             publisher=publisher,
-            engine=engine,
+            database=database,
             serde=serde,
             topics=topics,
             metrics=metrics,

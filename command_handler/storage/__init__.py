@@ -12,8 +12,10 @@ from command_handler.storage.batch_store import (
     lock_accounts,
     write_decision,
 )
+from command_handler.storage.database import Database
 
 __all__ = [
+    "Database",
     "MessageSource",
     "StoredAnswer",
     "StoredAnswers",

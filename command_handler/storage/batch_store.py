@@ -5,7 +5,8 @@ may touch, `FOR UPDATE` in iban order so concurrent instances never deadlock), t
 `load_answers` (after the locks, so an answer committed by another instance while we
 waited is seen), decides in Python, and `write_decision`, which writes new accounts, new
 balances, both kinds of answers and the balance changes in ONE statement (data-modifying
-CTEs over `unnest` arrays, passed as literals: see `pg_arrays`). With the commit that is
+CTEs over `unnest` arrays, passed as literals: see `pg_arrays`). psycopg prepares each
+statement on the server after a few executions (`prepare_threshold`). With the commit that is
 four round trips per batch, whatever its size (plus one read of stored changes when a
 batch is redelivered).
 """
@@ -16,7 +17,8 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
+import psycopg
+from psycopg.rows import TupleRow
 
 from command_handler.domain import (
     Account,
@@ -46,49 +48,49 @@ __all__ = [
     "write_decision",
 ]
 
-_LOCK_ACCOUNTS = sa.text(
+_LOCK_ACCOUNTS = (
     "SELECT iban, token, amount, lmt FROM balance "
-    "WHERE iban = ANY(CAST(:ibans AS text[])) ORDER BY iban FOR UPDATE"
+    "WHERE iban = ANY(CAST(%(ibans)s AS text[])) ORDER BY iban FOR UPDATE"
 )
-_ANSWERS = sa.text(
+_ANSWERS = (
     "SELECT true, command_id, reason, NULL, NULL, NULL, source_partition, source_offset "
-    "FROM money_transfer_answer WHERE command_id = ANY(CAST(:transfer_ids AS uuid[])) "
+    "FROM money_transfer_answer WHERE command_id = ANY(CAST(%(transfer_ids)s AS uuid[])) "
     "UNION ALL "
     "SELECT false, command_id, reason, iban, token, a_type, source_partition, source_offset "
-    "FROM account_creation_answer WHERE command_id = ANY(CAST(:creation_ids AS uuid[]))"
+    "FROM account_creation_answer WHERE command_id = ANY(CAST(%(creation_ids)s AS uuid[]))"
 )
-_BALANCE_CHANGES = sa.text(
+_BALANCE_CHANGES = (
     "SELECT iban, new_balance, changed_by, from_to, description "
-    "FROM balance_change WHERE command_id = ANY(CAST(:ids AS uuid[])) ORDER BY decided"
+    "FROM balance_change WHERE command_id = ANY(CAST(%(ids)s AS uuid[])) ORDER BY decided"
 )
 # Every part is a no-op for empty arrays. The new accounts and the updated ones are
 # disjoint sets of ibans, so no row is touched twice by one statement.
-_WRITE_DECISION = sa.text(
+_WRITE_DECISION = (
     "WITH opened AS ("
     " INSERT INTO balance (iban, token, amount, a_type)"
-    " SELECT * FROM unnest(CAST(:new_ibans AS text[]), CAST(:new_tokens AS text[]),"
-    " CAST(:new_amounts AS bigint[]), CAST(:new_a_types AS text[]))"
+    " SELECT * FROM unnest(CAST(%(new_ibans)s AS text[]), CAST(%(new_tokens)s AS text[]),"
+    " CAST(%(new_amounts)s AS bigint[]), CAST(%(new_a_types)s AS text[]))"
     "), changed AS ("
     " UPDATE balance AS b SET amount = v.amount"
-    " FROM unnest(CAST(:ibans AS text[]), CAST(:amounts AS bigint[])) AS v(iban, amount)"
+    " FROM unnest(CAST(%(ibans)s AS text[]), CAST(%(amounts)s AS bigint[])) AS v(iban, amount)"
     " WHERE b.iban = v.iban"
     "), transfer_answers AS ("
     " INSERT INTO money_transfer_answer (command_id, reason, source_partition, source_offset)"
-    " SELECT * FROM unnest(CAST(:t_ids AS uuid[]), CAST(:t_reasons AS text[]),"
-    " CAST(:t_partitions AS integer[]), CAST(:t_offsets AS bigint[]))"
+    " SELECT * FROM unnest(CAST(%(t_ids)s AS uuid[]), CAST(%(t_reasons)s AS text[]),"
+    " CAST(%(t_partitions)s AS integer[]), CAST(%(t_offsets)s AS bigint[]))"
     "), creation_answers AS ("
     " INSERT INTO account_creation_answer"
     " (command_id, iban, token, a_type, reason, source_partition, source_offset)"
-    " SELECT * FROM unnest(CAST(:c_ids AS uuid[]), CAST(:c_ibans AS text[]),"
-    " CAST(:c_tokens AS text[]), CAST(:c_a_types AS text[]), CAST(:c_reasons AS text[]),"
-    " CAST(:c_partitions AS integer[]), CAST(:c_offsets AS bigint[]))"
+    " SELECT * FROM unnest(CAST(%(c_ids)s AS uuid[]), CAST(%(c_ibans)s AS text[]),"
+    " CAST(%(c_tokens)s AS text[]), CAST(%(c_a_types)s AS text[]), CAST(%(c_reasons)s AS text[]),"
+    " CAST(%(c_partitions)s AS integer[]), CAST(%(c_offsets)s AS bigint[]))"
     "), changes AS ("
     " INSERT INTO balance_change"
     " (command_id, seq, iban, new_balance, changed_by, from_to, description)"
-    " SELECT c, s, i, n, b, f, d FROM unnest(CAST(:bc_ids AS uuid[]),"
-    " CAST(:bc_seqs AS smallint[]), CAST(:bc_ibans AS text[]),"
-    " CAST(:bc_new_balances AS bigint[]), CAST(:bc_changed_bys AS bigint[]),"
-    " CAST(:bc_from_tos AS text[]), CAST(:bc_descriptions AS text[]))"
+    " SELECT c, s, i, n, b, f, d FROM unnest(CAST(%(bc_ids)s AS uuid[]),"
+    " CAST(%(bc_seqs)s AS smallint[]), CAST(%(bc_ibans)s AS text[]),"
+    " CAST(%(bc_new_balances)s AS bigint[]), CAST(%(bc_changed_bys)s AS bigint[]),"
+    " CAST(%(bc_from_tos)s AS text[]), CAST(%(bc_descriptions)s AS text[]))"
     " WITH ORDINALITY AS u(c, s, i, n, b, f, d, k) ORDER BY k"
     ") SELECT 1"
 )
@@ -102,7 +104,9 @@ class StoredAnswers:
     creations: dict[uuid.UUID, StoredAnswer[CreationFeedback]] = field(default_factory=dict)
 
 
-def lock_accounts(connection: sa.Connection, ibans: Collection[str]) -> dict[str, Account]:
+def lock_accounts(
+    connection: psycopg.Connection[TupleRow], ibans: Collection[str]
+) -> dict[str, Account]:
     """Lock and read the existing accounts among `ibans` (others simply are not returned)."""
     if not ibans:
         return {}
@@ -111,7 +115,7 @@ def lock_accounts(connection: sa.Connection, ibans: Collection[str]) -> dict[str
 
 
 def load_answers(
-    connection: sa.Connection,
+    connection: psycopg.Connection[TupleRow],
     transfer_ids: Collection[uuid.UUID],
     creation_ids: Collection[uuid.UUID],
 ) -> StoredAnswers:
@@ -145,7 +149,7 @@ def load_answers(
 
 
 def load_balance_changes(
-    connection: sa.Connection, command_ids: Collection[uuid.UUID]
+    connection: psycopg.Connection[TupleRow], command_ids: Collection[uuid.UUID]
 ) -> list[BalanceChanged]:
     """Every BalanceChanged these transfers caused, in the order they were decided (so
     each account's events keep the order of its balances)."""
@@ -160,7 +164,7 @@ def load_balance_changes(
 
 
 def write_decision(
-    connection: sa.Connection,
+    connection: psycopg.Connection[TupleRow],
     commands: Sequence[Command],
     sources: Sequence[MessageSource],
     decision: BatchDecision,

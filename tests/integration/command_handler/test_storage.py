@@ -7,13 +7,13 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
 from command_handler.domain import reasons
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
-from command_handler.service import database_engine
-from command_handler.storage import MessageSource
+from command_handler.storage import Database, MessageSource
 from topology.iban import COMPANY_IBAN, COMPANY_TOKEN
 from topology.records import (
     AccountCreationConfirmed,
@@ -28,9 +28,14 @@ from topology.records import (
 pytestmark = pytest.mark.integration
 
 
-def _handle(engine: sa.Engine, batch: Sequence[DecodedCommand], rng: random.Random) -> HandledBatch:
-    with engine.begin() as connection:
-        return handle_commands(connection, batch, rng)
+def _handle(url: str, batch: Sequence[DecodedCommand], rng: random.Random) -> HandledBatch:
+    """One batch in one transaction, on a connection of its own (as the service does)."""
+    database = Database(url)
+    try:
+        with database.transaction() as connection:
+            return handle_commands(connection, batch, rng)
+    finally:
+        database.close()
 
 
 def _at(
@@ -50,13 +55,11 @@ def test_company_account_is_seeded(throwaway_database: str) -> None:
 
 
 def test_a_clashing_generated_iban_fails_with_the_original_text(throwaway_database: str) -> None:
-    engine = sa.create_engine(throwaway_database)
     first = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
     second = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
     # The same seed generates the same iban twice: the second creation must clash.
-    opened = _handle(engine, _at(0, first), random.Random(7)).outgoing[0].record
-    clash = _handle(engine, _at(1, second), random.Random(7)).outgoing[0].record
-    engine.dispose()
+    opened = _handle(throwaway_database, _at(0, first), random.Random(7)).outgoing[0].record
+    clash = _handle(throwaway_database, _at(1, second), random.Random(7)).outgoing[0].record
     assert isinstance(opened, AccountCreationConfirmed)
     assert clash == AccountCreationFailed(id=second.id, reason=reasons.IBAN_EXISTS)
 
@@ -67,14 +70,14 @@ def test_a_redelivered_batch_publishes_the_same_records_and_changes_nothing(
     engine = sa.create_engine(throwaway_database)
     rng = random.Random(1)
     opening = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.MANUAL)
-    account = _handle(engine, _at(0, opening), rng).outgoing[0].record
+    account = _handle(throwaway_database, _at(0, opening), rng).outgoing[0].record
     assert isinstance(account, AccountCreationConfirmed)
     salary = ConfirmMoneyTransfer(
         uuid.uuid4(), COMPANY_TOKEN, 5_000, COMPANY_IBAN, account.iban, "salary"
     )
     batch = _at(10, salary, salary)  # the second is a client retry of the same id
-    first = _handle(engine, batch, rng)
-    again = _handle(engine, batch, rng)  # the same messages read again after a crash
+    first = _handle(throwaway_database, batch, rng)
+    again = _handle(throwaway_database, batch, rng)  # the same messages read again after a crash
     with engine.connect() as connection:
         balance = connection.execute(
             sa.text("SELECT amount FROM balance WHERE iban = :i"), {"i": account.iban}
@@ -96,7 +99,7 @@ def test_concurrent_batches_on_the_same_accounts_lose_no_update(throwaway_databa
     engine = sa.create_engine(throwaway_database, pool_size=4)
     rng = random.Random(3)
     openings = [ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO) for _ in range(3)]
-    records = [o.record for o in _handle(engine, _at(0, *openings), rng).outgoing]
+    records = [o.record for o in _handle(throwaway_database, _at(0, *openings), rng).outgoing]
     accounts = [r for r in records if isinstance(r, AccountCreationConfirmed)]
     assert len(accounts) == 3
 
@@ -112,7 +115,7 @@ def test_concurrent_batches_on_the_same_accounts_lose_no_update(throwaway_databa
                     )
                 )
             # Several transactions at once lock the same rows: they must queue, not lose.
-            _handle(engine, _at(seed * 10_000 + round_ * 100, *batch), local)
+            _handle(throwaway_database, _at(seed * 10_000 + round_ * 100, *batch), local)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         # result() re-raises a worker's failure here.
@@ -144,20 +147,18 @@ def test_concurrent_batches_on_the_same_accounts_lose_no_update(throwaway_databa
 def test_republished_changes_keep_the_order_they_were_decided_in(
     throwaway_database: str,
 ) -> None:
-    engine = sa.create_engine(throwaway_database)
     rng = random.Random(5)
     opening = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
-    account = _handle(engine, _at(0, opening), rng).outgoing[0].record
+    account = _handle(throwaway_database, _at(0, opening), rng).outgoing[0].record
     assert isinstance(account, AccountCreationConfirmed)
     deposits = [
         ConfirmMoneyTransfer(uuid.uuid4(), "cash", 100 * (n + 1), "cash", account.iban, "d")
         for n in range(3)
     ]
     first = [DecodedCommand(c, MessageSource(n, 7), 0) for n, c in enumerate(deposits)]
-    _handle(engine, first, rng)
+    _handle(throwaway_database, first, rng)
     # Read again with the partitions interleaved the other way round.
-    again = _handle(engine, list(reversed(first)), rng)
-    engine.dispose()
+    again = _handle(throwaway_database, list(reversed(first)), rng)
     balances = [
         o.record.new_balance for o in again.outgoing if isinstance(o.record, BalanceChanged)
     ]
@@ -167,19 +168,21 @@ def test_republished_changes_keep_the_order_they_were_decided_in(
 def test_a_dropped_connection_fails_one_batch_and_the_retry_reconnects(
     throwaway_database: str, admin_database_url: str
 ) -> None:
-    # The loop's engine has no pre-ping: after PostgreSQL restarts (or kills the session),
-    # one batch fails with OperationalError (the loop backs off and retries it) and the
-    # retry gets a new connection.
-    engine = database_engine(throwaway_database)
-    with engine.begin() as connection:
-        first = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    # No ping before a batch: after PostgreSQL restarts (or kills the session), one batch
+    # fails with OperationalError (the loop backs off and retries it) and the retry gets a
+    # new connection.
+    database = Database(throwaway_database)
+    with database.transaction() as connection:
+        row = connection.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
     admin = sa.create_engine(admin_database_url)
     with admin.connect() as connection:
-        connection.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": first})
+        connection.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": row[0]})
     admin.dispose()
-    with pytest.raises(sa.exc.OperationalError), engine.begin() as connection:
-        connection.execute(sa.text("SELECT 1"))
-    with engine.begin() as connection:
-        second = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-    engine.dispose()
-    assert second != first
+    with pytest.raises(psycopg.OperationalError), database.transaction() as connection:
+        connection.execute("SELECT 1")
+    with database.transaction() as connection:
+        again = connection.execute("SELECT pg_backend_pid()").fetchone()
+    database.close()
+    assert again is not None
+    assert again[0] != row[0]

@@ -85,7 +85,7 @@ def make_loop(consumer: FakeConsumer, publisher: FakePublisher) -> CommandLoop:
     loop = CommandLoop(
         consumer=consumer,
         publisher=publisher,  # type: ignore[arg-type]
-        engine=None,  # type: ignore[arg-type]
+        database=None,  # type: ignore[arg-type]
         serde=None,  # type: ignore[arg-type]
         topics=TOPICS,
         metrics=HandlerMetrics(),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faults.split_handler import net_debits
+from faults.split_handler import driver_connection, net_debits
 
 _IBANS = st.sampled_from(["NL01", "NL02", "NL03"])
 
@@ -28,3 +29,11 @@ def test_each_net_debit_is_exactly_where_the_decision_leaves_the_account(
         total = sum(c for i, c in changes if i == iban)
         assert debits.get(iban, 0) == min(total, 0)
         assert (iban in debits) == (total < 0)
+
+
+def test_a_connection_that_is_not_psycopg_underneath_is_refused() -> None:
+    class NoDriver:
+        connection = None
+
+    with pytest.raises(TypeError, match="psycopg"):
+        driver_connection(NoDriver())
