@@ -122,6 +122,8 @@ class CommandLoop:
         self._published_s = 0.0
         # Counts revocations, so a batch being gathered can tell one happened under it.
         self._revocations = 0
+        # Partitions sought back since the batch being gathered began (see `_give_back`).
+        self._rewound: set[tuple[str, int]] = set()
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -163,7 +165,10 @@ class CommandLoop:
         one could not be published anyway, so it gathers what arrives and grows with load.
         """
         revocations = self._revocations
+        self._rewound.clear()
         messages: list[Any] = self._consumer.consume(1, self._poll_timeout_s)
+        if self._rewound:
+            return self._give_back(messages)
         if not messages:
             return messages
         in_flight = self._in_flight
@@ -173,15 +178,28 @@ class CommandLoop:
             or (time.perf_counter() < linger_until and not self._linger.enough(len(messages)))
         ):
             messages += self._consumer.consume(self._batch_size - len(messages), _GATHER_SLICE_S)
+            if self._rewound:
+                return self._give_back(messages)
             if self._revocations != revocations:
                 revocations = self._revocations
                 messages = self._owned(messages)
         if len(messages) < self._batch_size:
             messages += self._consumer.consume(self._batch_size - len(messages), 0)
+            if self._rewound:
+                return self._give_back(messages)
             if self._revocations != revocations:
                 messages = self._owned(messages)
         self._linger.batch_gathered(len(messages), time.perf_counter())
         return messages
+
+    def _give_back(self, messages: list[Any]) -> list[Any]:
+        """The batch in flight failed while this one was gathering (settled in a revocation
+        callback inside consume()) and its partitions were sought back. What was gathered
+        came after it: publishing it would commit offsets past the failed batch, which is
+        then read again and answered twice. So all of it is read again: partitions not
+        sought back go back to the first message gathered from them."""
+        self._rewind([m for m in messages if (m.topic(), m.partition()) not in self._rewound])
+        return []
 
     def _owned(self, messages: list[Any]) -> list[Any]:
         """Drop what was read from partitions revoked while gathering: their next owner reads
@@ -373,6 +391,7 @@ class CommandLoop:
                 target = first[(partition.topic, partition.partition)]
             else:
                 continue
+            self._rewound.add((target.topic, target.partition))
             try:
                 self._consumer.seek(target)
             except KafkaException as exc:
@@ -498,6 +517,7 @@ class CommandLoop:
     def _rewind(self, messages: Sequence[Any]) -> None:
         """Seek back to the batch's first message per partition, to read it again."""
         for partition in _first_offsets(messages):
+            self._rewound.add((partition.topic, partition.partition))
             try:
                 self._consumer.seek(partition)
             except KafkaException as exc:

@@ -287,3 +287,23 @@ def test_a_stuck_publish_is_fenced_and_the_loop_goes_back_to_the_committed_offse
     assert loop._finish_in_flight()
     assert publisher.published == [[TopicPartition(TOPIC, 0, 13)]]
     publisher.release.set()
+
+
+def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered() -> None:
+    # Batch N (partition 0, offsets 10-19) is in flight and its transaction fails; the
+    # loop learns it inside consume(), where a revocation settles it. The messages that
+    # consume() returned came after N: they must be read again, not published.
+    consumer = FakeConsumer([], assigned={0, 1, 2})
+    loop = make_loop(consumer, FakePublisher())
+    loop.handle_batch(batch(0, 10, 19))
+    fail_in_flight(loop)
+
+    def revocation_settles_the_failed_batch() -> list[FakeMessage]:
+        loop._revoked(consumer, [TopicPartition(TOPIC, 1)])
+        consumer.assigned = {0, 2}
+        return batch(0, 20, 21) + batch(2, 7, 8)
+
+    consumer.script = [revocation_settles_the_failed_batch]
+
+    assert loop._gather() == []
+    assert consumer.seeks == {0: 10, 2: 7}
