@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--faults",
         action="store_true",
-        help="run the fault suite (private stacks, ~8 min) as the last tier (the default)",
+        help="run the fault suite (private stacks, ~8-15 min) as the last tier",
     )
     faults.add_argument(
         "--quick", dest="faults", action="store_false", help="leave the fault suite out"
