@@ -106,7 +106,7 @@ def test_passwords_are_private_files_and_never_logged_or_committed(
         for log in logs:
             assert password.encode() not in log.read_bytes(), f"{path.name} appears in {log}"
         tracked = subprocess.run(
-            ["git", "grep", "-F", "--quiet", password],
+            ["git", "grep", "-F", "--quiet", "-e", password],
             cwd=REPO,
             check=False,
         )
