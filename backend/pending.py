@@ -106,25 +106,25 @@ class PendingResults(Generic[K, V]):
     def resolve(self, key: K, value: V) -> None:
         """Hand ``value`` to whoever waits for ``key`` and remember it."""
         self._remember(key, value)
-        entry = self._pending.pop(key, None)
-        if entry is None:
-            return
-        for waiter, timer in entry.waiters:
-            timer.cancel()
-            if not waiter.done():
-                waiter.set_result(value)
-        if self._on_answer is not None:
-            self._on_answer(time.time() - entry.started)
+        started = self._settle(key, lambda waiter: waiter.set_result(value))
+        if started is not None and self._on_answer is not None:
+            self._on_answer(time.time() - started)
 
     def fail(self, key: K, error: BaseException) -> None:
         """Fail the waiters of ``key`` (e.g. the command could not be published)."""
+        self._settle(key, lambda waiter: waiter.set_exception(error))
+
+    def _settle(self, key: K, settle: Callable[[asyncio.Future[V]], None]) -> float | None:
+        """Stop the time-outs of ``key``'s waiters and settle those still waiting; when
+        the key was pending, when it started (s since the epoch)."""
         entry = self._pending.pop(key, None)
         if entry is None:
-            return
+            return None
         for waiter, timer in entry.waiters:
             timer.cancel()
             if not waiter.done():
-                waiter.set_exception(error)
+                settle(waiter)
+        return entry.started
 
     def register(self, key: K, send: Callable[[], None]) -> asyncio.Future[V]:
         """A future of the answer to ``key``; ``send`` is called if nobody waited yet.
