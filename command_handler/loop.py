@@ -127,9 +127,7 @@ class CommandLoop:
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
-        self._consumer.subscribe(
-            [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
-        )
+        self._subscribe()
         _LOGGER.info("consuming", extra={"topic": self._topics.commands.name})
         try:
             while not self._stop.is_set():
@@ -137,6 +135,11 @@ class CommandLoop:
             self._finish_in_flight()
         finally:
             self._publishing.shutdown()
+
+    def _subscribe(self) -> None:
+        self._consumer.subscribe(
+            [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
+        )
 
     def _poll_once(self) -> None:
         messages = self._gather()
@@ -379,9 +382,7 @@ class CommandLoop:
             # would do the same); a rebalance then starts them from the committed offsets.
             _LOGGER.warning("could not read committed offsets", extra={"error": str(exc)})
             self._consumer.unsubscribe()
-            self._consumer.subscribe(
-                [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
-            )
+            self._subscribe()
             return
         first = {(p.topic, p.partition): p for p in _first_offsets(messages)}
         for partition in committed:
