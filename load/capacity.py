@@ -39,9 +39,9 @@ from topology.clients import admin_config, consumer_config, producer_config, reg
 from topology.records import Heartbeat
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings, RegistrySettings
-from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT
+from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT, Topic
 
-__all__ = ["main"]
+__all__ = ["delete_private_topics", "main"]
 
 _SLEEP_MS = 100
 
@@ -86,14 +86,21 @@ def measure(rate: int, seconds: float) -> dict[str, float]:
         return _drive(kafka, serde, topics, ends, rate, seconds)
     finally:
         ends.close()
-        AdminClient(admin_config(kafka, client_id="tests")).delete_topics(
-            [topic.name for topic in created]
-        )
-        with httpx.Client(base_url=registry.url + "/", timeout=10) as http:
-            for topic in created:
-                for subject in topic.subjects:
-                    http.delete(f"subjects/{subject}")
-                    http.delete(f"subjects/{subject}", params={"permanent": "true"})
+        delete_private_topics(kafka, registry, created, client_id="tests")
+
+
+def delete_private_topics(
+    kafka: KafkaSettings, registry: RegistrySettings, topics: Sequence[Topic], client_id: str
+) -> None:
+    """Delete throw-away topics and, for good, their subjects in the registry."""
+    AdminClient(admin_config(kafka, client_id=client_id)).delete_topics(
+        [topic.name for topic in topics]
+    )
+    with httpx.Client(base_url=registry.url + "/", timeout=10) as http:
+        for topic in topics:
+            for subject in topic.subjects:
+                http.delete(f"subjects/{subject}")
+                http.delete(f"subjects/{subject}", params={"permanent": "true"})
 
 
 def _drive(

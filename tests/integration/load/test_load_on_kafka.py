@@ -14,19 +14,18 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from load.capacity import delete_private_topics
 from load.generator.commands import GeneratorState
 from load.generator.service import GeneratorLoop, GeneratorTopics
 from load.heartbeat.control import LoadControl, LoadSetting
 from load.heartbeat.sender import HeartbeatSender
 from synchronizer.run import synchronize
 from synchronizer.settings import SynchronizerSettings
-from topology.clients import admin_config, consumer_config, producer_config, registry_config
+from topology.clients import consumer_config, producer_config, registry_config
 from topology.records import (
     AccountCreationConfirmed,
     Atype,
@@ -74,14 +73,7 @@ def topics(kafka: KafkaSettings, registry: RegistrySettings) -> Iterator[Generat
     created = [own.heartbeat, own.feedback, own.commands]
     synchronize(created, kafka, registry, SynchronizerSettings(attempts=2))
     yield own
-    AdminClient(admin_config(kafka, client_id="tests-cleanup")).delete_topics(
-        [topic.name for topic in created]
-    )
-    with httpx.Client(base_url=registry.url + "/", timeout=10) as http:
-        for topic in created:
-            for subject in topic.subjects:
-                http.delete(f"subjects/{subject}")
-                http.delete(f"subjects/{subject}", params={"permanent": "true"})
+    delete_private_topics(kafka, registry, created, client_id="tests-cleanup")
 
 
 def _read(
