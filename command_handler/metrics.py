@@ -2,7 +2,8 @@
 
 Names start with `open_bank_command_handler_`. Latencies are in seconds (Prometheus'
 convention); the latency of a command runs from its Kafka timestamp (set by the producer)
-to the commit of the Kafka transaction that published its feedback.
+to the commit of the Kafka transaction that published its feedback. The text format is
+written by `command_handler.exposition` (not prometheus_client: see there, memory).
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from command_handler.exposition import (
+    Counter,
+    Gauge,
+    Histogram,
+    MetricsRegistry,
+    serve_metrics,
+)
 
 __all__ = ["HandlerMetrics"]
 
@@ -22,7 +29,7 @@ class HandlerMetrics:
     """The handler's metrics in their own registry (tests may create several)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = MetricsRegistry()
         self.commands = Counter(
             "open_bank_command_handler_commands",
             "Commands handled, by kind and outcome (confirmed, failed, replayed, dead_letter).",
@@ -74,7 +81,7 @@ class HandlerMetrics:
 
     def serve(self, port: int) -> None:
         """Serve /metrics on 127.0.0.1:`port` from a daemon thread."""
-        start_http_server(port, addr="127.0.0.1", registry=self.registry)
+        serve_metrics(self.registry, port)
 
     def record_statistics(self, stats_json: str) -> None:
         """Update the lag gauges from librdkafka's statistics (its `stats_cb` JSON)."""
