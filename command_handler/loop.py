@@ -19,11 +19,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -45,15 +45,22 @@ from topology.dead_letter import DeadLetterOrigin, dead_letter_headers
 from topology.records import ConfirmAccountCreation, ConfirmMoneyTransfer
 from topology.serde import RecordSerde, RegistryUnavailableError, UndecodableRecord
 
-__all__ = ["CommandLoop"]
+__all__ = ["CommandLoop", "PublishStuckError"]
 
 _LOGGER = logging.getLogger(__name__)
 
 # How long one consume() waits while gathering a batch behind a committing one (s).
 _GATHER_SLICE_S = 0.002
 _IMMEDIATE_CONFLICT_RETRIES = 3
-# How long to wait for Kafka's answer to a committed offsets fetch (s).
-_COMMITTED_TIMEOUT_S = 10.0
+
+
+class PublishStuckError(Exception):
+    """A Kafka transaction did not finish within its bound: its thread is blocked inside
+    librdkafka and this process must be replaced (see `command_handler.restart`)."""
+
+
+def _raise_stuck() -> NoReturn:
+    raise PublishStuckError("kafka transaction stuck")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,7 @@ class CommandLoop:
         rng: random.Random,
         max_linger_ms: int = 20,
         stuck_publish_s: float = 60.0,
+        on_stuck: Callable[[], NoReturn] = _raise_stuck,
     ) -> None:
         self._consumer = consumer
         self._publisher = publisher
@@ -113,6 +121,10 @@ class CommandLoop:
         # A publish that has not finished after this long is stuck (its producer's own
         # time-outs are 10 s per call; the transaction times out at 15 s by default).
         self._stuck_publish_s = stuck_publish_s
+        # What a stuck publish does: the service restarts the process in place; the
+        # default raises (tests).
+        self._on_stuck = on_stuck
+        self._stuck = False
         self._in_flight: _InFlight | None = None
         # How long a batch waits for more after its first command: only when the measured
         # arrival rate and commit time say batching pays (see `linger`).
@@ -134,7 +146,8 @@ class CommandLoop:
                 self._poll_once()
             self._finish_in_flight()
         finally:
-            self._publishing.shutdown()
+            # Never wait for a thread stuck inside librdkafka: it does not come back.
+            self._publishing.shutdown(wait=not self._stuck)
 
     def _subscribe(self) -> None:
         self._consumer.subscribe(
@@ -154,8 +167,11 @@ class CommandLoop:
                 self.kafka.failed(KafkaException(error))
         if good:
             self.handle_batch(good)
-        elif self._in_flight is not None and self._in_flight.future.done():
-            # Nothing new: settle the last batch now (a failure must be re-read at once).
+        elif self._in_flight is not None and (
+            self._in_flight.future.done() or self._overdue(self._in_flight)
+        ):
+            # Nothing new: settle the last batch now (a failure must be re-read at once,
+            # a stuck one noticed even when no command comes after it).
             self._finish_in_flight()
 
     def _gather(self) -> list[Any]:
@@ -177,7 +193,7 @@ class CommandLoop:
         in_flight = self._in_flight
         linger_until = time.perf_counter() + self._linger.linger_s()
         while len(messages) < self._batch_size and (
-            (in_flight is not None and not in_flight.future.done())
+            (in_flight is not None and not in_flight.future.done() and not self._overdue(in_flight))
             or (time.perf_counter() < linger_until and not self._linger.enough(len(messages)))
         ):
             messages += self._consumer.consume(self._batch_size - len(messages), _GATHER_SLICE_S)
@@ -305,10 +321,11 @@ class CommandLoop:
         if in_flight is None:
             return True
         try:
-            in_flight.future.result(timeout=self._stuck_publish_s)
+            in_flight.future.result(
+                timeout=max(0.0, in_flight.submitted + self._stuck_publish_s - time.perf_counter())
+            )
         except FutureTimeoutError:
-            self._replace_stuck_publisher([*in_flight.messages, *also_rewind])
-            return False
+            self._publish_stuck()
         except (PublishFailedError, KafkaException) as exc:
             self._publish_failed(exc, [*in_flight.messages, *also_rewind])
             return False
@@ -338,65 +355,24 @@ class CommandLoop:
         self._metrics.phase_seconds.labels(phase="publish").observe(finished - in_flight.submitted)
         return True
 
-    def _replace_stuck_publisher(self, messages: Sequence[Any]) -> None:
-        """The publishing thread is blocked inside the producer (librdkafka can block in
-        `send_offsets_to_transaction` past its own time-out when the group coordinator
-        went away mid-transaction; without this the handler stopped answering for good
-        after a Kafka restart). Leave that thread and producer behind, fence them with a
-        new producer of the same transactional id, then go back to the committed offsets.
+    def _overdue(self, in_flight: _InFlight) -> bool:
+        return time.perf_counter() - in_flight.submitted > self._stuck_publish_s
 
-        Not the batches' first offsets: the stuck transaction may have committed just
-        before the fence, and only the committed offsets (fetched after the fence, which
-        settles it) say whether. Reading from them publishes each answer exactly once.
-        """
+    def _publish_stuck(self) -> NoReturn:
+        """The publishing thread is blocked inside the producer past every time-out of
+        its own (librdkafka can block in `send_offsets_to_transaction` when the group
+        coordinator went away mid-transaction; without a bound the handler stopped answering
+        for good after a Kafka restart). Nothing in this process can unblock it, so the
+        process is replaced: the new one fences the stuck transaction with the same
+        transactional id and reads on from the committed offsets, as after a SIGKILL.
+        What the stuck batches stored in PostgreSQL is published again from there."""
+        self._stuck = True
         _LOGGER.error(
-            "kafka transaction stuck, replacing the producer",
+            "kafka transaction stuck, restarting the handler",
             extra={"waited_s": self._stuck_publish_s},
         )
         self._metrics.retries.labels(dependency="kafka").inc()
-        while not self._stop.is_set():
-            # The stuck thread cannot be interrupted; it stays behind, never used again.
-            self._publishing.shutdown(wait=False, cancel_futures=True)
-            self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
-            self._publisher.abandon()
-            try:
-                self._publishing.submit(self._publisher.prepare).result(self._stuck_publish_s)
-                break
-            except FutureTimeoutError:
-                continue
-            except (PublishFailedError, KafkaException) as exc:
-                self.kafka.failed(exc)
-                self._stop.wait(self._backoff.next_delay_s())
-        self._seek_committed(messages)
-
-    def _seek_committed(self, messages: Sequence[Any]) -> None:
-        """Move every assigned partition to its committed offset (read_committed: the
-        broker answers once no transaction on it is pending); one never committed goes
-        back to the first of `messages` read from it."""
-        try:
-            committed = self._consumer.committed(
-                self._consumer.assignment(), timeout=_COMMITTED_TIMEOUT_S
-            )
-        except KafkaException as exc:
-            # No answer: the partitions are given up (unsubscribe and subscribe again
-            # would do the same); a rebalance then starts them from the committed offsets.
-            _LOGGER.warning("could not read committed offsets", extra={"error": str(exc)})
-            self._consumer.unsubscribe()
-            self._subscribe()
-            return
-        first = {(p.topic, p.partition): p for p in _first_offsets(messages)}
-        for partition in committed:
-            if partition.error is None and partition.offset >= 0:
-                target = partition
-            elif (partition.topic, partition.partition) in first:
-                target = first[(partition.topic, partition.partition)]
-            else:
-                continue
-            self._rewound.add((target.topic, target.partition))
-            try:
-                self._consumer.seek(target)
-            except KafkaException as exc:
-                _LOGGER.info("could not rewind", extra={"error": str(exc)})
+        self._on_stuck()
 
     def _publish_failed(
         self, exc: Exception, messages: Sequence[Any], dependency: str = "kafka"

@@ -66,11 +66,6 @@ class TransactionalPublisher:
             self._producer = producer
         return self._producer
 
-    def prepare(self) -> None:
-        """Make sure a producer with initialised transactions exists (raises
-        PublishFailedError otherwise): after `abandon`, this fences the abandoned one."""
-        self._ready_producer()
-
     def publish(
         self,
         messages: Sequence[OutgoingMessage],
@@ -109,8 +104,6 @@ class TransactionalPublisher:
                 _LOGGER.info("retrying commit_transaction", extra={"error": str(exc)})
 
     def _abort(self, producer: Any, exc: KafkaException | BufferError) -> PublishFailedError:
-        # `producer`, not `self._producer`: after `abandon` a thread that was stuck in the
-        # old producer may get here while a new one is in use; it must not touch that one.
         error = _kafka_error(exc) if isinstance(exc, KafkaException) else None
         if error is not None and error.fatal():
             self._drop(producer)
@@ -128,13 +121,6 @@ class TransactionalPublisher:
         if self._producer is producer:
             self._producer = None
         producer.flush(0)
-
-    def abandon(self) -> None:
-        """Forget the producer without calling it: a thread may be blocked inside it (seen
-        in `send_offsets_to_transaction` after the group coordinator went away). The next
-        producer's `init_transactions`, same transactional id, fences it and settles its
-        open transaction."""
-        self._producer = None
 
     def close(self) -> None:
         """Drop the producer (an open transaction is aborted by the next init or times out)."""

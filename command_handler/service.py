@@ -33,6 +33,7 @@ from command_handler.loop import CommandLoop
 from command_handler.metrics import HandlerMetrics
 from command_handler.plan import StartupPlan
 from command_handler.publishing import TransactionalPublisher
+from command_handler.restart import restart_in_place
 from command_handler.storage.database import Database
 from command_handler.topics import HandlerTopics
 from topology.serde import RecordSerde
@@ -141,6 +142,7 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
             max_linger_ms=plan.max_linger_ms,
             client_id=plan.client_id,
             rng=secrets.SystemRandom(),
+            on_stuck=restart_in_place,
         )
         _LOGGER.info(
             "command handler started",

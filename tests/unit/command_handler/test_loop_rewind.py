@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from confluent_kafka import TopicPartition
 
 from command_handler.backoff import Backoff
 from command_handler.handling import DecodedCommand, HandledBatch, OutgoingRecord
-from command_handler.loop import CommandLoop
+from command_handler.loop import CommandLoop, PublishStuckError
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError
 from command_handler.storage import MessageSource
@@ -71,6 +72,9 @@ class FakeConsumer:
 
     def consumer_group_metadata(self) -> object:
         return object()
+
+    def subscribe(self, topics: list[str], **_callbacks: Any) -> None:
+        pass
 
 
 class FakePublisher:
@@ -232,61 +236,62 @@ def test_the_serialised_output_and_offsets_are_published_together() -> None:
 
 
 class StuckPublisher(FakePublisher):
-    """The first publish blocks (as librdkafka did inside send_offsets_to_transaction);
-    `abandon` and `prepare` are recorded."""
+    """The first publish blocks (as librdkafka did inside send_offsets_to_transaction)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.release = threading.Event()
-        self.calls: list[str] = []
+        self.stuck = False
 
     def publish(self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any) -> None:
-        if not self.calls:
-            self.calls.append("stuck")
+        if not self.stuck:
+            self.stuck = True
             self.release.wait(10)
             return
         super().publish(messages, offsets, meta)
 
-    def abandon(self) -> None:
-        self.calls.append("abandon")
 
-    def prepare(self) -> None:
-        self.calls.append("prepare")
-
-
-class CommittedConsumer(FakeConsumer):
-    def __init__(self, committed: dict[int, int]) -> None:
-        super().__init__([], assigned=set(committed))
-        self.committed_offsets = committed
-
-    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
-        return [
-            TopicPartition(TOPIC, p.partition, self.committed_offsets[p.partition])
-            for p in partitions
-        ]
-
-
-def test_a_stuck_publish_is_fenced_and_the_loop_goes_back_to_the_committed_offsets() -> None:
-    # Partition 0 committed up to 10 (the stuck batch's transaction did not commit), partition
-    # 1 never committed: it goes back to the first message read from it.
-    consumer = CommittedConsumer({0: 10, 1: -1001})
+@pytest.mark.parametrize("after", [[], [batch(0, 20, 29)]], ids=["idle", "more commands"])
+def test_a_stuck_publish_restarts_the_process_without_waiting_for_the_stuck_thread(
+    after: list[list[FakeMessage]],
+) -> None:
+    # Noticed whether or not more commands come (idle, the loop only polls).
+    consumer = FakeConsumer(after, assigned={0})
     publisher = StuckPublisher()
+    restarts: list[float] = []
+
+    def restart() -> NoReturn:
+        restarts.append(time.monotonic())
+        raise SystemExit("restarted")
+
     loop = make_loop(consumer, publisher)
     loop._stuck_publish_s = 0.2
-    stuck_executor = loop._publishing
-    loop.handle_batch(batch(0, 10, 19) + batch(1, 0, 4))
+    loop._on_stuck = restart
+    loop.handle_batch(batch(0, 10, 19))
 
-    loop.handle_batch(batch(0, 20, 29))
+    started = time.monotonic()
+    with pytest.raises(SystemExit):
+        loop.run()
 
-    assert publisher.calls == ["stuck", "abandon", "prepare"]
-    assert consumer.seeks == {0: 10, 1: 0}
-    assert loop._in_flight is None
-    assert loop._publishing is not stuck_executor
-    # The loop goes on with the new publishing thread.
-    loop.handle_batch(batch(0, 10, 12))
-    assert loop._finish_in_flight()
-    assert publisher.published == [[TopicPartition(TOPIC, 0, 13)]]
+    assert len(restarts) == 1
+    # Nothing after the stuck batch was published, and run() did not wait for the thread.
+    assert publisher.published == []
+    assert time.monotonic() - started < 5
+    retries = loop._metrics.registry.get_sample_value(
+        "open_bank_command_handler_retries_total", {"dependency": "kafka"}
+    )
+    assert retries == 1
     publisher.release.set()
+
+
+def test_the_default_on_stuck_raises() -> None:
+    loop = make_loop(FakeConsumer([], assigned={0}), StuckPublisher())
+    loop._stuck_publish_s = 0.1
+    loop.handle_batch(batch(0, 10, 19))
+
+    with pytest.raises(PublishStuckError):
+        loop._finish_in_flight()
+    loop._publisher.release.set()  # type: ignore[attr-defined]
 
 
 def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered() -> None:

@@ -1,26 +1,53 @@
-"""The publisher after `abandon`: a thread stuck in the old producer that wakes up later
-must not abort, flush or drop the new one."""
+"""The publisher's failure handling: what it keeps, what it replaces, what it reports."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from command_handler import publishing
-from command_handler.publishing import TransactionalPublisher
+from command_handler.publishing import (
+    OutgoingMessage,
+    PublishFailedError,
+    TransactionalPublisher,
+)
 
 
 class FakeProducer:
+    """Records the calls; `send_offsets_to_transaction` raises `fail_with` if set."""
+
+    fail_with: KafkaError | None = None
+    abort_fails = False
+
     def __init__(self, config: dict[str, Any]) -> None:
         self.calls: list[str] = []
 
     def init_transactions(self, timeout: float) -> None:
         self.calls.append("init")
 
+    def begin_transaction(self) -> None:
+        self.calls.append("begin")
+
+    def produce(self, topic: str, **_kwargs: Any) -> None:
+        self.calls.append(f"produce {topic}")
+
+    def poll(self, timeout: float) -> int:
+        return 0
+
+    def send_offsets_to_transaction(self, offsets: Any, meta: Any, timeout: float) -> None:
+        self.calls.append("send_offsets")
+        if self.fail_with is not None:
+            raise KafkaException(self.fail_with)
+
+    def commit_transaction(self, timeout: float) -> None:
+        self.calls.append("commit")
+
     def abort_transaction(self, timeout: float) -> None:
         self.calls.append("abort")
+        if self.abort_fails:
+            raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "abort timed out"))
 
     def flush(self, timeout: float) -> int:
         self.calls.append("flush")
@@ -33,33 +60,63 @@ def publisher(monkeypatch: pytest.MonkeyPatch) -> TransactionalPublisher:
     return TransactionalPublisher(dict)
 
 
-def test_abandon_makes_the_next_prepare_create_a_new_producer(
+MESSAGES = [OutgoingMessage("feedback", b"k", b"v")]
+OFFSETS = [TopicPartition("commands", 0, 11)]
+
+
+def test_a_batch_is_produced_and_committed_with_its_offsets(
     publisher: TransactionalPublisher,
 ) -> None:
-    publisher.prepare()
-    first = publisher._producer
-    publisher.abandon()
-    publisher.prepare()
+    publisher.publish(MESSAGES, OFFSETS, None)
 
-    assert publisher._producer is not first
-    assert first.calls == ["init"]  # abandoned: never called again
-    assert publisher._producer.calls == ["init"]
+    assert publisher._producer.calls == [
+        "init",
+        "begin",
+        "produce feedback",
+        "send_offsets",
+        "commit",
+    ]
 
 
-@pytest.mark.parametrize("fatal", [True, False])
-def test_the_stuck_thread_waking_up_touches_only_its_own_producer(
-    publisher: TransactionalPublisher, fatal: bool
+def test_an_abortable_failure_aborts_and_keeps_the_producer(
+    publisher: TransactionalPublisher,
 ) -> None:
-    publisher.prepare()
-    stuck = publisher._producer
-    publisher.abandon()
-    publisher.prepare()
-    current = publisher._producer
+    publisher.publish(MESSAGES, OFFSETS, None)
+    producer = publisher._producer
+    producer.fail_with = KafkaError(KafkaError.ILLEGAL_GENERATION, "rebalanced")
 
-    error = KafkaError(KafkaError._FENCED, "fenced", fatal=fatal)
-    failure = publisher._abort(stuck, KafkaException(error))
+    with pytest.raises(PublishFailedError) as failed:
+        publisher.publish(MESSAGES, OFFSETS, None)
 
-    assert failure.fatal is fatal
-    assert publisher._producer is current
-    assert current.calls == ["init"]
-    assert stuck.calls[1:] == (["flush"] if fatal else ["abort"])
+    assert not failed.value.fatal
+    assert producer.calls[-2:] == ["send_offsets", "abort"]
+    assert publisher._producer is producer
+
+
+def test_a_fatal_failure_replaces_the_producer(publisher: TransactionalPublisher) -> None:
+    publisher.publish(MESSAGES, OFFSETS, None)
+    fenced = publisher._producer
+    fenced.fail_with = KafkaError(KafkaError._FENCED, "fenced", fatal=True)
+
+    with pytest.raises(PublishFailedError) as failed:
+        publisher.publish(MESSAGES, OFFSETS, None)
+    fenced.fail_with = None
+    publisher.publish(MESSAGES, OFFSETS, None)
+
+    assert failed.value.fatal
+    assert fenced.calls[-2:] == ["send_offsets", "flush"]  # never aborted, never used again
+    assert publisher._producer is not fenced
+    assert publisher._producer.calls[0] == "init"  # the new one fences the old id first
+
+
+def test_a_failed_abort_replaces_the_producer(publisher: TransactionalPublisher) -> None:
+    publisher.publish(MESSAGES, OFFSETS, None)
+    producer = publisher._producer
+    producer.fail_with = KafkaError(KafkaError._TRANSPORT, "broker down")
+    producer.abort_fails = True
+
+    with pytest.raises(PublishFailedError) as failed:
+        publisher.publish(MESSAGES, OFFSETS, None)
+
+    assert failed.value.fatal
+    assert publisher._producer is None
