@@ -115,3 +115,36 @@ async def test_accounts_first_registration_wins(stores: Stores) -> None:
     assert await stores.accounts.find("alice") == first
     await stores.accounts.remove(first)
     assert await stores.accounts.find("alice") is None
+
+
+async def test_one_batch_keeps_the_first_of_repeats_and_any_text(stores: Stores) -> None:
+    # Rows travel as one array per column: quotes, braces, commas, NUL-free unicode and
+    # NULL reasons must come back unchanged, and a repeat inside one batch is skipped.
+    awkward = 'a "quoted", {braced} \\ back-slashed, ünïcode € and NULL'
+    first, again = uuid4(), uuid4()
+    stores.write(
+        [
+            view(6),
+            TransactionView(6, IBAN, 1, 1, "other", "repeat"),
+            view(13, OTHER),
+            TransactionView(20, IBAN, -5, -105, awkward, awkward),
+        ],
+        [
+            TransferOutcome(first, success=False, reason=awkward),
+            TransferOutcome(first, success=True),
+            TransferOutcome(again, success=True),
+        ],
+    )
+    assert await stores.transactions.by_iban(IBAN, 10) == [
+        TransactionView(20, IBAN, -5, -105, awkward, awkward),
+        view(6),
+    ]
+    assert await stores.transactions.transfer_result(first) == TransferOutcome(
+        first, False, awkward
+    )
+    assert await stores.transactions.transfer_result(again) == TransferOutcome(again, True, None)
+
+
+async def test_an_empty_batch_writes_nothing(stores: Stores) -> None:
+    stores.write([], [])
+    assert await stores.transactions.by_iban(IBAN, 10) == []
