@@ -29,7 +29,7 @@ from command_handler.domain import (
     TransferOutcome,
 )
 from command_handler.storage.answers import MessageSource, StoredAnswer
-from command_handler.storage.pg_arrays import plain_array, text_array
+from command_handler.storage.pg_arrays import plain_array, text_array, uuid_array
 from topology.records import (
     AccountCreationConfirmed,
     AccountCreationFailed,
@@ -125,7 +125,7 @@ def load_answers(
         return answers
     rows = connection.execute(
         _ANSWERS,
-        {"transfer_ids": plain_array(transfer_ids), "creation_ids": plain_array(creation_ids)},
+        {"transfer_ids": uuid_array(transfer_ids), "creation_ids": uuid_array(creation_ids)},
     )
     for is_transfer, command_id, reason, iban, token, a_type, partition, offset in rows:
         source = MessageSource(partition, offset)
@@ -158,7 +158,7 @@ def load_balance_changes(
     return [
         BalanceChanged(iban, new_balance, changed_by, from_to, description)
         for iban, new_balance, changed_by, from_to, description in connection.execute(
-            _BALANCE_CHANGES, {"ids": plain_array(command_ids)}
+            _BALANCE_CHANGES, {"ids": uuid_array(command_ids)}
         )
     ]
 
@@ -185,7 +185,7 @@ def write_decision(
                 bc_seqs.append(seq)
                 bc_changes.append(change)
     parameters.update(
-        bc_ids=plain_array(bc_ids),
+        bc_ids=uuid_array(bc_ids),
         bc_seqs=plain_array(bc_seqs),
         bc_ibans=text_array([c.iban for c in bc_changes]),
         bc_new_balances=plain_array([c.new_balance for c in bc_changes]),
@@ -196,7 +196,7 @@ def write_decision(
     t_ids = list(decision.transfer_answers)
     t_sources = [first_source[(True, i)] for i in t_ids]
     parameters.update(
-        t_ids=plain_array(t_ids),
+        t_ids=uuid_array(t_ids),
         t_reasons=text_array(
             [
                 a.reason if isinstance(a, MoneyTransferFailed) else None
@@ -211,7 +211,7 @@ def write_decision(
     c_answers = list(decision.creation_answers.values())
     confirmed = [a if isinstance(a, AccountCreationConfirmed) else None for a in c_answers]
     parameters.update(
-        c_ids=plain_array(c_ids),
+        c_ids=uuid_array(c_ids),
         c_ibans=text_array([c.iban if c else None for c in confirmed]),
         c_tokens=text_array([c.token if c else None for c in confirmed]),
         c_a_types=text_array([c.a_type.value if c else None for c in confirmed]),

@@ -8,7 +8,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from command_handler.storage.pg_arrays import plain_array, text_array
+from command_handler.storage.pg_arrays import plain_array, text_array, uuid_array
 
 
 def test_plain_values_and_null() -> None:
@@ -16,6 +16,14 @@ def test_plain_values_and_null() -> None:
     assert plain_array([1, -2, None]) == "{1,-2,NULL}"
     assert plain_array([some]) == "{00000000-0000-0000-0000-000000000001}"
     assert plain_array([]) == "{}"
+
+
+def test_uuids_are_their_hex_digits() -> None:
+    some = uuid.UUID("0f0e0d0c-0b0a-0908-0706-050403020100")
+    assert uuid_array([some, uuid.UUID(int=1)]) == (
+        "{0f0e0d0c0b0a09080706050403020100,00000000000000000000000000000001}"
+    )
+    assert uuid_array([]) == "{}"
 
 
 def test_text_is_quoted_and_escaped() -> None:
