@@ -1,6 +1,8 @@
-"""The serde's plain decoder (the fast path for records written with the local schemas)
-reads exactly what fastavro reads: the same record for every valid body, a refusal for
-every body fastavro refuses or leaves bytes after. fastavro is the reference here."""
+"""The serde's plain codec (the fast path for records of the local schemas) reads and
+writes exactly what fastavro reads and writes: the same record for every valid body, a
+refusal for every body fastavro refuses or leaves bytes after, the same bytes for every
+record, and fastavro's own result or error for values off their field's type. fastavro is
+the reference here."""
 
 from __future__ import annotations
 
@@ -165,3 +167,57 @@ def test_random_bytes_read_exactly_as_fastavro_reads_them(
 )
 def test_long_varints_at_and_past_64_bits_read_as_fastavro_reads_them(body: bytes) -> None:
     _assert_reads_like_fastavro(Heartbeat, body)
+
+
+def _fastavro_value(topic: Topic, record: Record) -> bytes:
+    """The reference: the header, then fastavro's body of `record.to_avro()`."""
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, parsed_schema(type(record)), record.to_avro())
+    return _header(topic, type(record)) + body.getvalue()
+
+
+@given(records)
+def test_the_plain_encoder_writes_exactly_what_fastavro_writes(record: Record) -> None:
+    topic = _topic_of(type(record))
+    assert SERDE.serialize(topic, record) == _fastavro_value(topic, record)
+
+
+def test_the_plain_encoder_writes_every_record_type_without_fastavro(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    samples: list[Record] = [
+        Heartbeat(beat=-1),
+        ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.MANUAL),
+        AccountCreationFailed(id=uuid.uuid4(), reason="x"),
+        MoneyTransferConfirmed(id=uuid.uuid4()),
+        BalanceChanged("NL66OPEN0000000000", 2**63 - 1, -(2**63), "cash", "é" * 100),
+    ]
+    expected = [_fastavro_value(_topic_of(type(r)), r) for r in samples]
+
+    def refuse(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("fastavro was asked to write a plain record")
+
+    monkeypatch.setattr(fastavro, "schemaless_writer", refuse)
+    assert [SERDE.serialize(_topic_of(type(r)), r) for r in samples] == expected
+
+
+_OFF_TYPE: list[Record] = [
+    Heartbeat(beat=True),  # a bool is an int to fastavro: 1
+    Heartbeat(beat=2**63),  # out of range: fastavro raises OverflowError
+    Heartbeat(beat=1.5),  # type: ignore[arg-type]  # fastavro truncates
+    MoneyTransferFailed(id=uuid.uuid4(), reason="\ud800"),  # fastavro raises
+]
+
+
+@pytest.mark.parametrize("record", _OFF_TYPE)
+def test_values_off_their_field_type_are_left_to_fastavro(record: Record) -> None:
+    topic = _topic_of(type(record))
+    try:
+        expected: bytes | type[Exception] = _fastavro_value(topic, record)
+    except (OverflowError, UnicodeEncodeError) as exc:
+        expected = type(exc)
+    if isinstance(expected, bytes):
+        assert SERDE.serialize(topic, record) == expected
+    else:
+        with pytest.raises(expected):
+            SERDE.serialize(topic, record)
