@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -50,8 +51,12 @@ from topology.topics import (
 __all__ = ["DecodedCommand", "HandledBatch", "OutgoingRecord", "handle_commands"]
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedCommand:
+# The per-message values below are NamedTuples, not frozen dataclasses: just as immutable,
+# but built in ~0.9 µs instead of ~2.1 (a frozen dataclass sets each field through
+# `object.__setattr__`), and several are built per command on the loop thread.
+
+
+class DecodedCommand(NamedTuple):
     """A command read from `source`, produced at `timestamp_ms` (Kafka timestamp, ms)."""
 
     command: Command
@@ -59,8 +64,7 @@ class DecodedCommand:
     timestamp_ms: int
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingRecord:
+class OutgoingRecord(NamedTuple):
     """A record to publish on `topic` with key `key`: a command id (its string form is made
     by the publishing thread, off the loop thread) or an iban."""
 
