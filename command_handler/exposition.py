@@ -173,6 +173,7 @@ class Histogram(_Family):
         registry: MetricsRegistry,
     ) -> None:
         self.buckets = tuple(sorted(float(b) for b in buckets if not math.isinf(b)))
+        self._unlabelled: _HistogramChild | None = None
         super().__init__(name, documentation, labelnames, registry=registry)
 
     def _new(self) -> list[float]:
@@ -182,7 +183,10 @@ class Histogram(_Family):
         return _HistogramChild(self, self._values(labels))
 
     def observe(self, value: float) -> None:
-        self.labels().observe(value)
+        # Called once per command (the latency histogram): no label look-up, no new child.
+        if self._unlabelled is None:
+            self._unlabelled = self.labels()
+        self._unlabelled.observe(value)
 
     def _child_samples(self, key: tuple[str, ...], values: list[float]) -> Iterator[_Sample]:
         names = (*self.labelnames, "le")
