@@ -119,7 +119,7 @@ class CommandLoop:
         # batch N+1 in PostgreSQL; the transactional producer is only used from this thread.
         self._publishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
         # A publish that has not finished after this long is stuck (its producer's own
-        # time-outs are 10 s per call; the transaction times out at 15 s by default).
+        # time-outs are 10 s per call; the service passes the transaction time-out + 5 s).
         self._stuck_publish_s = stuck_publish_s
         # What a stuck publish does: the service restarts the process in place; the
         # default raises (tests).

@@ -142,6 +142,9 @@ def run_service(plan: StartupPlan, stop: threading.Event) -> None:
             max_linger_ms=plan.max_linger_ms,
             client_id=plan.client_id,
             rng=secrets.SystemRandom(),
+            # The broker aborts a transaction open longer than its time-out: a publish
+            # still not done a few seconds after that is stuck, not slow.
+            stuck_publish_s=plan.producer_config["transaction.timeout.ms"] / 1000 + 5,
             on_stuck=restart_in_place,
         )
         _LOGGER.info(
