@@ -36,15 +36,14 @@ from command_handler.publishing import TransactionalPublisher
 from command_handler.restart import restart_in_place
 from command_handler.storage.database import Database
 from command_handler.topics import HandlerTopics
-from topology.repeated_logs import RepeatFilter
+from topology.repeated_logs import librdkafka_logger
 from topology.serde import RecordSerde
 
 __all__ = ["known_schema_ids", "main", "run_service", "start_up"]
 
 _LOGGER = logging.getLogger("command_handler")
-_LIBRDKAFKA_LOGGER = logging.getLogger("librdkafka")
 # While Kafka is down librdkafka logs every reconnect attempt: one line per kind per 30 s.
-_LIBRDKAFKA_LOGGER.addFilter(RepeatFilter())
+_LIBRDKAFKA_LOGGER = librdkafka_logger()
 _DATABASE_UNREACHABLE: Final = 2  # exit status of command_handler.startup
 
 

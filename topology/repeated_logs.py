@@ -15,8 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["RepeatFilter"]
+__all__ = ["RepeatFilter", "librdkafka_logger", "with_quiet_logs"]
 
 # Lines differing only in numbers (ports, milliseconds, broker ids, offsets) are alike.
 _NUMBERS = re.compile(r"\d+")
@@ -58,3 +59,19 @@ class RepeatFilter(logging.Filter):
             self._runs.pop(kind, None)
             self._runs[kind] = _Run(now)
         return True
+
+
+_LIBRDKAFKA = logging.getLogger("librdkafka")
+_LIBRDKAFKA.addFilter(RepeatFilter())
+
+
+def librdkafka_logger() -> logging.Logger:
+    """The `librdkafka` logger, with one RepeatFilter for the whole process: give it to a
+    client as `config["logger"]` and librdkafka's lines go through Python's logging (the
+    service's format and handlers) instead of straight to stderr."""
+    return _LIBRDKAFKA
+
+
+def with_quiet_logs(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` (a librdkafka client's) with its log lines sent to `librdkafka_logger()`."""
+    return {**config, "logger": _LIBRDKAFKA}

@@ -21,6 +21,7 @@ from load.generator.commands import GeneratorState
 from load.generator.service import CLIENT_ID, GROUP_ID, GeneratorLoop
 from load.settings import GeneratorSettings
 from topology.clients import consumer_config, producer_config, registry_config
+from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings, RegistrySettings
 
@@ -43,16 +44,18 @@ def run(settings: GeneratorSettings) -> None:
     port = settings.metrics_port_or_default()
     start_http_server(port, addr=settings.metrics_host)
     consumer = Consumer(
-        consumer_config(
-            kafka,
-            client_id=CLIENT_ID,
-            group_id=GROUP_ID,
-            # A new group starts at the newest beat: old beats are not load worth replaying.
-            auto_offset_reset="latest",
-            store_offsets_after_processing=False,
+        with_quiet_logs(
+            consumer_config(
+                kafka,
+                client_id=CLIENT_ID,
+                group_id=GROUP_ID,
+                # A new group starts at the newest beat: old beats are not load worth replaying.
+                auto_offset_reset="latest",
+                store_offsets_after_processing=False,
+            )
         )
     )
-    producer = Producer(producer_config(kafka, client_id=CLIENT_ID))
+    producer = Producer(with_quiet_logs(producer_config(kafka, client_id=CLIENT_ID)))
     serde = RecordSerde(SchemaRegistryClient(registry_config(RegistrySettings())))
     state = GeneratorState(rng=random.Random(settings.seed))
     log.info("command generator: metrics on port %d", port)

@@ -23,6 +23,7 @@ from load.heartbeat.sender import HeartbeatSender
 from load.settings import HeartbeatSettings
 from topology.clients import producer_config, registry_config
 from topology.records import Heartbeat
+from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings, RegistrySettings
 from topology.topics import HEARTBEAT
@@ -44,7 +45,7 @@ class _ControlServer(uvicorn.Server):
 
 async def serve(settings: HeartbeatSettings) -> None:
     control = LoadControl(LoadSetting(batch_size=settings.batch_size, sleep_ms=settings.sleep_ms))
-    producer = Producer(producer_config(KafkaSettings(), client_id="heartbeat"))
+    producer = Producer(with_quiet_logs(producer_config(KafkaSettings(), client_id="heartbeat")))
     serde = RecordSerde(SchemaRegistryClient(registry_config(RegistrySettings())))
     loop = asyncio.get_running_loop()
     # The first serialize looks the schema id up in the registry (HTTP): off the loop.
