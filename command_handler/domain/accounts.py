@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = ["CASH", "DEFAULT_LIMIT_CENTS", "MAX_BALANCE_CENTS", "Account"]
 
@@ -17,9 +16,11 @@ CASH: Final = "cash"
 """The `from` (and token) of a deposit: money entering the bank from outside."""
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    """One account of the bank: `balance_cents` may go down to `limit_cents`."""
+class Account(NamedTuple):
+    """One account of the bank: `balance_cents` may go down to `limit_cents`.
+
+    Immutable. A NamedTuple rather than a frozen dataclass because ~2 are built per command
+    (one per locked row, one per balance change): ~0.9 µs each instead of ~2.1."""
 
     iban: str
     token: str
