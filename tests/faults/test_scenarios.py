@@ -81,15 +81,26 @@ def test_backend_killed_and_restarted(
     assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
 
 
-@pytest.mark.parametrize("name", ["kafka-1", "postgres"])
+@pytest.mark.parametrize(
+    ("name", "sig"),
+    [("kafka-1", signal.SIGTERM), ("postgres", signal.SIGKILL)],
+    ids=["kafka-1", "postgres"],
+)
 def test_infrastructure_killed_and_restarted(
-    private_stack: PrivateStack, record_verdict: list[str], name: str
+    private_stack: PrivateStack, record_verdict: list[str], name: str, sig: int
 ) -> None:
-    """Kafka unclean (SIGKILL: log recovery on restart); PostgreSQL's whole process group
-    (crash recovery). Both take longer to come back and to catch up after."""
+    """The only Kafka broker stopped and started again; PostgreSQL's whole process group
+    SIGKILLed (crash recovery). Both take longer to come back and to catch up after.
+
+    Kafka gets SIGTERM, not SIGKILL: a SIGKILLed single broker can leave a hanging
+    transaction (on restart its transaction coordinator resent a commit's markers before
+    the broker was registered again, took the partitions for deleted and skipped them), and
+    then read_committed readers and committed-offset fetches wait for an operator to abort
+    it (docs/reliability.md, Findings). A broker SIGKILLed for good, with others to take
+    over, is the three-broker scenario."""
     with under_load(private_stack, LOAD) as run:
         time.sleep(5)
-        _kill_and_restart(private_stack, name, record_verdict, down_s=3)
+        _kill_and_restart(private_stack, name, record_verdict, down_s=3, sig=sig)
         time.sleep(10)
     assert_nothing_lost(private_stack, run, record_verdict, settle_bound_s=180)
 
