@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
@@ -22,9 +21,12 @@ _INIT_TIMEOUT_S = 10.0
 _COMMIT_TIMEOUT_S = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """One serialized message: topic name, key and value bytes, headers."""
+class OutgoingMessage(NamedTuple):
+    """One serialized message: topic name, key and value bytes, headers.
+
+    A NamedTuple, not a frozen dataclass: ~2.2 are built per command in the publishing
+    thread, ~0.9 µs each instead of ~2.1 (py-spy of the 100k drain: frozen-dataclass
+    `__init__`s were ~8% of that thread)."""
 
     topic: str
     key: bytes | None
