@@ -3,9 +3,9 @@
 Every step runs even when an earlier one fails, so one run shows everything to fix; the exit
 code is the first failure's. pytest runs last and its summary line ends the output. With
 `--faults` its last tier is the fault suite (tests/faults, ~8-15 min here: it starts private
-stacks of its own and kills their parts). It is not the default: the fresh-clone CI run of
-2026-11-25 found answers published twice in its two-instance scenario after a stuck Kafka
-transaction (docs/reliability.md); making it the default is `FAULTS_BY_DEFAULT`.
+stacks of its own and kills their parts). It is not the default: its two-instance scenario
+finds answers published twice in about one full run in three (docs/reliability.md, open);
+making it the default is `FAULTS_BY_DEFAULT`.
 """
 
 from __future__ import annotations
