@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import psycopg
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
 
 from command_handler.backoff import Backoff
 from command_handler.handling import (
@@ -51,6 +51,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # How long one consume() waits while gathering a batch behind a committing one (s).
 _GATHER_SLICE_S = 0.002
+# How long to wait for Kafka's answer to a committed offsets fetch (s).
+_COMMITTED_TIMEOUT_S = 10.0
 _IMMEDIATE_CONFLICT_RETRIES = 3
 
 
@@ -136,6 +138,8 @@ class CommandLoop:
         self._revocations = 0
         # Partitions sought back since the batch being gathered began (see `_give_back`).
         self._rewound: set[tuple[str, int]] = set()
+        # The last offset each partition was reset to (see `_reset_position`).
+        self._reset_to: dict[tuple[str, int], int] = {}
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -161,6 +165,8 @@ class CommandLoop:
             error = message.error()
             if error is None:
                 good.append(message)
+            elif error.code() == KafkaError._AUTO_OFFSET_RESET:
+                self._reset_position(message, error)
             elif error.code() != KafkaError._PARTITION_EOF:
                 # Broker down, transport errors: librdkafka reconnects by itself; log the
                 # change of state once, not every poll.
@@ -210,6 +216,54 @@ class CommandLoop:
                 messages = self._owned(messages)
         self._linger.batch_gathered(len(messages), time.perf_counter())
         return messages
+
+    def _reset_position(self, message: Any, error: KafkaError) -> None:
+        """librdkafka found no usable position for a partition: no committed offset, or one
+        out of range. It never picks a start by itself here (`auto.offset.reset` is `error`):
+        reading a partition again from its beginning answers every command on it a second
+        time, so only a group that never committed the partition starts there. Otherwise
+        the partition goes to its committed offset, asked again (stable: after pending
+        transactions settle); if that very offset was refused already, to the beginning."""
+        partition = TopicPartition(message.topic(), message.partition())
+        _LOGGER.warning(
+            "no position for a partition, asking its committed offset",
+            extra={"partition": partition.partition, "error": error.str()},
+        )
+        committed = None
+        while committed is None and not self._stop.is_set():
+            try:
+                [committed] = self._consumer.committed([partition], timeout=_COMMITTED_TIMEOUT_S)
+            except KafkaException as exc:
+                self.kafka.failed(exc)
+                self._stop.wait(self._backoff.next_delay_s())
+        if committed is None:
+            return
+        key = (partition.topic, partition.partition)
+        if committed.error is None and committed.offset >= 0:
+            target = committed.offset
+            if self._reset_to.get(key) == target:
+                # The committed offset itself is out of range (retention removed it).
+                target = OFFSET_BEGINNING
+        else:
+            target = OFFSET_BEGINNING
+        self._reset_to[key] = target
+        _LOGGER.warning(
+            "partition position reset",
+            extra={
+                "partition": partition.partition,
+                "offset": "beginning" if target == OFFSET_BEGINNING else target,
+            },
+        )
+        try:
+            # librdkafka refuses a seek on a partition stopped by this error ("Erroneous
+            # state"); assigning it again with an explicit offset restarts its fetcher.
+            self._consumer.incremental_unassign([partition])
+            self._consumer.incremental_assign(
+                [TopicPartition(partition.topic, partition.partition, target)]
+            )
+        except KafkaException as exc:
+            # Not ours any more: its next owner starts from the committed offset.
+            _LOGGER.info("could not reset", extra={"error": str(exc)})
 
     def _give_back(self, messages: list[Any]) -> list[Any]:
         """The batch in flight failed while this one was gathering (settled in a revocation

@@ -36,6 +36,9 @@ def _consumer_config(settings: CommandHandlerSettings, kafka: KafkaSettings) -> 
             overrides={
                 # Offsets are committed inside the Kafka transaction, never by the consumer.
                 "enable.auto.commit": False,
+                # No silent start from the beginning (every command on the partition
+                # answered again) or the end (commands skipped): the loop decides.
+                "auto.offset.reset": "error",
                 # Only see commands of producers' committed transactions.
                 "isolation.level": "read_committed",
                 # Prefetch at most ~1 MiB per partition and 2 MiB in all (thousands of

@@ -15,7 +15,13 @@ from concurrent.futures import Future
 from typing import Any, NoReturn
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_INVALID,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 
 from command_handler.backoff import Backoff
 from command_handler.handling import DecodedCommand, HandledBatch, OutgoingRecord
@@ -312,3 +318,76 @@ def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered()
 
     assert loop._gather() == []
     assert consumer.seeks == {0: 10, 2: 7}
+
+
+class ResetError:
+    """What consume() returns when librdkafka has no position for a partition."""
+
+    def __init__(self, partition: int) -> None:
+        self._partition = partition
+
+    def topic(self) -> str:
+        return TOPIC
+
+    def partition(self) -> int:
+        return self._partition
+
+    def error(self) -> KafkaError:
+        return KafkaError(KafkaError._AUTO_OFFSET_RESET, "no offset stored")
+
+
+class CommittedConsumer(FakeConsumer):
+    """`committed()` answers from `offsets` (-1001: never committed); an exception in the
+    list is raised once, as a time-out while a transaction is pending would be. A partition
+    assigned again with an offset is recorded in `seeks`, as where it starts."""
+
+    def __init__(self, script: list[Any], answers: list[int | Exception]) -> None:
+        super().__init__(script, assigned={0})
+        self.answers = answers
+
+    def incremental_unassign(self, partitions: list[TopicPartition]) -> None:
+        self.assigned -= {p.partition for p in partitions}
+
+    def incremental_assign(self, partitions: list[TopicPartition]) -> None:
+        for p in partitions:
+            self.assigned.add(p.partition)
+            self.seeks[p.partition] = p.offset
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return [TopicPartition(TOPIC, p.partition, answer) for p in partitions]
+
+
+def test_no_position_goes_to_the_committed_offset_asked_again() -> None:
+    timed_out = KafkaException(KafkaError(KafkaError._TIMED_OUT, "unstable offsets"))
+    consumer = CommittedConsumer([[ResetError(0)]], [timed_out, 4264])
+    loop = make_loop(consumer, FakePublisher())
+
+    loop._poll_once()
+
+    assert consumer.seeks == {0: 4264}
+
+
+def test_a_partition_never_committed_starts_at_the_beginning() -> None:
+    consumer = CommittedConsumer([[ResetError(0)]], [OFFSET_INVALID])
+    loop = make_loop(consumer, FakePublisher())
+
+    loop._poll_once()
+
+    assert consumer.seeks == {0: OFFSET_BEGINNING}
+
+
+def test_a_committed_offset_refused_twice_goes_to_the_beginning() -> None:
+    # Retention removed the committed offset: seeking to it again would loop forever.
+    # (Each poll takes two steps of the script: the first message, then whatever is there.)
+    consumer = CommittedConsumer([[ResetError(0)], [], [ResetError(0)]], [120, 120])
+    loop = make_loop(consumer, FakePublisher())
+
+    loop._poll_once()
+    first = dict(consumer.seeks)
+    loop._poll_once()
+
+    assert first == {0: 120}
+    assert consumer.seeks == {0: OFFSET_BEGINNING}
