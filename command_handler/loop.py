@@ -134,6 +134,10 @@ class CommandLoop:
         # Written by the publishing thread before its future completes: how long the Kafka
         # transaction itself took (s), without the wait for the loop to collect it.
         self._published_s = 0.0
+        # ... and when it committed (perf_counter, s): the publish phase ends there, not
+        # when the loop next collects the future (up to a poll time-out later at idle).
+        self._published_at = 0.0
+        self._published_wall_ms = 0.0
         # Counts revocations, so a batch being gathered can tell one happened under it.
         self._revocations = 0
         # Partitions sought back since the batch being gathered began (see `_give_back`).
@@ -361,7 +365,9 @@ class CommandLoop:
         outgoing.extend(dead_letters)
         started = time.perf_counter()
         self._publisher.publish(outgoing, offsets, group_metadata)
-        self._published_s = time.perf_counter() - started
+        self._published_at = time.perf_counter()
+        self._published_wall_ms = time.time() * 1000
+        self._published_s = self._published_at - started
 
     def _finish_in_flight(self, also_rewind: Sequence[Any] = ()) -> bool:
         """Wait for the batch being published; account it. False if it failed: then its
@@ -393,7 +399,7 @@ class CommandLoop:
         self._linger.batch_published(self._published_s)
         self._metrics.linger_seconds.set(self._linger.linger_s())
         finished = time.perf_counter()
-        now_ms = time.time() * 1000
+        now_ms = self._published_wall_ms  # the commit, not this later collection
         for timestamp_ms in in_flight.timestamps_ms:
             self._metrics.command_latency.observe(max(0.0, now_ms - timestamp_ms) / 1000)
         for (kind, outcome), count in in_flight.outcomes.items():
@@ -406,7 +412,9 @@ class CommandLoop:
         self._metrics.batch_seconds.observe(finished - in_flight.started)
         self._metrics.phase_seconds.labels(phase="decode").observe(in_flight.decode_s)
         self._metrics.phase_seconds.labels(phase="store").observe(in_flight.store_s)
-        self._metrics.phase_seconds.labels(phase="publish").observe(finished - in_flight.submitted)
+        self._metrics.phase_seconds.labels(phase="publish").observe(
+            max(0.0, self._published_at - in_flight.submitted)
+        )
         return True
 
     def _overdue(self, in_flight: _InFlight) -> bool:

@@ -391,3 +391,18 @@ def test_a_committed_offset_refused_twice_goes_to_the_beginning() -> None:
 
     assert first == {0: 120}
     assert consumer.seeks == {0: OFFSET_BEGINNING}
+
+
+def test_the_publish_phase_ends_at_the_commit_not_when_the_loop_collects_it() -> None:
+    loop = make_loop(FakeConsumer([], assigned={0}), FakePublisher())
+    loop.handle_batch(batch(0, 10, 19))
+    loop._in_flight.future.result(5)  # type: ignore[union-attr]
+    time.sleep(0.3)  # the loop is busy elsewhere (or polling at idle) meanwhile
+
+    assert loop._finish_in_flight()
+
+    publish_s = loop._metrics.registry.get_sample_value(
+        "open_bank_command_handler_phase_seconds_sum", {"phase": "publish"}
+    )
+    assert publish_s is not None
+    assert publish_s < 0.2
