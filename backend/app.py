@@ -47,6 +47,7 @@ from backend.storage.writer import ProjectionWriter
 from backend.throttle import LoginThrottle
 from backend.transfers import TransferService
 from topology.clients import consumer_config, producer_config, registry_config
+from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 
@@ -159,7 +160,9 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         producer = CommandProducer(
             # linger 0: a command goes out at once (a person waits for its answer); under
             # load librdkafka still batches what queues while requests are in flight.
-            producer_config(config.kafka, client_id=instance, overrides={"linger.ms": 0}),
+            with_quiet_logs(
+                producer_config(config.kafka, client_id=instance, overrides={"linger.ms": 0})
+            ),
             serde,
             loop,
             publish_failed,
@@ -170,12 +173,14 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         stack.push_async_callback(asyncio.to_thread, producer.close)
 
         live = LiveFeed(
-            consumer_config(
-                config.kafka,
-                client_id=f"{instance}-live",
-                group_id=f"{instance}-live",
-                auto_offset_reset="latest",
-                overrides={"enable.auto.commit": False},
+            with_quiet_logs(
+                consumer_config(
+                    config.kafka,
+                    client_id=f"{instance}-live",
+                    group_id=f"{instance}-live",
+                    auto_offset_reset="latest",
+                    overrides={"enable.auto.commit": False},
+                ),
             ),
             serde,
             loop,
@@ -189,16 +194,18 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             raise RuntimeError("live feed could not assign its partitions within 30 s")
 
         projector = Projector(
-            consumer_config(
-                config.kafka,
-                client_id=f"{instance}-projector",
-                group_id=settings.projector_group_id,
-                # An instance that stops in the middle of a rebalance may not leave the
-                # group (a known librdkafka case); its partitions then wait for the
-                # session time-out before another instance writes their rows: 10 s, not
-                # 45. Heartbeats come from librdkafka's own thread, so a busy event loop
-                # cannot miss them.
-                overrides={"session.timeout.ms": 10_000, "heartbeat.interval.ms": 2_000},
+            with_quiet_logs(
+                consumer_config(
+                    config.kafka,
+                    client_id=f"{instance}-projector",
+                    group_id=settings.projector_group_id,
+                    # An instance that stops in the middle of a rebalance may not leave the
+                    # group (a known librdkafka case); its partitions then wait for the
+                    # session time-out before another instance writes their rows: 10 s, not
+                    # 45. Heartbeats come from librdkafka's own thread, so a busy event loop
+                    # cannot miss them.
+                    overrides={"session.timeout.ms": 10_000, "heartbeat.interval.ms": 2_000},
+                ),
             ),
             serde,
             ProjectionWriter(writer_engine),
