@@ -229,10 +229,6 @@ class CommandLoop:
         the partition goes to its committed offset, asked again (stable: after pending
         transactions settle); if that very offset was refused already, to the beginning."""
         partition = TopicPartition(message.topic(), message.partition())
-        _LOGGER.warning(
-            "no position for a partition, asking its committed offset",
-            extra={"partition": partition.partition, "error": error.str()},
-        )
         committed = None
         while committed is None and not self._stop.is_set():
             try:
@@ -248,16 +244,24 @@ class CommandLoop:
             if self._reset_to.get(key) == target:
                 # The committed offset itself is out of range (retention removed it).
                 target = OFFSET_BEGINNING
+            # Not a first start: librdkafka would have read the partition from its
+            # beginning here. Worth a line an operator sees.
+            _LOGGER.warning(
+                "no position from librdkafka for a committed partition; resuming it",
+                extra={
+                    "partition": partition.partition,
+                    "error": error.str(),
+                    "committed": committed.offset,
+                    "offset": "beginning" if target == OFFSET_BEGINNING else target,
+                },
+            )
         else:
             target = OFFSET_BEGINNING
+            _LOGGER.info(
+                "partition never committed by the group: starting at its beginning",
+                extra={"partition": partition.partition},
+            )
         self._reset_to[key] = target
-        _LOGGER.warning(
-            "partition position reset",
-            extra={
-                "partition": partition.partition,
-                "offset": "beginning" if target == OFFSET_BEGINNING else target,
-            },
-        )
         try:
             # librdkafka refuses a seek on a partition stopped by this error ("Erroneous
             # state"); assigning it again with an explicit offset restarts its fetcher.
