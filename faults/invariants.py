@@ -66,6 +66,19 @@ def _examples(items: Iterable[object]) -> str:
     return shown + more
 
 
+def _where(seen: Observation, ids: set[str]) -> str:
+    """Per partition of `commands`, the offset range and count of the messages of `ids`:
+    one partition read again from its start reads differently from a few batches."""
+    offsets: dict[int, list[int]] = {}
+    for command in seen.commands:
+        if str(command.id) in ids:
+            offsets.setdefault(command.partition, []).append(command.offset)
+    return ", ".join(
+        f"partition {partition} offsets {min(found)}-{max(found)} ({len(found)})"
+        for partition, found in sorted(offsets.items())
+    )
+
+
 def feedback_exactly_once(seen: Observation) -> list[Violation]:
     """Per command id, as many answers as messages sent with that id; no stray answers."""
     sent = Counter(command.id for command in seen.commands)
@@ -84,7 +97,8 @@ def feedback_exactly_once(seen: Observation) -> list[Violation]:
         violations.append(
             Violation(
                 "feedback_exactly_once",
-                f"{len(doubled)} command(s) answered more than once: {_examples(doubled)}",
+                f"{len(doubled)} command(s) answered more than once: {_examples(doubled)}; "
+                f"their messages on commands: {_where(seen, set(doubled))}",
             )
         )
     if stray:

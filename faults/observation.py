@@ -23,13 +23,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class CommandSeen:
-    """One message on `commands`. Transfers carry `from_`, `to` and `amount` (cents)."""
+    """One message on `commands` (at `partition`/`offset`, -1 when not known). Transfers
+    carry `from_`, `to` and `amount` (cents)."""
 
     id: uuid.UUID
     is_transfer: bool
     from_: str = ""
     to: str = ""
     amount: int = 0
+    partition: int = -1
+    offset: int = -1
 
 
 @dataclass(frozen=True, slots=True)

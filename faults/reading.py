@@ -232,9 +232,21 @@ class StoreReader:
 
 def _add(seen: Observation, message: _Message, record: object) -> None:
     if isinstance(record, ConfirmMoneyTransfer):
-        seen.commands.append(CommandSeen(record.id, True, record.from_, record.to, record.amount))
+        seen.commands.append(
+            CommandSeen(
+                record.id,
+                True,
+                record.from_,
+                record.to,
+                record.amount,
+                message.partition,
+                message.offset,
+            )
+        )
     elif isinstance(record, ConfirmAccountCreation):
-        seen.commands.append(CommandSeen(record.id, False))
+        seen.commands.append(
+            CommandSeen(record.id, False, partition=message.partition, offset=message.offset)
+        )
     elif isinstance(record, AccountCreationConfirmed):
         seen.feedback.append(FeedbackSeen(record.id, True, record.iban))
     elif isinstance(record, MoneyTransferConfirmed):

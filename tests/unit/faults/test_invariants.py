@@ -151,6 +151,28 @@ def test_a_lost_or_doubled_answer_is_caught(
     assert "unanswered" in str(feedback_exactly_once(lost))
 
 
+def test_doubled_answers_say_where_their_commands_were_read() -> None:
+    """A partition read again from its start shows as a range from 0 on one partition."""
+    ids = [uuid.uuid4() for _ in range(4)]
+    seen = Observation(
+        commands=[
+            CommandSeen(ids[0], False, partition=3, offset=0),
+            CommandSeen(ids[1], False, partition=3, offset=7),
+            CommandSeen(ids[2], False, partition=1, offset=40),
+            CommandSeen(ids[3], False, partition=0, offset=9),
+        ],
+        feedback=[FeedbackSeen(i, True, "NL00OPEN0000000001") for i in ids]
+        + [FeedbackSeen(i, True, "NL00OPEN0000000001") for i in ids[:3]],
+    )
+
+    [violation] = feedback_exactly_once(seen)
+
+    assert "3 command(s) answered more than once" in str(violation)
+    assert str(violation).endswith(
+        "their messages on commands: partition 1 offsets 40-40 (1), partition 3 offsets 0-7 (2)"
+    )
+
+
 def test_a_second_message_with_the_same_id_wants_a_second_answer() -> None:
     """A login re-sends its creation command: two messages, two answers, both fine."""
     command = uuid.uuid4()
