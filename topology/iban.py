@@ -60,9 +60,11 @@ def is_valid_open_iban(value: str) -> bool:
 
 def new_account_digits(rng: random.Random) -> str:
     """Ten account digits for a new account: `0` followed by 9 random digits (the original's)."""
-    return "0" + "".join(rng.choice("0123456789") for _ in range(9))
+    # One draw, not one per digit: the handler's rng is a SystemRandom, whose every call is
+    # a system call (~3% of the handler's loop thread). Same uniform distribution.
+    return f"0{rng.randrange(10**9):09d}"
 
 
 def new_token(rng: random.Random) -> str:
     """A new account token: 20 random decimal digits."""
-    return "".join(rng.choice("0123456789") for _ in range(_TOKEN_LENGTH))
+    return f"{rng.randrange(10**_TOKEN_LENGTH):0{_TOKEN_LENGTH}d}"  # one draw (see above)
