@@ -19,10 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Message, TopicPartition
-from confluent_kafka.schema_registry import Schema
-from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
-    MockSchemaRegistryClient,
-)
 from sqlalchemy import create_engine, make_url, text
 
 from backend.kafka.decoding import decode_batch
@@ -32,10 +28,10 @@ from backend.storage.writer import ProjectionWriter
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
 from topology.iban import iban_from_digits
+from topology.local_registry import local_serde
 from topology.records import BalanceChanged, MoneyTransferConfirmed
-from topology.schemas import schema_text
 from topology.serde import RecordSerde
-from topology.topics import ALL_TOPICS, BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
+from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
 
 
 class _Consumer:
@@ -71,15 +67,9 @@ class _Consumer:
 
 
 def _serde() -> RecordSerde:
-    # The registry mock does the same Avro work as the real client; no HTTP per message
-    # either way (the real client caches schemas too).
-    registry = MockSchemaRegistryClient({"url": "mock://"})
-    for topic in ALL_TOPICS:
-        for record_type in topic.record_types:
-            registry.register_schema(
-                topic.subject(record_type), Schema(schema_text(record_type), "AVRO")
-            )
-    return RecordSerde(registry)
+    # The in-process registry does the same Avro work as the real client; no HTTP per
+    # message either way (the real client caches schemas too).
+    return local_serde()
 
 
 def _batches(

@@ -15,10 +15,6 @@ from uuid import uuid4
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
-from confluent_kafka.schema_registry import Schema
-from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
-    MockSchemaRegistryClient,
-)
 from sqlalchemy.exc import OperationalError
 
 from backend.feedback import Delivered
@@ -26,10 +22,10 @@ from backend.kafka.consumer_thread import ConsumerThread, KafkaConsumer
 from backend.kafka.live import LIVE_TOPICS, LiveFeed
 from backend.kafka.projector import Projector
 from backend.outcomes import TransactionView, TransferOutcome
+from topology.local_registry import local_serde
 from topology.records import BalanceChanged, MoneyTransferConfirmed, MoneyTransferFailed, Record
-from topology.schemas import schema_text
 from topology.serde import RecordSerde
-from topology.topics import ALL_TOPICS, BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK, Topic
+from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK, Topic
 
 WAIT_S = 5.0
 
@@ -167,13 +163,7 @@ def test_a_failing_batch_ends_the_thread_and_is_reported(
 
 
 def serde() -> RecordSerde:
-    registry = MockSchemaRegistryClient({"url": "mock://"})
-    for topic in ALL_TOPICS:
-        for record_type in topic.record_types:
-            registry.register_schema(
-                topic.subject(record_type), Schema(schema_text(record_type), "AVRO")
-            )
-    return RecordSerde(registry)
+    return local_serde()
 
 
 async def test_the_live_feed_starts_at_the_end_and_hands_records_to_the_loop(

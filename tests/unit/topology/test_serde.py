@@ -15,6 +15,7 @@ from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
     MockSchemaRegistryClient,
 )
 
+from topology.local_registry import registry_with_every_subject
 from topology.records import (
     RECORD_TYPES,
     AccountCreationConfirmed,
@@ -53,13 +54,7 @@ TRANSFER = ConfirmMoneyTransfer(
 
 
 def _registry_with_every_subject() -> MockSchemaRegistryClient:
-    registry = MockSchemaRegistryClient({"url": "mock://"})
-    for topic in ALL_TOPICS:
-        for record_type in topic.record_types:
-            registry.register_schema(
-                topic.subject(record_type), Schema(schema_text(record_type), "AVRO")
-            )
-    return registry
+    return registry_with_every_subject()
 
 
 @pytest.fixture

@@ -4,27 +4,17 @@ can dead-letter every bad message and never crash on one)."""
 
 from __future__ import annotations
 
-from confluent_kafka.schema_registry import Schema
-from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
-    MockSchemaRegistryClient,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from topology.local_registry import local_serde
 from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer, Record
-from topology.schemas import schema_text
 from topology.serde import RecordSerde, UndecodableRecord
-from topology.topics import ALL_TOPICS, COMMANDS
+from topology.topics import COMMANDS
 
 
 def _serde() -> RecordSerde:
-    registry = MockSchemaRegistryClient({"url": "mock://"})
-    for topic in ALL_TOPICS:
-        for record_type in topic.record_types:
-            registry.register_schema(
-                topic.subject(record_type), Schema(schema_text(record_type), "AVRO")
-            )
-    return RecordSerde(registry)
+    return local_serde()
 
 
 SERDE = _serde()
