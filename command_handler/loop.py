@@ -147,7 +147,9 @@ class CommandLoop:
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
-        self._subscribe()
+        self._consumer.subscribe(
+            [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
+        )
         _LOGGER.info("consuming", extra={"topic": self._topics.commands.name})
         try:
             while not self._stop.is_set():
@@ -156,11 +158,6 @@ class CommandLoop:
         finally:
             # Never wait for a thread stuck inside librdkafka: it does not come back.
             self._publishing.shutdown(wait=not self._stuck)
-
-    def _subscribe(self) -> None:
-        self._consumer.subscribe(
-            [self._topics.commands.name], on_assign=self._assigned, on_revoke=self._revoked
-        )
 
     def _poll_once(self) -> None:
         messages = self._gather()

@@ -108,23 +108,22 @@ class TransactionalPublisher:
     def _abort(self, producer: Any, exc: KafkaException | BufferError) -> PublishFailedError:
         error = _kafka_error(exc) if isinstance(exc, KafkaException) else None
         if error is not None and error.fatal():
-            self._drop(producer)
+            self._drop()
             return PublishFailedError(f"fatal producer error: {exc}", fatal=True)
         try:
             producer.abort_transaction(_COMMIT_TIMEOUT_S)
         except KafkaException as abort_exc:
             # Could not even abort: start over with a new producer (init aborts for us).
             _LOGGER.info("abort_transaction failed", extra={"error": str(abort_exc)})
-            self._drop(producer)
+            self._drop()
             return PublishFailedError(f"{exc}; abort failed: {abort_exc}", fatal=True)
         return PublishFailedError(str(exc), fatal=False)
 
-    def _drop(self, producer: Any) -> None:
-        if self._producer is producer:
-            self._producer = None
-        producer.flush(0)
+    def _drop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.flush(0)
 
     def close(self) -> None:
         """Drop the producer (an open transaction is aborted by the next init or times out)."""
-        if self._producer is not None:
-            self._drop(self._producer)
+        self._drop()
