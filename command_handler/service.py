@@ -36,29 +36,25 @@ from command_handler.publishing import TransactionalPublisher
 from command_handler.restart import restart_in_place
 from command_handler.storage.database import Database
 from command_handler.topics import HandlerTopics
-from topology.repeated_logs import librdkafka_logger
+from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 
 __all__ = ["known_schema_ids", "main", "run_service", "start_up"]
 
 _LOGGER = logging.getLogger("command_handler")
-# While Kafka is down librdkafka logs every reconnect attempt: one line per kind per 30 s.
-_LIBRDKAFKA_LOGGER = librdkafka_logger()
 _DATABASE_UNREACHABLE: Final = 2  # exit status of command_handler.startup
 
 
 def _consumer(plan: StartupPlan, metrics: HandlerMetrics) -> Any:
-    config: dict[str, Any] = dict(plan.consumer_config)
+    # librdkafka's own lines become JSON lines like ours, one per kind per 30 s while Kafka
+    # is down (it logs every reconnect attempt).
+    config = with_quiet_logs(plan.consumer_config)
     config["stats_cb"] = metrics.record_statistics
-    config["logger"] = _LIBRDKAFKA_LOGGER
     return Consumer(config)
 
 
 def _producer_config(plan: StartupPlan) -> dict[str, Any]:
-    config: dict[str, Any] = dict(plan.producer_config)
-    # librdkafka's own log lines become JSON lines like ours.
-    config["logger"] = _LIBRDKAFKA_LOGGER
-    return config
+    return with_quiet_logs(plan.producer_config)
 
 
 def start_up(stop: threading.Event) -> StartupPlan | None:

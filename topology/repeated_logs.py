@@ -13,11 +13,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RepeatFilter", "librdkafka_logger", "with_quiet_logs"]
+__all__ = ["RepeatFilter", "with_quiet_logs"]
 
 # Lines differing only in numbers (ports, milliseconds, broker ids, offsets) are alike.
 _NUMBERS = re.compile(r"\d+")
@@ -61,17 +61,13 @@ class RepeatFilter(logging.Filter):
         return True
 
 
+# One logger and one RepeatFilter for every librdkafka client of the process.
 _LIBRDKAFKA = logging.getLogger("librdkafka")
 _LIBRDKAFKA.addFilter(RepeatFilter())
 
 
-def librdkafka_logger() -> logging.Logger:
-    """The `librdkafka` logger, with one RepeatFilter for the whole process: give it to a
-    client as `config["logger"]` and librdkafka's lines go through Python's logging (the
-    service's format and handlers) instead of straight to stderr."""
-    return _LIBRDKAFKA
-
-
-def with_quiet_logs(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` (a librdkafka client's) with its log lines sent to `librdkafka_logger()`."""
+def with_quiet_logs(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` (a librdkafka client's) with its log lines sent to the `librdkafka` logger:
+    through Python's logging (the service's format and handlers) instead of straight to
+    stderr, one line per kind per 30 s (RepeatFilter)."""
     return {**config, "logger": _LIBRDKAFKA}
