@@ -6,7 +6,9 @@ offsets, commit (Kafka). The Kafka commit of one batch overlaps with the Postgre
 the next; the next is published only after the previous committed, and if that failed both
 are rewound and read again. A crash before the PostgreSQL commit loses nothing (the commands
 are read again); after it, the commands are read again and their stored outcome is
-published again, so no change is applied twice and none is published twice. A dependency
+published again, so no change is applied twice and none is published twice. A command below
+its partition's committed offset was answered in a committed transaction: if the consumer
+ever reads one again (its position went back), it is skipped, not answered twice. A dependency
 that fails is retried with back-off, the batch kept; a stop request (SIGTERM) is honoured
 between batches, or during a retry by dropping the unpublished batch for the next reader.
 """
@@ -23,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
@@ -48,6 +50,7 @@ from topology.serde import RecordSerde, RegistryUnavailableError, UndecodableRec
 __all__ = ["CommandLoop", "PublishStuckError"]
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # How long one consume() waits while gathering a batch behind a committing one (s).
 _GATHER_SLICE_S = 0.002
@@ -142,8 +145,10 @@ class CommandLoop:
         self._revocations = 0
         # Partitions sought back since the batch being gathered began (see `_give_back`).
         self._rewound: set[tuple[str, int]] = set()
-        # The last offset each partition was reset to (see `_reset_position`).
-        self._reset_to: dict[tuple[str, int], int] = {}
+        # Per owned partition: its committed offset, below which every command was answered
+        # in a committed Kafka transaction (see `_not_answered`). Learnt on the first batch
+        # after an assignment or a failed publish, moved by every publish.
+        self._floors: dict[tuple[str, int], int] = {}
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -172,6 +177,7 @@ class CommandLoop:
                 # Broker down, transport errors: librdkafka reconnects by itself; log the
                 # change of state once, not every poll.
                 self.kafka.failed(KafkaException(error))
+        good = self._not_answered(good)
         if good:
             self.handle_batch(good)
         elif self._in_flight is not None and (
@@ -224,23 +230,23 @@ class CommandLoop:
         reading a partition again from its beginning answers every command on it a second
         time, so only a group that never committed the partition starts there. Otherwise
         the partition goes to its committed offset, asked again (stable: after pending
-        transactions settle); if that very offset was refused already, to the beginning."""
+        transactions settle), kept inside the log's current range (retention may have
+        removed its start)."""
         partition = TopicPartition(message.topic(), message.partition())
-        committed = None
-        while committed is None and not self._stop.is_set():
-            try:
-                [committed] = self._consumer.committed([partition], timeout=_COMMITTED_TIMEOUT_S)
-            except KafkaException as exc:
-                self.kafka.failed(exc)
-                self._stop.wait(self._backoff.next_delay_s())
+        committed = self._ask(lambda: self._consumer.committed([partition], _COMMITTED_TIMEOUT_S))
         if committed is None:
             return
-        key = (partition.topic, partition.partition)
-        if committed.error is None and committed.offset >= 0:
-            target = committed.offset
-            if self._reset_to.get(key) == target:
-                # The committed offset itself is out of range (retention removed it).
-                target = OFFSET_BEGINNING
+        [position] = committed
+        if position.error is None and position.offset >= 0:
+            watermarks = self._ask(
+                lambda: self._consumer.get_watermark_offsets(
+                    partition, _COMMITTED_TIMEOUT_S, cached=False
+                )
+            )
+            if watermarks is None:
+                return
+            low, high = watermarks
+            target = min(max(position.offset, low), high)
             # Not a first start: librdkafka would have read the partition from its
             # beginning here. Worth a line an operator sees.
             _LOGGER.warning(
@@ -248,8 +254,10 @@ class CommandLoop:
                 extra={
                     "partition": partition.partition,
                     "error": error.str(),
-                    "committed": committed.offset,
-                    "offset": "beginning" if target == OFFSET_BEGINNING else target,
+                    "committed": position.offset,
+                    "low": low,
+                    "high": high,
+                    "offset": target,
                 },
             )
         else:
@@ -258,7 +266,6 @@ class CommandLoop:
                 "partition never committed by the group: starting at its beginning",
                 extra={"partition": partition.partition},
             )
-        self._reset_to[key] = target
         try:
             # librdkafka refuses a seek on a partition stopped by this error ("Erroneous
             # state"); assigning it again with an explicit offset restarts its fetcher.
@@ -269,6 +276,53 @@ class CommandLoop:
         except KafkaException as exc:
             # Not ours any more: its next owner starts from the committed offset.
             _LOGGER.info("could not reset", extra={"error": str(exc)})
+
+    def _ask(self, call: Callable[[], _T]) -> _T | None:
+        """`call` (a question to Kafka), retried with back-off until it answers; None if
+        the loop was stopped first."""
+        while not self._stop.is_set():
+            try:
+                return call()
+            except KafkaException as exc:
+                self.kafka.failed(exc)
+                self._stop.wait(self._backoff.next_delay_s())
+        return None
+
+    def _not_answered(self, messages: list[Any]) -> list[Any]:
+        """`messages` without those below their partition's committed offset.
+
+        The group's committed offset of a partition moves only in the handler's Kafka
+        transactions, together with the answers to every command below it. A consumer that
+        reads below it again (a position reset to the partition's beginning, a rewind after
+        a transaction that did commit) would answer those commands a second time and commit
+        the offset backwards; skipping them keeps each answer on the wire once, whatever
+        moved the position. The offsets are asked once per assignment, not per batch."""
+        unknown = {(m.topic(), m.partition()) for m in messages} - self._floors.keys()
+        if unknown:
+            partitions = [TopicPartition(t, p) for t, p in sorted(unknown)]
+            committed = self._ask(
+                lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
+            )
+            if committed is None:
+                return []
+            for position in committed:
+                self._floors[(position.topic, position.partition)] = max(0, position.offset)
+        kept: list[Any] = []
+        skipped: list[Any] = []
+        for message in messages:
+            floor = self._floors[(message.topic(), message.partition())]
+            (kept if message.offset() >= floor else skipped).append(message)
+        if skipped:
+            _LOGGER.warning(
+                "skipped commands below the committed offset: answered already",
+                extra={
+                    "count": len(skipped),
+                    "partitions": sorted({m.partition() for m in skipped}),
+                    "first": min(m.offset() for m in skipped),
+                    "last": max(m.offset() for m in skipped),
+                },
+            )
+        return kept
 
     def _give_back(self, messages: list[Any]) -> list[Any]:
         """The batch in flight failed while this one was gathering (settled in a revocation
@@ -304,6 +358,9 @@ class CommandLoop:
         # Their offsets may be in the transaction in flight: settle it before they move.
         self._revocations += 1
         self._finish_in_flight()
+        for partition in partitions:
+            # A next assignment asks again: another owner may have moved it meanwhile.
+            self._floors.pop((partition.topic, partition.partition), None)
         _LOGGER.info(
             "partitions revoked", extra={"partitions": sorted(p.partition for p in partitions)}
         )
@@ -397,6 +454,10 @@ class CommandLoop:
         self._registry.succeeded()
         self.kafka.succeeded()
         self._backoff.reset()
+        for position in _next_offsets(in_flight.messages):
+            key = (position.topic, position.partition)
+            if key in self._floors:
+                self._floors[key] = max(self._floors[key], position.offset)
         self._linger.batch_published(self._published_s)
         self._metrics.linger_seconds.set(self._linger.linger_s())
         finished = time.perf_counter()
@@ -443,6 +504,10 @@ class CommandLoop:
         if dependency == "kafka":
             self.kafka.failed(exc)
         self._metrics.retries.labels(dependency=dependency).inc()
+        # A transaction reported failed may still have committed (its outcome lost with the
+        # connection): the committed offsets are asked again before these are read again.
+        for message in messages:
+            self._floors.pop((message.topic(), message.partition()), None)
         self._rewind(messages)
         self._stop.wait(self._backoff.next_delay_s())
 
@@ -563,6 +628,14 @@ class CommandLoop:
             except KafkaException as exc:
                 # Not ours any more (rebalanced away): its next owner reads it again.
                 _LOGGER.info("could not rewind", extra={"error": str(exc)})
+
+
+def _checked(partitions: list[TopicPartition]) -> list[TopicPartition]:
+    """`partitions` as Kafka answered them, or the first partition's error raised."""
+    for partition in partitions:
+        if partition.error is not None:
+            raise KafkaException(partition.error)
+    return partitions
 
 
 def _first_offsets(messages: Sequence[Any]) -> list[TopicPartition]:

@@ -61,6 +61,9 @@ class FakeConsumer:
         self.script = script
         self.assigned = assigned
         self.seeks: dict[int, int] = {}
+        # The group's committed offsets (absent: never committed); what committed() answers.
+        self.committed_offsets: dict[int, int] = {}
+        self.committed_asked = 0
 
     def consume(self, num_messages: int, timeout: float) -> list[FakeMessage]:
         if not self.script:
@@ -78,6 +81,15 @@ class FakeConsumer:
 
     def consumer_group_metadata(self) -> object:
         return object()
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        self.committed_asked += 1
+        return [
+            TopicPartition(
+                TOPIC, p.partition, self.committed_offsets.get(p.partition, OFFSET_INVALID)
+            )
+            for p in partitions
+        ]
 
     def subscribe(self, topics: list[str], **_callbacks: Any) -> None:
         pass
@@ -341,9 +353,20 @@ class CommittedConsumer(FakeConsumer):
     list is raised once, as a time-out while a transaction is pending would be. A partition
     assigned again with an offset is recorded in `seeks`, as where it starts."""
 
-    def __init__(self, script: list[Any], answers: list[int | Exception]) -> None:
+    def __init__(
+        self,
+        script: list[Any],
+        answers: list[int | Exception],
+        watermarks: tuple[int, int] = (0, 10**6),
+    ) -> None:
         super().__init__(script, assigned={0})
         self.answers = answers
+        self.watermarks = watermarks
+
+    def get_watermark_offsets(
+        self, partition: TopicPartition, timeout: float, cached: bool
+    ) -> tuple[int, int]:
+        return self.watermarks
 
     def incremental_unassign(self, partitions: list[TopicPartition]) -> None:
         self.assigned -= {p.partition for p in partitions}
@@ -379,18 +402,135 @@ def test_a_partition_never_committed_starts_at_the_beginning() -> None:
     assert consumer.seeks == {0: OFFSET_BEGINNING}
 
 
-def test_a_committed_offset_refused_twice_goes_to_the_beginning() -> None:
-    # Retention removed the committed offset: seeking to it again would loop forever.
-    # (Each poll takes two steps of the script: the first message, then whatever is there.)
+@pytest.mark.parametrize(
+    ("committed", "expected"),
+    [(120, 300), (9_000, 5_000)],
+    ids=["retention removed it", "beyond the log's end"],
+)
+def test_a_committed_offset_outside_the_log_goes_to_its_nearest_end(
+    committed: int, expected: int
+) -> None:
+    # Never to the beginning of a partition whose start is still there: every command on it
+    # would be answered a second time (the double answers of the two-instance scenario).
+    consumer = CommittedConsumer([[ResetError(0)]], [committed], watermarks=(300, 5_000))
+    loop = make_loop(consumer, FakePublisher())
+
+    loop._poll_once()
+
+    assert consumer.seeks == {0: expected}
+
+
+def test_the_same_committed_offset_refused_twice_is_resumed_again_not_read_from_the_start() -> None:
     consumer = CommittedConsumer([[ResetError(0)], [], [ResetError(0)]], [120, 120])
     loop = make_loop(consumer, FakePublisher())
 
     loop._poll_once()
-    first = dict(consumer.seeks)
     loop._poll_once()
 
-    assert first == {0: 120}
-    assert consumer.seeks == {0: OFFSET_BEGINNING}
+    assert consumer.seeks == {0: 120}
+
+
+# The committed offset is a floor: every command below it was answered in a committed
+# transaction, so one read again is skipped, never answered a second time.
+
+
+def handled_offsets(loop: CommandLoop) -> list[tuple[int, int]]:
+    """Make the loop record, per batch it decides, the (partition, offset) of each message."""
+    seen: list[tuple[int, int]] = []
+
+    def decode(messages: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        seen.extend((m.partition(), m.offset()) for m in messages)
+        return [], []
+
+    loop._decode = decode  # type: ignore[method-assign]
+    return seen
+
+
+def test_commands_below_the_committed_offset_are_skipped() -> None:
+    # The position went back (a reset to the beginning): 0-14 were answered already.
+    consumer = FakeConsumer([batch(0, 10, 10), batch(0, 11, 19)], assigned={0})
+    consumer.committed_offsets = {0: 15}
+    publisher = FakePublisher()
+    loop = make_loop(consumer, publisher)
+    seen = handled_offsets(loop)
+
+    loop._poll_once()
+    assert loop._finish_in_flight()
+
+    assert seen == [(0, o) for o in range(15, 20)]
+    assert [(o.partition, o.offset) for o in publisher.published[0]] == [(0, 20)]
+
+
+def test_the_floor_is_asked_once_per_assignment_and_moves_with_each_publish() -> None:
+    consumer = FakeConsumer([], assigned={0})
+    consumer.committed_offsets = {0: 10}
+    loop = make_loop(consumer, FakePublisher())
+    seen = handled_offsets(loop)
+
+    consumer.script = [batch(0, 10, 19), []]
+    loop._poll_once()
+    assert loop._finish_in_flight()
+    # The position goes back over what this instance just published.
+    consumer.script = [batch(0, 12, 12), batch(0, 13, 24)]
+    loop._poll_once()
+
+    assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(20, 25)]
+    assert consumer.committed_asked == 1
+
+
+def test_a_revoked_partition_asks_its_committed_offset_again_when_it_comes_back() -> None:
+    consumer = FakeConsumer([batch(0, 10, 19), []], assigned={0})
+    loop = make_loop(consumer, FakePublisher())
+    seen = handled_offsets(loop)
+    loop._poll_once()
+    loop._revoked(consumer, [TopicPartition(TOPIC, 0)])
+    # Another instance answered up to 40 meanwhile; the partition comes back.
+    consumer.committed_offsets = {0: 40}
+    consumer.script = [batch(0, 20, 20), batch(0, 21, 45)]
+
+    loop._poll_once()
+
+    assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(40, 46)]
+    assert consumer.committed_asked == 2
+
+
+def test_a_transaction_reported_failed_that_did_commit_is_not_answered_again() -> None:
+    # The outcome of commit_transaction was lost with the connection, but it committed.
+    consumer = FakeConsumer([batch(0, 10, 19), []], assigned={0})
+    consumer.committed_offsets = {0: 10}
+    loop = make_loop(consumer, FakePublisher())
+    seen = handled_offsets(loop)
+    loop._poll_once()
+    fail_in_flight(loop)
+    consumer.committed_offsets = {0: 20}
+
+    assert not loop._finish_in_flight()
+    assert consumer.seeks == {0: 10}
+    consumer.script = [batch(0, 10, 10), batch(0, 11, 22)]
+    loop._poll_once()
+
+    assert seen == [(0, o) for o in range(10, 20)] + [(0, 20), (0, 21), (0, 22)]
+
+
+def test_no_answer_from_kafka_for_the_floor_is_asked_again() -> None:
+    class Flaky(FakeConsumer):
+        def committed(
+            self, partitions: list[TopicPartition], timeout: float
+        ) -> list[TopicPartition]:
+            if self.committed_asked == 0:
+                self.committed_asked += 1
+                raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "unstable offsets"))
+            return super().committed(partitions, timeout)
+
+    consumer = Flaky([batch(0, 0, 0), batch(0, 1, 9)], assigned={0})
+    consumer.committed_offsets = {0: 5}
+    loop = make_loop(consumer, FakePublisher())
+    seen = handled_offsets(loop)
+
+    loop._poll_once()
+
+    assert seen == [(0, o) for o in range(5, 10)]
+    assert consumer.committed_asked == 2
 
 
 def test_the_publish_phase_ends_at_the_commit_not_when_the_loop_collects_it() -> None:
