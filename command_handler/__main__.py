@@ -1,10 +1,10 @@
 """`python -m command_handler`: run one command handler instance (see `service`).
 
-The service is imported without Python's OpenSSL modules (see `lean_imports`: memory)."""
+The service is imported without modules it never uses (see `lean_imports`: memory)."""
 
-from command_handler.lean_imports import without_openssl_modules
+from command_handler.lean_imports import lean_service_imports
 
-with without_openssl_modules():
+with lean_service_imports():
     from command_handler.service import main
 
 main()

@@ -1,4 +1,5 @@
-"""The service imports without Python's OpenSSL modules, and they work again afterwards."""
+"""The service imports without Python's OpenSSL modules (they work again afterwards) and
+without importlib.metadata (psycopg's versions read from their METADATA files instead)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
+
+from command_handler.lean_imports import distribution_version
 
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -61,3 +66,46 @@ def test_hidden_only_inside_the_block_and_modules_imported_before_stay() -> None
         cwd=_REPO,
     )
     assert result.stdout.strip() == "True True True"
+
+
+_SERVICE_VERSIONS = textwrap.dedent(
+    """
+    import sys
+    from command_handler.lean_imports import lean_service_imports
+    with lean_service_imports():
+        import command_handler.service
+    import psycopg, psycopg_binary
+    loaded = [m for m in ("importlib.metadata", "email", "zipfile", "ssl") if m in sys.modules]
+    from importlib import metadata
+    print(loaded)
+    print(psycopg.__version__ == metadata.version("psycopg") != "0.0.0.0")
+    print(psycopg_binary.__version__ == metadata.version("psycopg-binary"))
+    print(psycopg.version.__version__ == psycopg.__version__)
+    """
+)
+
+
+def test_the_service_imports_without_importlib_metadata_and_psycopg_knows_its_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _SERVICE_VERSIONS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=_REPO,
+    )
+    assert result.stdout.split() == ["[]", "True", "True", "True"]
+
+
+def test_a_version_is_read_only_from_exactly_one_dist_info(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    info = tmp_path / "pkg_dist-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.4\nName: pkg-dist\nVersion: 1.2.3\n\nBody")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "elsewhere"), str(tmp_path)])
+    assert distribution_version("pkg", "pkg_dist") == "1.2.3"
+    assert distribution_version("missing", "pkg_dist") is None
+    (tmp_path / "pkg_dist-1.2.4.dist-info").mkdir()  # two: ambiguous, import as usual
+    assert distribution_version("pkg", "pkg_dist") is None
