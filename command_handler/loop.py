@@ -8,7 +8,11 @@ are rewound and read again. A crash before the PostgreSQL commit loses nothing (
 are read again); after it, the commands are read again and their stored outcome is
 published again, so no change is applied twice and none is published twice. A command below
 its partition's committed offset was answered in a committed transaction: if the consumer
-ever reads one again (its position went back), it is skipped, not answered twice. A dependency
+ever reads one again (its position went back), it is skipped, not answered twice. Stored
+answers that may never have been published (after a failed publish, or found in PostgreSQL
+beyond a newly assigned partition's committed offset) are published again first, in one
+batch, before anything new is decided: each account's BalanceChanged events keep the order
+of its balances. A dependency
 that fails is retried with back-off, the batch kept; a stop request (SIGTERM) is honoured
 between batches, or during a retry by dropping the unpublished batch for the next reader.
 """
@@ -42,6 +46,7 @@ from command_handler.logs import StateLog
 from command_handler.metrics import HandlerMetrics
 from command_handler.publishing import OutgoingMessage, PublishFailedError, TransactionalPublisher
 from command_handler.storage import Database, MessageSource
+from command_handler.storage.in_doubt import last_stored_offsets
 from command_handler.topics import HandlerTopics
 from topology.dead_letter import DeadLetterOrigin, dead_letter_headers
 from topology.records import ConfirmAccountCreation, ConfirmMoneyTransfer
@@ -57,6 +62,8 @@ _GATHER_SLICE_S = 0.002
 # How long to wait for Kafka's answer to a committed offsets fetch (s).
 _COMMITTED_TIMEOUT_S = 10.0
 _IMMEDIATE_CONFLICT_RETRIES = 3
+# How long the batch of answers in doubt may take to gather before it goes as it is (s).
+_IN_DOUBT_GATHER_S = 30.0
 
 
 class PublishStuckError(Exception):
@@ -149,6 +156,10 @@ class CommandLoop:
         # in a committed Kafka transaction (see `_not_answered`). Learnt on the first batch
         # after an assignment or a failed publish, moved by every publish.
         self._floors: dict[tuple[str, int], int] = {}
+        # Per owned partition with answers stored but maybe never published: the offset of
+        # the last of them. While any is left, the next batch is exactly those (see
+        # `_gather_in_doubt`).
+        self._in_doubt: dict[tuple[str, int], int] = {}
 
     def run(self) -> None:
         """Handle batches until `stop` is set; the caller closes the clients afterwards."""
@@ -165,6 +176,7 @@ class CommandLoop:
             self._publishing.shutdown(wait=not self._stuck)
 
     def _poll_once(self) -> None:
+        replaying = bool(self._in_doubt)
         messages = self._gather()
         good = []
         for message in messages:
@@ -177,7 +189,7 @@ class CommandLoop:
                 # Broker down, transport errors: librdkafka reconnects by itself; log the
                 # change of state once, not every poll.
                 self.kafka.failed(KafkaException(error))
-        good = self._not_answered(good)
+        good = self._not_answered(good, find_in_doubt=not replaying)
         if good:
             self.handle_batch(good)
         elif self._in_flight is not None and (
@@ -196,6 +208,8 @@ class CommandLoop:
         ~100 ms floor on every answer). While the previous batch is still committing, this
         one could not be published anyway, so it gathers what arrives and grows with load.
         """
+        if self._in_doubt:
+            return self._gather_in_doubt()
         revocations = self._revocations
         self._rewound.clear()
         messages: list[Any] = self._consumer.consume(1, self._poll_timeout_s)
@@ -223,6 +237,71 @@ class CommandLoop:
                 messages = self._owned(messages)
         self._linger.batch_gathered(len(messages), time.perf_counter())
         return messages
+
+    def _gather_in_doubt(self) -> list[Any]:
+        """The batch of every command whose answer may be stored but not published, across
+        all partitions, and nothing else; what else is read comes again after it.
+
+        Their BalanceChanged events were decided before anything this instance decides now
+        (and are republished among themselves in that order, `handling`): published in
+        several batches, or after a new decision on the same account, an account's events
+        would leave in another order than its balances were computed."""
+        revocations = self._revocations
+        self._rewound.clear()
+        reached: dict[tuple[str, int], int] = {}
+        messages: list[Any] = []
+        deadline = time.perf_counter() + _IN_DOUBT_GATHER_S
+        while not all(reached.get(key, -1) >= last for key, last in self._in_doubt.items()):
+            if self._stop.is_set():
+                break
+            if time.perf_counter() > deadline:
+                _LOGGER.warning(
+                    "answers in doubt not all read in time; publishing what was",
+                    extra={"partitions": sorted(p for _, p in self._in_doubt)},
+                )
+                break
+            got = self._consumer.consume(self._batch_size, self._poll_timeout_s)
+            if self._rewound:
+                return self._give_back(messages + got)
+            for message in got:
+                error = message.error()
+                if error is None:
+                    key = (message.topic(), message.partition())
+                    reached[key] = max(reached.get(key, -1), message.offset())
+                    messages.append(message)
+                elif error.code() == KafkaError._AUTO_OFFSET_RESET:
+                    # Now, not after the batch: the partition reads nothing until then.
+                    self._reset_position(message, error)
+                else:
+                    messages.append(message)
+        if self._revocations != revocations:
+            messages = self._owned(messages)
+        kept: list[Any] = []
+        later: list[Any] = []
+        for message in messages:
+            last = self._in_doubt.get((message.topic(), message.partition()))
+            if message.error() is None and (last is None or message.offset() > last):
+                later.append(message)
+            else:
+                kept.append(message)
+        self._in_doubt.clear()
+        self._rewind(later)
+        return kept
+
+    def _stored_beyond(self, committed: dict[int, int]) -> dict[int, int] | None:
+        """`storage.in_doubt.last_stored_offsets`, retried while PostgreSQL is down; None if
+        stopped meanwhile."""
+        while True:
+            try:
+                with self._database.transaction() as connection:
+                    stored = last_stored_offsets(connection, committed)
+                self._postgres.succeeded()
+                return stored
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                self._postgres.failed(exc)
+                self._metrics.retries.labels(dependency="postgresql").inc()
+                if self._stop.wait(self._backoff.next_delay_s()):
+                    return None
 
     def _reset_position(self, message: Any, error: KafkaError) -> None:
         """librdkafka found no usable position for a partition: no committed offset, or one
@@ -288,7 +367,7 @@ class CommandLoop:
                 self._stop.wait(self._backoff.next_delay_s())
         return None
 
-    def _not_answered(self, messages: list[Any]) -> list[Any]:
+    def _not_answered(self, messages: list[Any], *, find_in_doubt: bool = True) -> list[Any]:
         """`messages` without those below their partition's committed offset.
 
         The group's committed offset of a partition moves only in the handler's Kafka
@@ -305,8 +384,26 @@ class CommandLoop:
             )
             if committed is None:
                 return []
-            for position in committed:
-                self._floors[(position.topic, position.partition)] = max(0, position.offset)
+            floors = {(p.topic, p.partition): max(0, p.offset) for p in committed}
+            # Not for the batch of answers in doubt itself: it is what it would find.
+            stored = (
+                self._stored_beyond({p: o for (_, p), o in floors.items()}) if find_in_doubt else {}
+            )
+            if stored is None:
+                return []
+            self._floors.update(floors)
+            in_doubt = {(t, p): stored[p] for t, p in floors if p in stored}
+            if in_doubt:
+                # Read again, as one batch of its own (`_gather_in_doubt`).
+                _LOGGER.info(
+                    "answers stored beyond the committed offset: publishing them first",
+                    extra={
+                        "partitions": {p: [floors[(t, p)], o] for (t, p), o in in_doubt.items()}
+                    },
+                )
+                self._in_doubt.update(in_doubt)
+                self._rewind(messages)
+                return []
         kept: list[Any] = []
         skipped: list[Any] = []
         for message in messages:
@@ -361,6 +458,7 @@ class CommandLoop:
         for partition in partitions:
             # A next assignment asks again: another owner may have moved it meanwhile.
             self._floors.pop((partition.topic, partition.partition), None)
+            self._in_doubt.pop((partition.topic, partition.partition), None)
         _LOGGER.info(
             "partitions revoked", extra={"partitions": sorted(p.partition for p in partitions)}
         )
@@ -507,7 +605,10 @@ class CommandLoop:
         # A transaction reported failed may still have committed (its outcome lost with the
         # connection): the committed offsets are asked again before these are read again.
         for message in messages:
-            self._floors.pop((message.topic(), message.partition()), None)
+            key = (message.topic(), message.partition())
+            self._floors.pop(key, None)
+            # Stored in PostgreSQL, maybe never published: the next batch, all of them.
+            self._in_doubt[key] = max(self._in_doubt.get(key, -1), message.offset())
         self._rewind(messages)
         self._stop.wait(self._backoff.next_delay_s())
 
