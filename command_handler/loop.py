@@ -376,7 +376,12 @@ class CommandLoop:
         a transaction that did commit) would answer those commands a second time and commit
         the offset backwards; skipping them keeps each answer on the wire once, whatever
         moved the position. The offsets are asked once per assignment, not per batch."""
-        unknown = {(m.topic(), m.partition()) for m in messages} - self._floors.keys()
+        unknown = {(m.topic(), m.partition()) for m in messages}
+        if unknown - self._floors.keys():
+            # Every owned partition at once, not only those this batch happens to hold: the
+            # answers in doubt of one whose messages come later must still go first.
+            unknown.update((p.topic, p.partition) for p in self._consumer.assignment())
+        unknown -= self._floors.keys()
         if unknown:
             partitions = [TopicPartition(t, p) for t, p in sorted(unknown)]
             committed = self._ask(

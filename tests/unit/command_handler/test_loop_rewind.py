@@ -603,3 +603,20 @@ def test_stopping_while_the_answers_in_doubt_are_read_returns() -> None:
     loop._stop.set()
 
     assert loop._gather() == []
+
+
+def test_answers_in_doubt_of_a_partition_not_in_the_first_batch_still_go_first() -> None:
+    # After a restart the first fetch brings partition 0 only; partition 1 had 20-24 stored.
+    consumer = FakeConsumer([batch(0, 0, 0), batch(0, 1, 9)], assigned={0, 1})
+    consumer.committed_offsets = {0: 0, 1: 20}
+    loop = make_loop(consumer, FakePublisher())
+    loop._stored_beyond = lambda committed: {1: 24} if 1 in committed else {}  # type: ignore[method-assign]
+    seen = handled_offsets(loop)
+
+    loop._poll_once()
+    assert seen == []
+    consumer.script = [batch(0, 0, 9) + batch(1, 20, 30)]
+    loop._poll_once()
+
+    assert seen == [(1, o) for o in range(20, 25)]
+    assert consumer.seeks == {0: 0, 1: 25}
