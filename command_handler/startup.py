@@ -41,11 +41,19 @@ def _consumer_config(settings: CommandHandlerSettings, kafka: KafkaSettings) -> 
                 "auto.offset.reset": "error",
                 # Only see commands of producers' committed transactions.
                 "isolation.level": "read_committed",
-                # Prefetch at most ~1 MiB per partition and 2 MiB in all (thousands of
-                # ~150-byte commands): resident memory stays low while draining a backlog.
-                "queued.max.messages.kbytes": 2048,
-                "max.partition.fetch.bytes": 1_048_576,
-                "fetch.max.bytes": 2_097_152,
+                # Prefetch at most 256 KiB per partition and 512 KiB in all: ~3,400
+                # ~150-byte commands, three batches ahead. Each fetch response is one
+                # buffer in librdkafka's broker thread (its own malloc arena), kept until
+                # its last message is consumed: with 1/2 MiB caps the drain's peak RSS was
+                # 66.4 MiB, with these 52.8, at the same throughput (docs/command-handler.md,
+                # session 4). A larger command is still fetched: the broker returns a first
+                # batch bigger than the caps, and librdkafka grows the partition's fetch.
+                "queued.max.messages.kbytes": 512,
+                "max.partition.fetch.bytes": 262_144,
+                "fetch.max.bytes": 524_288,
+                # librdkafka wants fetch.max.bytes >= message.max.bytes; a consumer sends
+                # only small requests (offsets, heartbeats), so 256 KiB is ample.
+                "message.max.bytes": 262_144,
                 # For the consumer-lag gauge.
                 "statistics.interval.ms": _STATISTICS_INTERVAL_MS,
                 # A killed instance's partitions move after 6 s (the broker's minimum)

@@ -56,6 +56,23 @@ def test_garbage_goes_to_the_dead_letter_topic_and_the_next_command_is_answered(
     assert len(outputs.feedback[good.id]) == 1
 
 
+def test_a_command_larger_than_the_consumers_fetch_caps_is_still_read(
+    bank: Bank, start_handler: Callable[..., HandlerProcess]
+) -> None:
+    # 700 kB: above the handler consumer's per-partition (256 KiB) and per-fetch (512 KiB)
+    # caps and its message.max.bytes (command_handler.startup); below the broker's 1 MB.
+    start_handler("a")
+    large = b"\xff" * 700_000
+    bank.send_raw(b"large", large)
+    good = ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
+    bank.send(good)
+    outputs = bank.wait_until(lambda o: good.id in o.feedback and len(o.dead_letters) == 1)
+    [dead] = outputs.dead_letters
+    assert dead.key() == b"large"
+    assert dead.value() == large
+    assert "magic byte" in read_dead_letter_origin(dead.headers()).reason
+
+
 def test_sigterm_finishes_commits_and_exits_cleanly(
     bank: Bank, start_handler: Callable[..., HandlerProcess]
 ) -> None:
