@@ -102,20 +102,28 @@ def mixed_command(accounts: list[BenchAccount], rng: random.Random) -> Command:
 
 
 class RssSampler(threading.Thread):
-    """Samples a process's RSS every 50 ms; `peak_mib` is the largest seen."""
+    """Samples a process's RSS every 50 ms; `peak_mib` is the largest seen, `peak_split_mib`
+    its anonymous and file-backed parts (`/proc/<pid>/status`) at that moment: anonymous
+    memory is what the process allocated, file-backed the pages of its libraries it touched
+    (shared with other processes, counted in full by RSS)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self._process = psutil.Process(pid)
+        self._status = Path(f"/proc/{pid}/status")
         self._halt = threading.Event()
         self.samples: list[int] = []
+        self.peak_split_mib: dict[str, float] = {}
 
     def run(self) -> None:
         while not self._halt.wait(0.05):
             try:
-                self.samples.append(self._process.memory_info().rss)
+                rss = self._process.memory_info().rss
             except psutil.Error:
                 return
+            if rss > max(self.samples, default=0):
+                self.peak_split_mib = _rss_split_mib(self._status)
+            self.samples.append(rss)
 
     def stop(self) -> None:
         self._halt.set()
@@ -124,6 +132,19 @@ class RssSampler(threading.Thread):
     @property
     def peak_mib(self) -> float:
         return max(self.samples, default=0) / 2**20
+
+
+def _rss_split_mib(status: Path) -> dict[str, float]:
+    """RssAnon and RssFile (MiB) from a `/proc/<pid>/status` file; empty if it is gone."""
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        return {}
+    return {
+        name.removeprefix("Rss").lower(): round(int(value.split()[0]) / 1024, 1)
+        for name, _, value in (line.partition(":") for line in lines)
+        if name in ("RssAnon", "RssFile")
+    }
 
 
 def _rss_mib(pid: int) -> float:
@@ -294,6 +315,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["cpu_ms_per_1000_commands"] = round(cpu_s * 1000 / args.commands * 1000, 1)
         figures["load_average_1m"] = round(psutil.getloadavg()[0], 1)
         figures["rss_peak_mib"] = round(sampler.peak_mib, 1)
+        figures["rss_peak_anon_file_mib"] = sampler.peak_split_mib
         times = read_timestamps(kafka, topics, args.commands)
         answered = sorted(times.answered_ms.values())
         figures["answered"] = len(answered)
