@@ -62,8 +62,9 @@ _GATHER_SLICE_S = 0.002
 # How long to wait for Kafka's answer to a committed offsets fetch (s).
 _COMMITTED_TIMEOUT_S = 10.0
 _IMMEDIATE_CONFLICT_RETRIES = 3
-# How long the batch of answers in doubt may take to gather before it goes as it is (s).
-_IN_DOUBT_GATHER_S = 30.0
+# How long the batch of answers in doubt may wait for its next message before it goes as it
+# is (s): longer than a Kafka restart, so that only the unforeseen ends it early.
+_IN_DOUBT_STALL_S = 300.0
 
 
 class PublishStuckError(Exception):
@@ -250,7 +251,7 @@ class CommandLoop:
         self._rewound.clear()
         reached: dict[tuple[str, int], int] = {}
         messages: list[Any] = []
-        deadline = time.perf_counter() + _IN_DOUBT_GATHER_S
+        deadline = time.perf_counter() + _IN_DOUBT_STALL_S
         while not all(reached.get(key, -1) >= last for key, last in self._in_doubt.items()):
             if self._stop.is_set():
                 break
@@ -263,6 +264,12 @@ class CommandLoop:
             got = self._consumer.consume(self._batch_size, self._poll_timeout_s)
             if self._rewound:
                 return self._give_back(messages + got)
+            if got:
+                deadline = time.perf_counter() + _IN_DOUBT_STALL_S
+            else:
+                # A partition lost without a revocation would otherwise be waited for.
+                owned = {(p.topic, p.partition) for p in self._consumer.assignment()}
+                self._in_doubt = {k: v for k, v in self._in_doubt.items() if k in owned}
             for message in got:
                 error = message.error()
                 if error is None:

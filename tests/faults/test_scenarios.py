@@ -67,7 +67,7 @@ def test_command_handler_sigkilled_three_times(
             time.sleep(rng.uniform(1.0, 6.0))
             _kill_and_restart(private_stack, "command-handler", record_verdict, rng.uniform(0, 2))
         time.sleep(4)
-    assert_nothing_lost(private_stack, run, record_verdict)
+    assert_nothing_lost(private_stack, run, record_verdict, account_order=True)
 
 
 def test_backend_killed_and_restarted(
@@ -77,7 +77,7 @@ def test_backend_killed_and_restarted(
         time.sleep(5)
         _kill_and_restart(private_stack, "backend", record_verdict, down_s=2)
         time.sleep(8)
-    assert_nothing_lost(private_stack, run, record_verdict)
+    assert_nothing_lost(private_stack, run, record_verdict, account_order=True)
     assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
 
 
@@ -102,7 +102,7 @@ def test_infrastructure_killed_and_restarted(
         time.sleep(5)
         _kill_and_restart(private_stack, name, record_verdict, down_s=3, sig=sig)
         time.sleep(10)
-    assert_nothing_lost(private_stack, run, record_verdict, settle_bound_s=180)
+    assert_nothing_lost(private_stack, run, record_verdict, settle_bound_s=180, account_order=True)
 
 
 def test_handler_paused_past_its_session_timeout(

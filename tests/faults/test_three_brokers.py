@@ -29,5 +29,7 @@ def test_one_of_three_brokers_killed_for_good(
         three_broker_stack.kill("kafka-2")
         assert three_broker_stack.health()["kafka-2"] == "stopped"
         time.sleep(20)  # the bank runs on two brokers
-    assert_nothing_lost(three_broker_stack, run, record_verdict, settle_bound_s=180)
+    assert_nothing_lost(
+        three_broker_stack, run, record_verdict, settle_bound_s=180, account_order=True
+    )
     assert three_broker_stack.health()["kafka-2"] == "stopped"

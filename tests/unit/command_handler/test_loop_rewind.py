@@ -620,3 +620,16 @@ def test_answers_in_doubt_of_a_partition_not_in_the_first_batch_still_go_first()
 
     assert seen == [(1, o) for o in range(20, 25)]
     assert consumer.seeks == {0: 0, 1: 25}
+
+
+def test_answers_in_doubt_of_a_partition_no_longer_owned_are_not_waited_for() -> None:
+    # Partition 1 went away without a revocation reaching the loop (lost).
+    consumer = FakeConsumer([batch(0, 10, 14), []], assigned={0})
+    loop = make_loop(consumer, FakePublisher())
+    loop._in_doubt = {(TOPIC, 0): 14, (TOPIC, 1): 50}
+
+    started = time.monotonic()
+    gathered = loop._gather()
+
+    assert [(m.partition(), m.offset()) for m in gathered] == [(0, o) for o in range(10, 15)]
+    assert time.monotonic() - started < 5
