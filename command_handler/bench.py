@@ -372,7 +372,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m command_handler.bench")
     parser.add_argument("--commands", type=int, default=100_000)
     parser.add_argument("--accounts", type=int, default=1_000)
-    parser.add_argument("--batch-size", type=int, default=1_000)
+    parser.add_argument("--batch-size", type=int, default=2_000)  # the handler's default
     parser.add_argument("--paced-rate", type=int, default=500, help="commands/s")
     parser.add_argument("--paced-s", type=int, default=10, help="seconds")
     parser.add_argument("--seed", type=int, default=42)
