@@ -53,13 +53,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-import fastavro
-import fastavro.read
-import fastavro.schema
-from fastavro.schema import to_parsing_canonical_form
-
 from topology.records import NAMESPACE, Atype, Record, record_type_by_full_name
-from topology.schemas import parsed_schema, schema_text
+from topology.schemas import parsed_schema, plain_schema, schema_text
 from topology.topics import Topic
 
 if TYPE_CHECKING:
@@ -83,8 +78,9 @@ _NOT_FOUND: Final = 404
 # What fastavro raises on a malformed body: truncated (EOFError), bad UTF-8
 # (UnicodeDecodeError, a ValueError), an enum or union index out of range (IndexError),
 # a fixed or string of impossible length (ValueError, MemoryError for absurd lengths),
-# a writer schema the reader cannot resolve (SchemaResolutionError).
-_BODY_ERRORS: Final = (
+# and a writer schema the reader cannot resolve (fastavro's SchemaResolutionError, added
+# where fastavro is imported: `deserialize`).
+_BODY_ERRORS: Final[tuple[type[Exception], ...]] = (
     EOFError,
     ValueError,
     IndexError,
@@ -92,8 +88,18 @@ _BODY_ERRORS: Final = (
     TypeError,
     OverflowError,
     MemoryError,
-    fastavro.read.SchemaResolutionError,
 )
+
+
+def _fastavro() -> Any:
+    """fastavro, imported on first need: the plain codec reads and writes every record of the
+    local schemas without it, so a process that sees nothing irregular never loads it
+    (~1.7 MiB of resident memory; see `topology.schemas`)."""
+    import fastavro
+    import fastavro.read
+    import fastavro.schema
+
+    return fastavro
 
 
 class SerdeError(Exception):
@@ -131,7 +137,6 @@ _PlainPlan = tuple[int, ...]
 @dataclass(frozen=True, slots=True)
 class _Writer:
     header: bytes
-    schema: dict[str, Any]
     # The field kinds and a getter of the field values when `_write_plain` can write them.
     plain_plan: _PlainPlan | None = None
     fields: Callable[[Record], tuple[Any, ...]] | None = None
@@ -155,7 +160,8 @@ _ONE_BYTE: Final = tuple(bytes((value,)) for value in range(0x80))
 @dataclass(frozen=True, slots=True)
 class _Reader:
     record_type: type[Record]
-    writer_schema: dict[str, Any]
+    # None for the local schema (fastavro's parse of it is made on first need).
+    writer_schema: dict[str, Any] | None
     # None when the writer schema is the local one: fastavro then skips schema resolution.
     reader_schema: dict[str, Any] | None
     # The field kinds when `_read_plain` can read this writer's records (local schema only).
@@ -235,7 +241,7 @@ class RecordSerde:
                 return plain
         buffer = io.BytesIO()
         buffer.write(writer.header)
-        fastavro.schemaless_writer(buffer, writer.schema, record.to_avro())
+        _fastavro().schemaless_writer(buffer, parsed_schema(record_type), record.to_avro())
         return buffer.getvalue()
 
     def deserialize(self, topic: Topic, data: bytes) -> Record:
@@ -269,12 +275,15 @@ class RecordSerde:
                 return plain
         body = io.BytesIO(data)
         body.seek(_HEADER.size)
+        fastavro = _fastavro()
+        writer_schema = reader.writer_schema or parsed_schema(reader.record_type)
+        body_errors = (*_BODY_ERRORS, fastavro.read.SchemaResolutionError)
         try:
-            value = fastavro.schemaless_reader(body, reader.writer_schema, reader.reader_schema)
+            value = fastavro.schemaless_reader(body, writer_schema, reader.reader_schema)
             if not isinstance(value, dict):
                 raise TypeError(f"decoded a {type(value).__name__}, not a record")
             record = reader.record_type.from_avro(value)
-        except _BODY_ERRORS as exc:
+        except body_errors as exc:
             raise UndecodableRecord(
                 f"Avro body of {reader.record_type.AVRO_NAME} (schema id {schema_id}) "
                 f"is malformed: {type(exc).__name__}: {exc}"
@@ -298,11 +307,9 @@ class RecordSerde:
         if schema_id is None:
             schema_id = self._look_up(subject, record_type)
             self._local_ids[subject] = schema_id
-        local = parsed_schema(record_type)
-        plan = _plain_plan(record_type, local)
+        plan = _plain_plan(record_type, plain_schema(record_type))
         writer = _Writer(
             header=_HEADER.pack(MAGIC_BYTE, schema_id),
-            schema=local,
             plain_plan=plan,
             fields=None if plan is None else _field_getter(record_type),
         )
@@ -346,12 +353,11 @@ class RecordSerde:
             # TopicRecordNameStrategy: the subject ends with the record's full name.
             record_type = record_type_by_full_name(subject.rpartition("-")[2])
             if record_type is not None:
-                local = parsed_schema(record_type)
                 return _Reader(
                     record_type=record_type,
-                    writer_schema=local,
+                    writer_schema=None,
                     reader_schema=None,
-                    plain_plan=_plain_plan(record_type, local),
+                    plain_plan=_plain_plan(record_type, plain_schema(record_type)),
                 )
         return None
 
@@ -379,6 +385,7 @@ class RecordSerde:
             raise UndecodableRecord(
                 f"schema id {schema_id} is a {schema.schema_type} schema, not Avro"
             )
+        fastavro = _fastavro()
         try:
             writer_schema = fastavro.parse_schema(json.loads(schema.schema_str or ""))
         except (
@@ -402,7 +409,8 @@ class RecordSerde:
         local = parsed_schema(record_type)
         # Same canonical form (docs, whitespace and attribute order aside): read with the
         # writer schema alone, which fastavro does about twice as fast as resolving.
-        same = to_parsing_canonical_form(writer_schema) == to_parsing_canonical_form(local)
+        canonical = fastavro.schema.to_parsing_canonical_form
+        same = canonical(writer_schema) == canonical(local)
         reader = _Reader(
             record_type=record_type,
             writer_schema=writer_schema,
