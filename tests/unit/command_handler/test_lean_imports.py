@@ -14,6 +14,14 @@ from command_handler.lean_imports import distribution_version
 
 _REPO = Path(__file__).resolve().parents[3]
 
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter: what it imports is the point of these tests."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=_REPO
+    )
+
+
 _CHILD = textwrap.dedent(
     """
     import sys
@@ -31,9 +39,7 @@ _CHILD = textwrap.dedent(
 
 
 def test_the_service_loads_no_system_openssl_and_ssl_still_imports_later() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True, cwd=_REPO
-    )
+    result = _run_python(_CHILD)
     assert result.stdout.split("\n")[0] == "[] False True"
     assert result.stderr == ""  # hashlib's fallback logs nothing
 
@@ -58,13 +64,7 @@ _HIDE_AND_RESTORE = textwrap.dedent(
 
 
 def test_hidden_only_inside_the_block_and_modules_imported_before_stay() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _HIDE_AND_RESTORE],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=_REPO,
-    )
+    result = _run_python(_HIDE_AND_RESTORE)
     assert result.stdout.strip() == "True True True"
 
 
@@ -86,13 +86,7 @@ _SERVICE_VERSIONS = textwrap.dedent(
 
 
 def test_the_service_imports_without_importlib_metadata_and_psycopg_knows_its_version() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _SERVICE_VERSIONS],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=_REPO,
-    )
+    result = _run_python(_SERVICE_VERSIONS)
     assert result.stdout.split() == ["[]", "True", "True", "True"]
 
 
