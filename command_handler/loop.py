@@ -305,10 +305,14 @@ class CommandLoop:
                 self._postgres.succeeded()
                 return stored
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                self._postgres.failed(exc)
-                self._metrics.retries.labels(dependency="postgresql").inc()
-                if self._stop.wait(self._backoff.next_delay_s()):
+                if self._postgres_down(exc):
                     return None
+
+    def _postgres_down(self, exc: Exception) -> bool:
+        """Log and count PostgreSQL going away, then back off; True if stopped meanwhile."""
+        self._postgres.failed(exc)
+        self._metrics.retries.labels(dependency="postgresql").inc()
+        return self._stop.wait(self._backoff.next_delay_s())
 
     def _reset_position(self, message: Any, error: KafkaError) -> None:
         """librdkafka found no usable position for a partition: no committed offset, or one
@@ -685,9 +689,7 @@ class CommandLoop:
                 ):
                     return None
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                self._postgres.failed(exc)
-                self._metrics.retries.labels(dependency="postgresql").inc()
-                if self._stop.wait(self._backoff.next_delay_s()):
+                if self._postgres_down(exc):
                     return None
 
     def _store_one_by_one(

@@ -50,7 +50,7 @@ class FakeMessage:
     def offset(self) -> int:
         return self._offset
 
-    def error(self) -> None:
+    def error(self) -> KafkaError | None:
         return None
 
 
@@ -334,17 +334,11 @@ def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered()
     assert consumer.seeks == {0: 10, 2: 7}
 
 
-class ResetError:
+class ResetError(FakeMessage):
     """What consume() returns when librdkafka has no position for a partition."""
 
     def __init__(self, partition: int) -> None:
-        self._partition = partition
-
-    def topic(self) -> str:
-        return TOPIC
-
-    def partition(self) -> int:
-        return self._partition
+        super().__init__(partition, OFFSET_INVALID)
 
     def error(self) -> KafkaError:
         return KafkaError(KafkaError._AUTO_OFFSET_RESET, "no offset stored")
