@@ -66,8 +66,13 @@ class StartGroup:
 
 
 def _kafka_uuid() -> str:
-    # Kafka's Uuid.toString(): URL-safe base64 of 16 bytes without padding.
-    return urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """Kafka's Uuid.toString(): URL-safe base64 of 16 bytes without padding. Like Kafka's
+    own Uuid.randomUuid(), never one that starts with `-`: `kafka-storage format -t <id>`
+    takes such an id for an option and refuses to format (one fresh stack in 64)."""
+    while True:
+        text = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def _kafka_components(layout: StackLayout, brokers: int) -> list[Component]:
