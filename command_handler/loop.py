@@ -86,8 +86,10 @@ class _InFlight:
     outcomes: Counter[tuple[str, str]]
     dead_letters: int
     started: float
+    gather_s: float
     decode_s: float
     store_s: float
+    wait_s: float
     submitted: float
 
 
@@ -139,6 +141,8 @@ class CommandLoop:
         self._on_stuck = on_stuck
         self._stuck = False
         self._in_flight: _InFlight | None = None
+        # How long gathering the batch being handled took (s): the phase `gather`.
+        self._gathered_in_s = 0.0
         # How long a batch waits for more after its first command: only when the measured
         # arrival rate and commit time say batching pays (see `linger`).
         self._linger = AdaptiveLinger(max_linger_ms / 1000)
@@ -178,7 +182,9 @@ class CommandLoop:
 
     def _poll_once(self) -> None:
         replaying = bool(self._in_doubt)
+        gather_started = time.perf_counter()
         messages = self._gather()
+        self._gathered_in_s = time.perf_counter() - gather_started
         good = []
         for message in messages:
             error = message.error()
@@ -501,8 +507,10 @@ class CommandLoop:
                 dead_letters.append(self._dead_letter(message, reason))
         # One publish in flight at a time: the previous batch's Kafka transaction must
         # have committed before this batch's may begin, or both are read again.
+        waiting = time.perf_counter()
         if not self._finish_in_flight(also_rewind=messages):
             return
+        submitted = time.perf_counter()
         future = self._publishing.submit(
             self._serialize_and_publish,
             handled.outgoing,
@@ -517,9 +525,11 @@ class CommandLoop:
             outcomes=Counter(handled.outcomes),
             dead_letters=len(dead_letters),
             started=started,
+            gather_s=self._gathered_in_s,
             decode_s=decoded_at - started,
             store_s=stored_at - decoded_at,
-            submitted=time.perf_counter(),
+            wait_s=submitted - waiting,
+            submitted=submitted,
         )
 
     def _serialize_and_publish(
@@ -586,8 +596,10 @@ class CommandLoop:
             )
         self._metrics.batch_size.observe(len(in_flight.messages))
         self._metrics.batch_seconds.observe(finished - in_flight.started)
+        self._metrics.phase_seconds.labels(phase="gather").observe(in_flight.gather_s)
         self._metrics.phase_seconds.labels(phase="decode").observe(in_flight.decode_s)
         self._metrics.phase_seconds.labels(phase="store").observe(in_flight.store_s)
+        self._metrics.phase_seconds.labels(phase="wait").observe(in_flight.wait_s)
         self._metrics.phase_seconds.labels(phase="publish").observe(
             max(0.0, self._published_at - in_flight.submitted)
         )

@@ -50,7 +50,9 @@ class HandlerMetrics:
         )
         self.phase_seconds = Histogram(
             "open_bank_command_handler_phase_seconds",
-            "Time per batch in each phase: decode, store (PostgreSQL), publish (Kafka).",
+            "Time per batch in each phase: gather (the poll that brought its first command"
+            " and the gathering after it), decode, store (PostgreSQL), wait (for the previous"
+            " batch's Kafka transaction), publish (Kafka).",
             ["phase"],
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,

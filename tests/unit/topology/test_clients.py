@@ -54,6 +54,12 @@ def test_consumer_stores_offsets_only_when_the_caller_says() -> None:
     assert relaxed["auto.offset.reset"] == "latest"
 
 
+def test_a_full_prefetch_queue_is_fetched_again_within_milliseconds() -> None:
+    # librdkafka's default (1 s) starved the handler's small prefetch queue mid-drain.
+    config = consumer_config(TLS, client_id="command-handler", group_id="command-handler")
+    assert int(config["fetch.queue.backoff.ms"]) <= 20
+
+
 def test_overrides_win() -> None:
     config = producer_config(TLS, client_id="bench", overrides={"linger.ms": 5})
     assert config["linger.ms"] == 5
