@@ -55,9 +55,9 @@ _CONSUMER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # of our traffic and keeps the resident memory of each service low.
     "queued.max.messages.kbytes": 8192,
     # When the prefetch queue is full, fetch again 10 ms later, not librdkafka's default
-    # 1,000 ms: a full queue holds ~20 ms of a drain at 10,000 commands/s, and with the
-    # handler's 512 KiB cap the default left its loop polling an empty queue for up to a
-    # second at a time (100k-command drain: 9,475-9,840 -> 13,887-14,877 commands/s,
+    # 1,000 ms: the handler's 512 KiB queue (~3,400 commands) is emptied in ~0.3 s at
+    # 10,000 commands/s, so the default left its loop polling an empty queue for up to
+    # ~0.7 s at a time (100k-command drain: 9,475-9,840 -> 13,887-14,877 commands/s,
     # docs/command-handler.md, session 5). Costs a timer check per partition, no request.
     "fetch.queue.backoff.ms": 10,
     # When instances join or leave, move only the partitions that must move: the others
