@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from backend.wsclient import GraphQLWebSocket
+from tests.support.wsclient import GraphQLWebSocket
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from backend.kafka.consumer_thread import ConsumerThread, KafkaConsumer
 from backend.kafka.live import LIVE_TOPICS, LiveFeed
 from backend.kafka.projector import Projector
 from backend.outcomes import TransactionView, TransferOutcome
-from topology.local_registry import local_serde
+from tests.support.local_registry import local_serde
 from topology.records import BalanceChanged, MoneyTransferConfirmed, MoneyTransferFailed, Record
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK, Topic

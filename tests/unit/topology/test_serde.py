@@ -15,7 +15,7 @@ from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
     MockSchemaRegistryClient,
 )
 
-from topology.local_registry import registry_with_every_subject
+from tests.support.local_registry import registry_with_every_subject
 from topology.records import (
     RECORD_TYPES,
     AccountCreationConfirmed,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from topology.local_registry import local_serde
+from tests.support.local_registry import local_serde
 from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer, Record
 from topology.serde import RecordSerde, UndecodableRecord
 from topology.topics import COMMANDS

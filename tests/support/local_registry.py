@@ -1,7 +1,7 @@
 """An in-process schema registry holding every subject of the topology.
 
-For unit tests and benchmarks that need the real Avro work of `RecordSerde` (same schemas,
-same wire format, same ids per subject) without a registry process. Services never use it.
+For unit tests that need the real Avro work of `RecordSerde` (same schemas, same wire
+format, same ids per subject) without a registry process.
 """
 
 from __future__ import annotations
