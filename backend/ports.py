@@ -1,7 +1,8 @@
 """The abstract edges of the backend: what the services need from the outside.
 
 Real adapters live in ``backend.kafka_bridge`` and ``backend.storage``; the
-in-memory ones in ``backend.memory`` implement the same protocols for tests.
+in-memory ones in ``tests/support/backend_memory.py`` implement the same protocols
+for tests.
 """
 
 from collections.abc import Sequence

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.memory import InMemoryAccountStore, InMemoryTransactionStore
 from backend.outcomes import TransactionView, TransferOutcome
 from backend.ports import AccountRecord, AccountStore, TransactionStore
 from backend.storage.migrate import upgrade_database
 from backend.storage.stores import PostgresAccountStore, PostgresTransactionStore
 from backend.storage.writer import ProjectionWriter
+from tests.support.backend_memory import InMemoryAccountStore, InMemoryTransactionStore
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from backend.api.context import ApiLimits
-from backend.memory import InMemoryBank, in_memory_bank
+from tests.support.backend_memory import InMemoryBank, in_memory_bank
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from backend.api.asgi import graphql_routes
 from backend.limits import BodySizeLimit
-from backend.memory import InMemoryBank
+from tests.support.backend_memory import InMemoryBank
 
 
 def client_for(bank: InMemoryBank) -> TestClient:

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.memory import InMemoryBank, in_memory_bank
+from tests.support.backend_memory import InMemoryBank, in_memory_bank
 
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=80),

@@ -4,7 +4,7 @@ from typing import Any
 
 from strawberry.types import ExecutionResult
 
-from backend.memory import InMemoryBank
+from tests.support.backend_memory import InMemoryBank
 
 GET_ACCOUNT = """
 subscription ($u: String!, $p: String!) {

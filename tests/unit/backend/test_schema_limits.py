@@ -7,7 +7,7 @@ import pytest
 # Private, but the only way to observe the cache; pinned by the lock on strawberry.
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from backend.memory import InMemoryBank
+from tests.support.backend_memory import InMemoryBank
 
 
 async def test_too_many_aliases_are_refused(bank: InMemoryBank) -> None:

@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 from strawberry.types import ExecutionResult
 
-from backend.memory import InMemoryBank
+from tests.support.backend_memory import InMemoryBank
 
 MONEY_TRANSFER = """
 subscription ($uuid: String!, $token: String!, $amount: Int!, $from: String!, $to: String!,

@@ -3,10 +3,10 @@
 import asyncio
 from uuid import UUID, uuid4
 
-from backend.memory import InMemoryTransactionStore
 from backend.outcomes import TransferCommand, TransferOutcome
 from backend.pending import PendingResults
 from backend.transfers import TransferService
+from tests.support.backend_memory import InMemoryTransactionStore
 
 
 class CountingStore(InMemoryTransactionStore):

@@ -1,4 +1,4 @@
-"""In-memory adapters of the ports, for unit tests and for trying the schema.
+"""In-memory adapters of the ports, for tests.
 
 ``InMemoryCommandHandler`` stands in for Kafka *and* the command handler: it
 answers commands on the next loop iteration, following the rules of SPEC §3
