@@ -1,14 +1,16 @@
-"""In-memory adapters of the ports, for tests.
+"""In-memory adapters of the backend's ports, and the whole API wired to them.
 
-``InMemoryCommandHandler`` stands in for Kafka *and* the command handler: it
-answers commands on the next loop iteration, following the rules of SPEC §3
-closely enough for the API's tests (tokens, limit, same account, unknown accounts).
+``InMemoryCommandHandler`` stands in for Kafka and the command handler together. It keeps no
+rules of its own: the handler's domain (``command_handler.domain``) decides every command,
+and the backend's own ``FeedbackRouter`` and projection functions carry the answers back, so
+the API's tests see the real rules, limit and reason texts.
 """
 
 import asyncio
 import itertools
-import secrets
-from collections.abc import Sequence
+import random
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -18,12 +20,25 @@ from argon2 import PasswordHasher
 from backend.accounts import AccountService
 from backend.api import build_schema
 from backend.api.context import ApiContext, ApiLimits
+from backend.feedback import Delivered, FeedbackRouter, transaction_view, transfer_outcome
 from backend.hub import TransactionHub
 from backend.outcomes import AccountOutcome, TransactionView, TransferCommand, TransferOutcome
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
 from backend.ports import AccountRecord
 from backend.transfers import TransferService
+from command_handler import domain
+from topology.iban import iban_from_digits, new_token
+from topology.records import (
+    Atype,
+    BalanceChanged,
+    ConfirmAccountCreation,
+    ConfirmMoneyTransfer,
+    MoneyTransferConfirmed,
+    MoneyTransferFailed,
+    Record,
+)
+from topology.topics import ACCOUNT_CREATION_FEEDBACK, BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
 
 __all__ = [
     "InMemoryAccountStore",
@@ -32,8 +47,6 @@ __all__ = [
     "InMemoryTransactionStore",
     "in_memory_bank",
 ]
-
-_LIMIT_CENTS = -50_000
 
 
 class InMemoryAccountStore:
@@ -92,87 +105,78 @@ class InMemoryTransactionStore:
 
 
 class InMemoryCommandHandler:
-    """``CommandPublisher`` that decides commands itself and feeds the results back."""
+    """``CommandPublisher`` whose commands the handler's domain decides at once.
 
-    def __init__(
-        self,
-        accounts: PendingResults[UUID, AccountOutcome],
-        transfers: PendingResults[UUID, TransferOutcome],
-        store: InMemoryTransactionStore,
-        hub: TransactionHub,
-    ) -> None:
-        self._account_results = accounts
-        self._transfer_results = transfers
+    Each command becomes the record the Kafka producer would send; what the handler would
+    publish is written to ``store`` (as the projector would) and routed to the waiting
+    requests and the hub on the next loop iteration. ``silent`` drops commands unanswered,
+    as a handler that is down would.
+    """
+
+    def __init__(self, router: FeedbackRouter, store: InMemoryTransactionStore) -> None:
+        self._router = router
         self._store = store
-        self._hub = hub
-        self._opened: dict[UUID, AccountOutcome] = {}
-        self._balances: dict[str, int] = {}
-        self._tokens: dict[str, str] = {}
-        self._decided: dict[UUID, TransferOutcome] = {}
-        self._ids = itertools.count(1)
-        self._iban_digits = itertools.count(1)
+        self._accounts: dict[str, domain.Account] = {}
+        self._transfer_answers: dict[UUID, domain.TransferFeedback] = {}
+        self._creation_answers: dict[UUID, domain.CreationFeedback] = {}
+        # Account numbers in order, so no candidate iban is ever taken; tokens random.
+        self._account_numbers = itertools.count(1)
+        self._rng = random.Random()
+        self._offsets: defaultdict[str, Iterator[int]] = defaultdict(itertools.count)
         self.sent: list[UUID | TransferCommand] = []
         self.silent = False
 
     def send_account_creation(self, command_id: UUID) -> None:
         self.sent.append(command_id)
-        if self.silent:
-            return
-        outcome = self._opened.get(command_id)
-        if outcome is None:
-            digits = f"{next(self._iban_digits):010d}"
-            check = 98 - int("24251423" + digits + "232100") % 97
-            iban = f"NL{check:02d}OPEN{digits}"
-            token = f"{secrets.randbelow(10**20):020d}"
-            outcome = AccountOutcome(iban=iban, token=token)
-            self._opened[command_id] = outcome
-            self._balances[iban] = 0
-            self._tokens[iban] = token
-        asyncio.get_running_loop().call_soon(self._account_results.resolve, command_id, outcome)
+        if not self.silent:
+            self._handle(ConfirmAccountCreation(id=command_id, a_type=Atype.MANUAL))
 
     def send_money_transfer(self, command: TransferCommand) -> None:
         self.sent.append(command)
-        if self.silent:
-            return
-        outcome = self._decided.get(command.uuid)
-        if outcome is None:
-            outcome = self._decide(command)
-            self._decided[command.uuid] = outcome
-            self._store.add_result(outcome)
-        asyncio.get_running_loop().call_soon(self._transfer_results.resolve, command.uuid, outcome)
+        if not self.silent:
+            self._handle(
+                ConfirmMoneyTransfer(
+                    id=command.uuid,
+                    token=command.token,
+                    amount=command.amount_cents,
+                    from_=command.from_,
+                    to=command.to,
+                    description=command.description,
+                )
+            )
 
-    def _decide(self, command: TransferCommand) -> TransferOutcome:
-        def refuse(reason: str) -> TransferOutcome:
-            return TransferOutcome(command.uuid, success=False, reason=reason)
-
-        from_known = command.from_ in self._balances
-        to_known = command.to in self._balances
-        if command.from_ == command.to:
-            return refuse("from and to can't be same for transfer")
-        if from_known and self._tokens[command.from_] != command.token:
-            return refuse("invalid token")
-        if from_known and self._balances[command.from_] - command.amount_cents < _LIMIT_CENTS:
-            return refuse("insufficient funds")
-        if not from_known and not to_known:
-            return refuse("both to and from not known at this bank")
-        if from_known:
-            self._change(command.from_, -command.amount_cents, command.to, command.description)
-        if to_known:
-            self._change(command.to, command.amount_cents, command.from_, command.description)
-        return TransferOutcome(command.uuid, success=True)
-
-    def _change(self, iban: str, cents: int, counterparty: str, description: str) -> None:
-        self._balances[iban] += cents
-        transaction = TransactionView(
-            id=next(self._ids),
-            iban=iban,
-            new_balance_cents=self._balances[iban],
-            changed_by_cents=cents,
-            from_to=counterparty,
-            description=description,
+    def _handle(self, command: domain.Command) -> None:
+        candidates: dict[UUID, domain.AccountCandidate] = {}
+        if isinstance(command, ConfirmAccountCreation):
+            digits = f"{next(self._account_numbers):010d}"
+            candidates[command.id] = domain.AccountCandidate(
+                iban_from_digits(digits), new_token(self._rng)
+            )
+        decision = domain.decide_batch(
+            [command], self._accounts, self._transfer_answers, self._creation_answers, candidates
         )
-        self._store.add_transaction(transaction)
-        self._hub.publish(transaction)
+        self._accounts = decision.accounts
+        self._transfer_answers.update(decision.transfer_answers)
+        self._creation_answers.update(decision.creation_answers)
+        [outcome] = decision.outcomes
+        published: list[Delivered] = []
+        if isinstance(outcome, domain.TransferOutcome):
+            published.extend(self._publish(BALANCE_CHANGED.name, c) for c in outcome.changes)
+            published.append(self._publish(MONEY_TRANSFER_FEEDBACK.name, outcome.feedback))
+        else:
+            published.append(self._publish(ACCOUNT_CREATION_FEEDBACK.name, outcome.feedback))
+        self._project(published)
+        asyncio.get_running_loop().call_soon(self._router.route, published)
+
+    def _publish(self, topic: str, record: Record) -> Delivered:
+        return Delivered(topic, 0, next(self._offsets[topic]), record)
+
+    def _project(self, published: list[Delivered]) -> None:
+        for item in published:
+            if isinstance(item.record, BalanceChanged):
+                self._store.add_transaction(transaction_view(item.record, 0, item.offset))
+            elif isinstance(item.record, MoneyTransferConfirmed | MoneyTransferFailed):
+                self._store.add_result(transfer_outcome(item.record))
 
 
 @dataclass
@@ -206,7 +210,7 @@ def in_memory_bank(
     store = InMemoryTransactionStore()
     accounts = InMemoryAccountStore()
     hub = TransactionHub(queue_size=queue_size)
-    handler = InMemoryCommandHandler(account_results, transfer_results, store, hub)
+    handler = InMemoryCommandHandler(FeedbackRouter(account_results, transfer_results, hub), store)
     context = ApiContext(
         accounts=AccountService(accounts, handler, account_results, PasswordHashing(hasher)),
         transfers=TransferService(

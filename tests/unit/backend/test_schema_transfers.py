@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 from strawberry.types import ExecutionResult
 
+from command_handler.domain import DEFAULT_LIMIT_CENTS
 from tests.support.backend_memory import InMemoryBank
 
 MONEY_TRANSFER = """
@@ -86,6 +87,18 @@ async def test_deposit_then_transfer_and_each_refusal_with_its_reason(bank: InMe
     assert unknown["reason"] == "both to and from not known at this bank"
     page = await bank.context.transactions.by_iban(alice["iban"], 10)
     assert [t.changed_by_cents for t in page] == [-600, 1000]
+
+
+async def test_an_account_goes_down_to_its_limit_and_not_a_cent_below(bank: InMemoryBank) -> None:
+    alice = await open_account(bank, "alice")
+    bob = await open_account(bank, "bob")
+    sender = {"from": alice["iban"], "token": alice["token"], "to": bob["iban"]}
+    over = await transfer(bank, uuid=str(uuid4()), amount=1 - DEFAULT_LIMIT_CENTS, **sender)
+    assert over["reason"] == "insufficient funds"
+    down = await transfer(bank, uuid=str(uuid4()), amount=-DEFAULT_LIMIT_CENTS, **sender)
+    assert down["__typename"] == "TransferConfirmed"
+    [last] = await bank.context.transactions.by_iban(alice["iban"], 1)
+    assert last.new_balance_cents == DEFAULT_LIMIT_CENTS
 
 
 async def test_same_uuid_twice_gets_the_same_answer_and_is_sent_once(bank: InMemoryBank) -> None:
