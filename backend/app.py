@@ -199,11 +199,9 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                     config.kafka,
                     client_id=f"{instance}-projector",
                     group_id=settings.projector_group_id,
-                    # An instance that stops in the middle of a rebalance may not leave the
-                    # group (a known librdkafka case); its partitions then wait for the
-                    # session time-out before another instance writes their rows: 10 s, not
-                    # 45. Heartbeats come from librdkafka's own thread, so a busy event loop
-                    # cannot miss them.
+                    # An instance stopped mid-rebalance may not leave the group, so its
+                    # partitions wait for the session time-out: keep it short (librdkafka's
+                    # own thread sends heartbeats, so a busy event loop cannot miss them).
                     overrides={"session.timeout.ms": 10_000, "heartbeat.interval.ms": 2_000},
                 ),
             ),

@@ -55,11 +55,10 @@ class PendingResults(Generic[K, V]):
     """Futures keyed by command id; resolved by the feedback consumer.
 
     Each waiter gets its own future, resolved directly by ``resolve``: the awaiting
-    task wakes in one step of the loop. (``asyncio.wait_for`` over a shielded shared
-    future took four more steps, and under load every step waits behind the whole
-    ready queue.) Each waiter has its own time-out; cancelling one waiter (its client
-    went away) leaves the others and the entry, which leaves when its last waiter is
-    done, at the latest after the time-out.
+    task wakes in one step of the loop, where ``asyncio.wait_for`` over a shared future
+    takes several, each behind the whole ready queue under load. Each waiter has its
+    own time-out; cancelling one waiter (its client went away) leaves the others and the
+    entry, which leaves when its last waiter is done, at the latest after the time-out.
 
     Must be used from the event loop's thread only (the Kafka bridge hands feedback
     over with ``call_soon_threadsafe``), except ``is_pending``.

@@ -44,21 +44,15 @@ _PRODUCER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
 _CONSUMER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # Answer a fetch as soon as one byte is there: the broker never holds data back.
     "fetch.min.bytes": 1,
-    # Only bounds how long the broker parks a fetch when there is nothing to read (new data
-    # completes a parked fetch at once); 100 ms instead of 500 ms keeps an idle consumer's
-    # fetch loop responsive to newly assigned partitions at negligible cost. For
-    # read_committed readers the commit marker completes a parked fetch too: measured, a
-    # committed answer reached the reader ~2-3 ms (median) after commit_transaction
-    # returned with 10, 100 and 500 ms alike (docs/backend.md, session 3).
+    # Only bounds how long the broker parks a fetch when there is nothing to read: new data,
+    # and for read_committed readers a commit marker, completes a parked fetch at once.
+    # 100 ms keeps an idle consumer responsive to newly assigned partitions.
     "fetch.wait.max.ms": 100,
     # Prefetch queue per consumer: 8 MiB (librdkafka's default is 64 MiB) is tens of seconds
     # of our traffic and keeps the resident memory of each service low.
     "queued.max.messages.kbytes": 8192,
     # When the prefetch queue is full, fetch again 10 ms later, not librdkafka's default
-    # 1,000 ms: the handler's 512 KiB queue (~3,400 commands) is emptied in ~0.3 s at
-    # 10,000 commands/s, so the default left its loop polling an empty queue for up to
-    # ~0.7 s at a time (100k-command drain: 9,475-9,840 -> 13,887-14,877 commands/s,
-    # docs/command-handler.md, session 5). Costs a timer check per partition, no request.
+    # 1,000 ms, which leaves a small queue empty mid-drain while the consumer waits.
     "fetch.queue.backoff.ms": 10,
     # When instances join or leave, move only the partitions that must move: the others
     # keep being consumed during a rebalance.

@@ -49,7 +49,7 @@ class GraphQLApp(GraphQL[ApiContext, None]):
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry calls `.get` on whatever the body decodes to (`null`, a number: a 500)
         # and only catches JSONDecodeError (bytes that are not UTF-8: a 500). Both are the
-        # client's mistake: 400. (Lost once when the routes moved here; the test guards it.)
+        # client's mistake: 400.
         try:
             decoded = super().parse_json(data)
         except UnicodeDecodeError as exc:

@@ -30,7 +30,7 @@ _log = logging.getLogger(__name__)
 IDE_DIR: Final = Path(__file__).resolve().parents[1] / "ide"
 #: The URL prefix of the assets; under ``/graphql`` so nginx's existing proxy covers it.
 ASSET_PREFIX: Final = "/graphql/ide/"
-#: ``npm ci`` on a cold cache took ~20 s here; allow for a slow mirror (s).
+#: ``npm ci`` on a cold cache, with room for a slow mirror (s).
 _BUILD_TIMEOUT_S: Final = 240
 
 _JS = "text/javascript; charset=utf-8"

@@ -102,10 +102,9 @@ def _store_owned_offsets(consumer: KafkaConsumer, messages: list[Message]) -> No
     """Store the batch's offsets of the partitions this instance still owns.
 
     Another instance joining or leaving the group can take partitions away while a
-    batch is written (seen when a second backend starts). Their rows are written, and
-    their new owner replays them from the last commit, which the idempotent inserts make
-    harmless; storing their offsets would fail with ``_STATE`` and used to crash the
-    thread (and so the process).
+    batch is written. Their rows are written, and their new owner replays them from the
+    last commit, which the idempotent inserts make harmless; storing their offsets would
+    fail with ``_STATE`` and end the thread (and so the process).
     """
     owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
     offsets = [tp for tp in _next_offsets(messages) if (tp.topic, tp.partition) in owned]

@@ -1,5 +1,5 @@
 """The Client page against the whole stack: register, deposit, transfer, and each failure
-reason shown next to what failed (issue 6, Done when)."""
+reason shown next to what failed."""
 
 import uuid
 from collections.abc import Callable

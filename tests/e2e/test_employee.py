@@ -1,4 +1,4 @@
-"""The Bank employee page: accounts listed, one followed live (issue 6, Done when)."""
+"""The Bank employee page: accounts listed, one followed live."""
 
 from collections.abc import Callable
 from pathlib import Path

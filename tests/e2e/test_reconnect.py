@@ -1,6 +1,7 @@
-"""The UI recovers by itself after the backend restarts, and says so meanwhile (issue 6,
-Done when). Stops the shared stack's backend and starts it again with `python -m stack up`
-(which restarts exactly what is down)."""
+"""The UI recovers by itself after the backend restarts, and says so meanwhile.
+
+Stops the shared stack's backend and starts it again with `python -m stack up` (which
+restarts exactly what is down)."""
 
 import subprocess
 import sys

@@ -55,7 +55,7 @@ def test_consumer_stores_offsets_only_when_the_caller_says() -> None:
 
 
 def test_a_full_prefetch_queue_is_fetched_again_within_milliseconds() -> None:
-    # librdkafka's default (1 s) starved the handler's small prefetch queue mid-drain.
+    # librdkafka's default (1 s) starves a consumer with a small prefetch queue mid-drain.
     config = consumer_config(TLS, client_id="command-handler", group_id="command-handler")
     assert int(config["fetch.queue.backoff.ms"]) <= 20
 

@@ -1,5 +1,5 @@
 """The serde loads the registry client only when it must ask the registry: a service that
-resolved its subjects' ids at start never pays its ~20 MiB."""
+resolved its subjects' ids at start never pays for its imports."""
 
 from __future__ import annotations
 

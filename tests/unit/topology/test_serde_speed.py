@@ -17,8 +17,8 @@ from topology.schemas import schema_text
 from topology.serde import RecordSerde
 from topology.topics import COMMANDS
 
-# Generous: ~13 µs is measured (best of 7, docs/topology.md); the bound only catches
-# a regression such as a registry call or a schema parse per message on a busy machine.
+# Generous (`python -m bench serde` prints the real figure): the bound only catches a
+# regression such as a registry call or a schema parse per message on a busy machine.
 _ROUND_TRIP_BOUND_US = 500.0
 
 
