@@ -1,11 +1,11 @@
-"""Decide a batch of commands inside one open PostgreSQL transaction; say what to publish.
+"""Decide a batch of commands inside one storage transaction; say what to publish.
 
-Called by the loop within `Database.transaction()`: locks the accounts, reads the stored answers,
-decides with the pure domain, writes the decision, and returns the records to publish in
-command order (feedback, then its BalanceChanged events, as the original did). A message
-seen again at the same partition and offset (a redelivery after a crash or an aborted
-Kafka transaction) gets everything it caused published again, from the database, ahead
-of the batch's new changes (they were decided first).
+Called by the loop within `CommandStore.transaction()`: locks the accounts, reads the stored
+answers, decides with the pure domain, writes the decision, and returns the records to
+publish in command order (feedback, then its BalanceChanged events, as the original did). A
+message seen again at the same partition and offset (a redelivery after a crash or an aborted
+Kafka transaction) gets everything it caused published again, from storage, ahead of the
+batch's new changes (they were decided first).
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import psycopg
-from psycopg.rows import TupleRow
-
 from command_handler.domain import (
     AccountCandidate,
     Command,
@@ -27,13 +24,7 @@ from command_handler.domain import (
     decide_batch,
     is_open_iban,
 )
-from command_handler.storage import (
-    MessageSource,
-    load_answers,
-    load_balance_changes,
-    lock_accounts,
-    write_decision,
-)
+from command_handler.storage import BatchTransaction, MessageSource
 from topology.iban import iban_from_digits, new_account_digits, new_token
 from topology.records import (
     AccountCreationFailed,
@@ -86,7 +77,7 @@ def _candidate(rng: random.Random) -> AccountCandidate:
 
 
 def handle_commands(
-    connection: psycopg.Connection[TupleRow], batch: Sequence[DecodedCommand], rng: random.Random
+    transaction: BatchTransaction, batch: Sequence[DecodedCommand], rng: random.Random
 ) -> HandledBatch:
     """Decide and store `batch` in the caller's transaction; return what to publish.
 
@@ -107,8 +98,8 @@ def handle_commands(
             ibans.add(candidate.iban)
     # Lock first, then read answers: an answer another instance committed while we waited
     # for a lock is then visible, so no command is decided twice.
-    accounts = lock_accounts(connection, ibans)
-    stored = load_answers(connection, transfer_ids, creation_ids)
+    accounts = transaction.lock_accounts(ibans)
+    stored = transaction.load_answers(transfer_ids, creation_ids)
     redelivered = {
         (item.command.id, item.source)
         for item in batch
@@ -119,7 +110,7 @@ def handle_commands(
     # In the order they were decided, across every partition of the batch.
     republished = [
         OutgoingRecord(BALANCE_CHANGED, c.iban, c)
-        for c in load_balance_changes(connection, {i for i, _ in redelivered})
+        for c in transaction.load_balance_changes({i for i, _ in redelivered})
     ]
     decision = decide_batch(
         commands,
@@ -128,7 +119,7 @@ def handle_commands(
         {i: a.feedback for i, a in stored.creations.items()},
         candidates,
     )
-    write_decision(connection, commands, [item.source for item in batch], decision)
+    transaction.write_decision(commands, [item.source for item in batch], decision)
     handled = HandledBatch()
     # A redelivered command's stored changes were decided (and committed) before anything
     # decided now, so they are published first: otherwise an account's BalanceChanged

@@ -2,22 +2,18 @@
 
 Names start with `open_bank_command_handler_`. Latencies are in seconds (Prometheus'
 convention); the latency of a command runs from its Kafka timestamp (set by the producer)
-to the commit of the Kafka transaction that published its feedback. The text format is
-written by `command_handler.exposition` (not prometheus_client: see there, memory).
+to the commit of the Kafka transaction that published its feedback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections import Counter as Tally
+from collections.abc import Sequence
 from typing import Final
 
-from command_handler.exposition import (
-    Counter,
-    Gauge,
-    Histogram,
-    MetricsRegistry,
-    serve_metrics,
-)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 __all__ = ["HandlerMetrics"]
 
@@ -29,7 +25,7 @@ class HandlerMetrics:
     """The handler's metrics in their own registry (tests may create several)."""
 
     def __init__(self) -> None:
-        self.registry = MetricsRegistry()
+        self.registry = CollectorRegistry()
         self.commands = Counter(
             "open_bank_command_handler_commands",
             "Commands handled, by kind and outcome (confirmed, failed, replayed, dead_letter).",
@@ -83,7 +79,37 @@ class HandlerMetrics:
 
     def serve(self, port: int) -> None:
         """Serve /metrics on 127.0.0.1:`port` from a daemon thread."""
-        serve_metrics(self.registry, port)
+        start_http_server(port, addr="127.0.0.1", registry=self.registry)
+
+    def batch_published(
+        self,
+        *,
+        timestamps_ms: Sequence[int],
+        outcomes: Tally[tuple[str, str]],
+        dead_letters: int,
+        size: int,
+        committed_wall_ms: float,
+        phases: dict[str, float],
+        batch_s: float,
+    ) -> None:
+        """Account one batch whose Kafka transaction committed at `committed_wall_ms`."""
+        for timestamp_ms in timestamps_ms:
+            self.command_latency.observe(max(0.0, committed_wall_ms - timestamp_ms) / 1000)
+        for (kind, outcome), count in outcomes.items():
+            self.commands.labels(kind=kind, outcome=outcome).inc(count)
+        if dead_letters:
+            self.commands.labels(kind="unknown", outcome="dead_letter").inc(dead_letters)
+        self.batch_size.observe(size)
+        self.batch_seconds.observe(batch_s)
+        for phase, seconds in phases.items():
+            self.phase_seconds.labels(phase=phase).observe(seconds)
+
+    def forget_partitions(self, partitions: Sequence[int]) -> None:
+        """Drop the lag gauges of partitions this instance no longer owns."""
+        for partition in partitions:
+            # A partition librdkafka's statistics never reported has no gauge to drop.
+            with contextlib.suppress(KeyError):
+                self.consumer_lag.remove(str(partition))
 
     def record_statistics(self, stats_json: str) -> None:
         """Update the lag gauges from librdkafka's statistics (its `stats_cb` JSON)."""

@@ -33,10 +33,9 @@ class CommandHandlerSettings(BaseSettings):
     """Prefix of every topic read and written; empty in production (see `topics`)."""
 
     batch_size: int = Field(default=2_000, ge=1, le=10_000)
-    """Most commands decided in one PostgreSQL transaction and one Kafka transaction. 2,000
-    rather than 1,000: a backlog drains 16-38% faster (three back-to-back pairs of the bench,
-    docs/command-handler.md, session 4) for ~4-5 MiB more at the peak; a batch is only this
-    large when that many commands are waiting, so an idle command is not delayed by it."""
+    """Most commands decided in one PostgreSQL transaction and one Kafka transaction. A batch
+    is only this large when that many commands are waiting, so an idle command is not
+    delayed by it; larger batches drain a backlog faster (`python -m bench handler`)."""
 
     max_linger_ms: int = Field(default=20, ge=0)
     """Most a batch waits for more commands after its first (ms). The wait is adaptive

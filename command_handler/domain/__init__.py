@@ -19,11 +19,13 @@ from command_handler.domain.transfer import (
     TransferOutcome,
     decide_money_transfer,
 )
+from command_handler.domain.undecidable import NUL_IN_TEXT, undecidable_reason
 
 __all__ = [
     "CASH",
     "DEFAULT_LIMIT_CENTS",
     "MAX_BALANCE_CENTS",
+    "NUL_IN_TEXT",
     "Account",
     "AccountCandidate",
     "BatchDecision",
@@ -38,4 +40,5 @@ __all__ = [
     "decide_money_transfer",
     "is_open_iban",
     "reasons",
+    "undecidable_reason",
 ]

@@ -1,8 +1,5 @@
-"""Alembic environment: runs the migrations online on the URL `storage.migrate` configured.
-
-The script is configured in code (no alembic.ini): the service and the tests pass the
-database URL, so there is one place that knows it.
-"""
+"""Alembic environment: runs the migrations online, on `sqlalchemy.url` when the caller set it
+(the service, tests) or else on `OPEN_BANK_DATABASE_URL` (the `alembic` command)."""
 
 from __future__ import annotations
 
@@ -10,13 +7,14 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from command_handler.storage.tables import METADATA
+from topology.settings import DatabaseSettings
 
 
 def run_migrations_online() -> None:
-    """Upgrade in one transaction; a concurrent starter waits on alembic's version row."""
+    """Upgrade in one transaction; a concurrent starter waits on the advisory lock."""
     url = context.config.get_main_option("sqlalchemy.url")
     if url is None:
-        raise RuntimeError("sqlalchemy.url is not configured for the migrations")
+        url = DatabaseSettings().url.get_secret_value()
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=METADATA)

@@ -1,26 +1,24 @@
-"""PostgreSQL storage of the command handler: tables, migrations, the per-batch statements.
-
-`command_handler.storage.migrate` is imported on its own (alembic is only needed there; the
-service runs it in a short-lived subprocess so the long-running one never loads alembic).
-"""
+"""The command handler's storage: a small port (`port`, `errors`) and its PostgreSQL adapter
+(`postgres`), the only code of the handler that imports psycopg. The schema is `tables` plus
+the alembic migrations, run by `migrate` at the service's start."""
 
 from command_handler.storage.answers import MessageSource, StoredAnswer
-from command_handler.storage.batch_store import (
-    StoredAnswers,
-    load_answers,
-    load_balance_changes,
-    lock_accounts,
-    write_decision,
+from command_handler.storage.errors import (
+    StorageConflictError,
+    StorageError,
+    StorageUnavailableError,
+    UnstorableError,
 )
-from command_handler.storage.database import Database
+from command_handler.storage.port import BatchTransaction, CommandStore, StoredAnswers
 
 __all__ = [
-    "Database",
+    "BatchTransaction",
+    "CommandStore",
     "MessageSource",
+    "StorageConflictError",
+    "StorageError",
+    "StorageUnavailableError",
     "StoredAnswer",
     "StoredAnswers",
-    "load_answers",
-    "load_balance_changes",
-    "lock_accounts",
-    "write_decision",
+    "UnstorableError",
 ]

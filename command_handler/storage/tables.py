@@ -1,4 +1,5 @@
-"""The command handler's tables as SQLAlchemy Core metadata (mirrors migration 0001).
+"""The command handler's tables as SQLAlchemy Core metadata: what the migrations build, and
+what `statements` writes its SQL from.
 
 `balance` holds every account (amounts in cents, `lmt` the lowest allowed balance).
 The two answer tables remember, per command id, what was answered and which Kafka message
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Final
 
 import sqlalchemy as sa
+
+from command_handler.domain import DEFAULT_LIMIT_CENTS
 
 __all__ = [
     "ACCOUNT_CREATION_ANSWER",
@@ -32,7 +35,7 @@ BALANCE: Final = sa.Table(
     sa.Column("token", sa.Text, nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("a_type", sa.Text, nullable=False),
-    sa.Column("lmt", sa.BigInteger, nullable=False, server_default="-50000"),
+    sa.Column("lmt", sa.BigInteger, nullable=False, server_default=str(DEFAULT_LIMIT_CENTS)),
     sa.CheckConstraint("amount >= lmt", name="balance_not_below_limit"),
 )
 

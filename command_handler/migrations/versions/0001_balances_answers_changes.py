@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from command_handler.domain import DEFAULT_LIMIT_CENTS
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | None = None
@@ -28,7 +30,7 @@ def upgrade() -> None:
         sa.Column("token", sa.Text, nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=False),
         sa.Column("a_type", sa.Text, nullable=False),
-        sa.Column("lmt", sa.BigInteger, nullable=False, server_default="-50000"),
+        sa.Column("lmt", sa.BigInteger, nullable=False, server_default=str(DEFAULT_LIMIT_CENTS)),
         sa.CheckConstraint("amount >= lmt", name="balance_not_below_limit"),
     )
     op.create_table(
@@ -61,8 +63,13 @@ def upgrade() -> None:
     op.execute(
         sa.text(
             "INSERT INTO balance (iban, token, amount, a_type, lmt) "
-            "VALUES (:iban, :token, :amount, 'MANUAL', -50000)"
-        ).bindparams(iban=_COMPANY_IBAN, token=_COMPANY_TOKEN, amount=_COMPANY_START_CENTS)
+            "VALUES (:iban, :token, :amount, 'MANUAL', :lmt)"
+        ).bindparams(
+            iban=_COMPANY_IBAN,
+            token=_COMPANY_TOKEN,
+            amount=_COMPANY_START_CENTS,
+            lmt=DEFAULT_LIMIT_CENTS,
+        )
     )
 
 

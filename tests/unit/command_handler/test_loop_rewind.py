@@ -24,12 +24,15 @@ from confluent_kafka import (
 )
 
 from command_handler.backoff import Backoff
+from command_handler.deciding import Decided
 from command_handler.handling import DecodedCommand, HandledBatch, OutgoingRecord
-from command_handler.loop import CommandLoop, PublishStuckError
+from command_handler.kafka.decoding import DecodedBatch
+from command_handler.kafka.publisher import OutgoingMessage, PublishFailedError
+from command_handler.loop import CommandLoop, LoopOptions, PublishStuckError
 from command_handler.metrics import HandlerMetrics
-from command_handler.publishing import OutgoingMessage, PublishFailedError
 from command_handler.storage import MessageSource
 from command_handler.topics import HandlerTopics
+from tests.support.memory_store import MemoryStore
 from topology.serde import RegistryUnavailableError
 
 TOPIC = "commands"
@@ -91,37 +94,50 @@ class FakeConsumer:
             for p in partitions
         ]
 
-    def subscribe(self, topics: list[str], **_callbacks: Any) -> None:
-        pass
+    def subscribe(self, topics: list[str], **callbacks: Any) -> None:
+        self.callbacks = callbacks
+
+    def revoke(self, partitions: list[TopicPartition]) -> None:
+        """What librdkafka does inside consume() when partitions go to another instance."""
+        self.callbacks["on_revoke"](self, partitions)
 
 
 class FakePublisher:
     def __init__(self) -> None:
         self.published: list[list[TopicPartition]] = []
 
-    def publish(self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any) -> None:
-        self.published.append(offsets)
+    def publish(
+        self, messages: Sequence[Any], offsets: Sequence[TopicPartition], meta: Any
+    ) -> None:
+        self.published.append(list(offsets))
 
 
 def make_loop(consumer: FakeConsumer, publisher: FakePublisher) -> CommandLoop:
     loop = CommandLoop(
         consumer=consumer,
-        publisher=publisher,  # type: ignore[arg-type]
-        database=None,  # type: ignore[arg-type]
+        publisher=publisher,
+        store=MemoryStore(),
         serde=None,  # type: ignore[arg-type]
         topics=TOPICS,
         metrics=HandlerMetrics(),
         stop=threading.Event(),
-        batch_size=100,
-        poll_timeout_ms=1,
-        client_id="test",
+        options=LoopOptions(client_id="test", batch_size=100, poll_timeout_ms=1),
         rng=random.Random(1),
     )
+    loop.batches.subscribe(keep_gathering=loop.pipeline.busy, on_revoke=loop._revoked)
     # Nothing to decode or store: every message is a command with nothing to publish.
-    loop._decode = lambda messages: ([], [])  # type: ignore[method-assign]
-    # No answer stored in PostgreSQL beyond any committed offset.
-    loop._stored_beyond = lambda committed: {}  # type: ignore[method-assign]
+    decode(loop, lambda messages: DecodedBatch([], []))
     return loop
+
+
+def decode(loop: CommandLoop, decoder: Any) -> None:
+    """Replace the loop's decoding (Avro through the registry) by `decoder(messages)`."""
+    loop._decode = decoder  # type: ignore[method-assign]
+
+
+def store_returns(loop: CommandLoop, handled: HandledBatch) -> None:
+    """Make every batch decide to `handled`, without storage."""
+    loop.decider.decide = lambda commands: Decided(handled, [])  # type: ignore[method-assign]
 
 
 def batch(partition: int, first: int, last: int) -> list[FakeMessage]:
@@ -135,10 +151,11 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def fail_in_flight(loop: CommandLoop) -> None:
     """Make the batch being published fail its Kafka transaction (as when fenced)."""
-    assert loop._in_flight is not None
-    future: Future[None] = Future()
+    in_flight = loop.pipeline._in_flight
+    assert in_flight is not None
+    future: Future[Any] = Future()
     future.set_exception(PublishFailedError("fenced", fatal=False))
-    loop._in_flight = dataclasses.replace(loop._in_flight, future=future)
+    loop.pipeline._in_flight = dataclasses.replace(in_flight, future=future)
 
 
 def test_a_failed_transaction_rewinds_to_its_own_batch_not_the_next() -> None:
@@ -152,7 +169,7 @@ def test_a_failed_transaction_rewinds_to_its_own_batch_not_the_next() -> None:
     loop.handle_batch(batch(0, 20, 29) + batch(1, 5, 6))
 
     assert consumer.seeks == {0: 10, 1: 5}
-    assert loop._in_flight is None  # N+1 was not published either
+    assert loop.pipeline._in_flight is None  # N+1 was not published either
 
 
 def test_registry_down_after_a_failed_transaction_rewinds_both() -> None:
@@ -164,13 +181,13 @@ def test_registry_down_after_a_failed_transaction_rewinds_both() -> None:
     # N+1 has feedback to publish, but the registry is down when it is serialised.
     handled = HandledBatch()
     handled.outgoing.append(OutgoingRecord(TOPICS.account_creation_feedback, "key", None))  # type: ignore[arg-type]
-    loop._store = lambda commands: (handled, [])  # type: ignore[method-assign]
-    loop._decode = lambda messages: ([None], [])  # type: ignore[method-assign,list-item]
+    store_returns(loop, handled)
+    decode(loop, lambda messages: DecodedBatch([None], []))  # type: ignore[list-item]
 
     def unavailable(topic: Any, key: Any, record: Any) -> OutgoingMessage:
         raise RegistryUnavailableError("down")
 
-    loop._serialize = unavailable  # type: ignore[method-assign]
+    loop.pipeline._serialize = unavailable  # type: ignore[method-assign]
     loop.handle_batch(batch(0, 20, 29))
 
     assert consumer.seeks == {0: 10}
@@ -182,14 +199,14 @@ def test_messages_read_before_a_revocation_are_dropped() -> None:
     loop = make_loop(consumer, publisher)
     # A batch still committing keeps the loop gathering across several consume() calls.
     loop.handle_batch(batch(1, 0, 2))
-    assert loop._in_flight is not None
-    committing: Future[None] = Future()
-    loop._in_flight = dataclasses.replace(loop._in_flight, future=committing)
+    assert loop.pipeline._in_flight is not None
+    committing: Future[Any] = Future()
+    loop.pipeline._in_flight = dataclasses.replace(loop.pipeline._in_flight, future=committing)
 
     def rebalance() -> list[FakeMessage]:
         # Partition 0 goes to another instance while this one gathers.
         consumer.assigned = {1}
-        loop._revocations += 1
+        loop.positions.revocations += 1
         return batch(1, 7, 8)
 
     def committed() -> list[FakeMessage]:
@@ -197,7 +214,7 @@ def test_messages_read_before_a_revocation_are_dropped() -> None:
         return []
 
     consumer.script = [batch(0, 3, 4), batch(1, 5, 6), rebalance, committed]
-    gathered = loop._gather()
+    gathered = loop.batches._gather()
 
     assert [(m.partition(), m.offset()) for m in gathered] == [(1, 5), (1, 6), (1, 7), (1, 8)]
 
@@ -211,8 +228,8 @@ def with_output(loop: CommandLoop) -> None:
     handled = HandledBatch()
     handled.outgoing.append(OutgoingRecord(TOPICS.account_creation_feedback, "key", None))  # type: ignore[arg-type]
     command = DecodedCommand(None, MessageSource(0, 0), 0)  # type: ignore[arg-type]
-    loop._store = lambda commands: (handled, [])  # type: ignore[method-assign]
-    loop._decode = lambda messages: ([command], [])  # type: ignore[method-assign]
+    store_returns(loop, handled)
+    decode(loop, lambda messages: DecodedBatch([command], []))
 
 
 def test_registry_down_in_the_publishing_thread_rewinds_the_batch() -> None:
@@ -224,13 +241,13 @@ def test_registry_down_in_the_publishing_thread_rewinds_the_batch() -> None:
     def unavailable(topic: Any, key: Any, record: Any) -> OutgoingMessage:
         raise RegistryUnavailableError("down")
 
-    loop._serialize = unavailable  # type: ignore[method-assign]
+    loop.pipeline._serialize = unavailable  # type: ignore[method-assign]
     loop.handle_batch(batch(0, 10, 19))
     loop.handle_batch(batch(0, 20, 29))
 
     assert consumer.seeks == {0: 10}
     assert publisher.published == []
-    assert loop._in_flight is None
+    assert loop.pipeline._in_flight is None
 
 
 def test_the_serialised_output_and_offsets_are_published_together() -> None:
@@ -239,16 +256,16 @@ def test_the_serialised_output_and_offsets_are_published_together() -> None:
 
     class Recording(FakePublisher):
         def publish(
-            self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any
+            self, messages: Sequence[Any], offsets: Sequence[TopicPartition], meta: Any
         ) -> None:
-            published.append((list(messages), offsets))
+            published.append((list(messages), list(offsets)))
 
     loop = make_loop(consumer, Recording())
     with_output(loop)
     message = OutgoingMessage("feedback", b"key", b"value")
-    loop._serialize = lambda topic, key, record: message  # type: ignore[method-assign]
+    loop.pipeline._serialize = lambda topic, key, record: message  # type: ignore[method-assign]
     loop.handle_batch(batch(0, 10, 19))
-    assert loop._finish_in_flight()
+    assert loop.settle()
 
     [(messages, offsets)] = published
     assert messages == [message]
@@ -263,7 +280,9 @@ class StuckPublisher(FakePublisher):
         self.release = threading.Event()
         self.stuck = False
 
-    def publish(self, messages: Sequence[Any], offsets: list[TopicPartition], meta: Any) -> None:
+    def publish(
+        self, messages: Sequence[Any], offsets: Sequence[TopicPartition], meta: Any
+    ) -> None:
         if not self.stuck:
             self.stuck = True
             self.release.wait(10)
@@ -285,7 +304,7 @@ def test_a_stuck_publish_restarts_the_process_without_waiting_for_the_stuck_thre
         raise SystemExit("restarted")
 
     loop = make_loop(consumer, publisher)
-    loop._stuck_publish_s = 0.2
+    loop.pipeline.stuck_after_s = 0.2
     loop._on_stuck = restart
     loop.handle_batch(batch(0, 10, 19))
 
@@ -305,13 +324,14 @@ def test_a_stuck_publish_restarts_the_process_without_waiting_for_the_stuck_thre
 
 
 def test_the_default_on_stuck_raises() -> None:
-    loop = make_loop(FakeConsumer([], assigned={0}), StuckPublisher())
-    loop._stuck_publish_s = 0.1
+    publisher = StuckPublisher()
+    loop = make_loop(FakeConsumer([], assigned={0}), publisher)
+    loop.pipeline.stuck_after_s = 0.1
     loop.handle_batch(batch(0, 10, 19))
 
     with pytest.raises(PublishStuckError):
-        loop._finish_in_flight()
-    loop._publisher.release.set()  # type: ignore[attr-defined]
+        loop.settle()
+    publisher.release.set()
 
 
 def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered() -> None:
@@ -324,13 +344,13 @@ def test_a_batch_failing_in_a_revocation_callback_gives_back_what_was_gathered()
     fail_in_flight(loop)
 
     def revocation_settles_the_failed_batch() -> list[FakeMessage]:
-        loop._revoked(consumer, [TopicPartition(TOPIC, 1)])
+        consumer.revoke([TopicPartition(TOPIC, 1)])
         consumer.assigned = {0, 2}
         return batch(0, 20, 21) + batch(2, 7, 8)
 
     consumer.script = [revocation_settles_the_failed_batch]
 
-    assert loop._gather() == []
+    assert loop.batches._gather() == []
     assert consumer.seeks == {0: 10, 2: 7}
 
 
@@ -384,7 +404,7 @@ def test_no_position_goes_to_the_committed_offset_asked_again() -> None:
     consumer = CommittedConsumer([[ResetError(0)]], [timed_out, 4264])
     loop = make_loop(consumer, FakePublisher())
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert consumer.seeks == {0: 4264}
 
@@ -393,7 +413,7 @@ def test_a_partition_never_committed_starts_at_the_beginning() -> None:
     consumer = CommittedConsumer([[ResetError(0)]], [OFFSET_INVALID])
     loop = make_loop(consumer, FakePublisher())
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert consumer.seeks == {0: OFFSET_BEGINNING}
 
@@ -411,7 +431,7 @@ def test_a_committed_offset_outside_the_log_goes_to_its_nearest_end(
     consumer = CommittedConsumer([[ResetError(0)]], [committed], watermarks=(300, 5_000))
     loop = make_loop(consumer, FakePublisher())
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert consumer.seeks == {0: expected}
 
@@ -420,8 +440,8 @@ def test_the_same_committed_offset_refused_twice_is_resumed_again_not_read_from_
     consumer = CommittedConsumer([[ResetError(0)], [], [ResetError(0)]], [120, 120])
     loop = make_loop(consumer, FakePublisher())
 
-    loop._poll_once()
-    loop._poll_once()
+    loop.poll_once()
+    loop.poll_once()
 
     assert consumer.seeks == {0: 120}
 
@@ -434,11 +454,11 @@ def handled_offsets(loop: CommandLoop) -> list[tuple[int, int]]:
     """Make the loop record, per batch it decides, the (partition, offset) of each message."""
     seen: list[tuple[int, int]] = []
 
-    def decode(messages: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    def recording(messages: Sequence[Any]) -> DecodedBatch:
         seen.extend((m.partition(), m.offset()) for m in messages)
-        return [], []
+        return DecodedBatch([], [])
 
-    loop._decode = decode  # type: ignore[method-assign]
+    decode(loop, recording)
     return seen
 
 
@@ -450,8 +470,8 @@ def test_commands_below_the_committed_offset_are_skipped() -> None:
     loop = make_loop(consumer, publisher)
     seen = handled_offsets(loop)
 
-    loop._poll_once()
-    assert loop._finish_in_flight()
+    loop.poll_once()
+    assert loop.settle()
 
     assert seen == [(0, o) for o in range(15, 20)]
     assert [(o.partition, o.offset) for o in publisher.published[0]] == [(0, 20)]
@@ -464,11 +484,11 @@ def test_the_floor_is_asked_once_per_assignment_and_moves_with_each_publish() ->
     seen = handled_offsets(loop)
 
     consumer.script = [batch(0, 10, 19), []]
-    loop._poll_once()
-    assert loop._finish_in_flight()
+    loop.poll_once()
+    assert loop.settle()
     # The position goes back over what this instance just published.
     consumer.script = [batch(0, 12, 12), batch(0, 13, 24)]
-    loop._poll_once()
+    loop.poll_once()
 
     assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(20, 25)]
     assert consumer.committed_asked == 1
@@ -478,13 +498,13 @@ def test_a_revoked_partition_asks_its_committed_offset_again_when_it_comes_back(
     consumer = FakeConsumer([batch(0, 10, 19), []], assigned={0})
     loop = make_loop(consumer, FakePublisher())
     seen = handled_offsets(loop)
-    loop._poll_once()
-    loop._revoked(consumer, [TopicPartition(TOPIC, 0)])
+    loop.poll_once()
+    consumer.revoke([TopicPartition(TOPIC, 0)])
     # Another instance answered up to 40 meanwhile; the partition comes back.
     consumer.committed_offsets = {0: 40}
     consumer.script = [batch(0, 20, 20), batch(0, 21, 45)]
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(40, 46)]
     assert consumer.committed_asked == 2
@@ -496,14 +516,14 @@ def test_a_transaction_reported_failed_that_did_commit_is_not_answered_again() -
     consumer.committed_offsets = {0: 10}
     loop = make_loop(consumer, FakePublisher())
     seen = handled_offsets(loop)
-    loop._poll_once()
+    loop.poll_once()
     fail_in_flight(loop)
     consumer.committed_offsets = {0: 20}
 
-    assert not loop._finish_in_flight()
+    assert not loop.settle()
     assert consumer.seeks == {0: 10}
     consumer.script = [batch(0, 10, 10), batch(0, 11, 22)]
-    loop._poll_once()
+    loop.poll_once()
 
     # 10-19 skipped (answered), 20-22 read again after them as new commands.
     assert seen == [(0, o) for o in range(10, 20)]
@@ -525,7 +545,7 @@ def test_no_answer_from_kafka_for_the_floor_is_asked_again() -> None:
     loop = make_loop(consumer, FakePublisher())
     seen = handled_offsets(loop)
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert seen == [(0, o) for o in range(5, 10)]
     assert consumer.committed_asked == 2
@@ -534,10 +554,10 @@ def test_no_answer_from_kafka_for_the_floor_is_asked_again() -> None:
 def test_the_publish_phase_ends_at_the_commit_not_when_the_loop_collects_it() -> None:
     loop = make_loop(FakeConsumer([], assigned={0}), FakePublisher())
     loop.handle_batch(batch(0, 10, 19))
-    loop._in_flight.future.result(5)  # type: ignore[union-attr]
+    loop.pipeline._in_flight.future.result(5)  # type: ignore[union-attr]
     time.sleep(0.3)  # the loop is busy elsewhere (or polling at idle) meanwhile
 
-    assert loop._finish_in_flight()
+    assert loop.settle()
 
     publish_s = loop._metrics.registry.get_sample_value(
         "open_bank_command_handler_phase_seconds_sum", {"phase": "publish"}
@@ -564,7 +584,7 @@ def test_after_a_failed_publish_the_next_batch_is_exactly_what_was_in_doubt() ->
     # Read again: partition 0 comes in two fetches, partition 1 brings newer commands too.
     consumer.script = [batch(0, 10, 24), batch(1, 5, 9), batch(0, 25, 33)]
 
-    loop._poll_once()
+    loop.poll_once()
 
     assert sorted(seen) == [(0, o) for o in range(10, 30)] + [(1, 5), (1, 6)]
     # What came after the doubt is read again after it.
@@ -576,27 +596,27 @@ def test_a_partition_with_answers_stored_beyond_its_committed_offset_is_replayed
     consumer = FakeConsumer([batch(0, 40, 40), batch(0, 41, 70) + batch(1, 3, 9)], assigned={0, 1})
     consumer.committed_offsets = {0: 40, 1: 3}
     loop = make_loop(consumer, FakePublisher())
-    loop._stored_beyond = lambda committed: {0: 59} if 0 in committed else {}  # type: ignore[method-assign]
+    loop.positions._stored_beyond = lambda committed: {0: 59} if 0 in committed else {}
     seen = handled_offsets(loop)
 
-    loop._poll_once()
+    loop.poll_once()
     assert seen == []
     assert consumer.seeks == {0: 40, 1: 3}
     consumer.script = [batch(0, 40, 65) + batch(1, 3, 9)]
-    loop._poll_once()
+    loop.poll_once()
 
     assert seen == [(0, o) for o in range(40, 60)]
     assert consumer.seeks == {0: 60, 1: 3}
-    assert loop._in_doubt == {}
+    assert loop.positions.in_doubt == {}
 
 
 def test_stopping_while_the_answers_in_doubt_are_read_returns() -> None:
     consumer = FakeConsumer([], assigned={0})
     loop = make_loop(consumer, FakePublisher())
-    loop._in_doubt = {(TOPIC, 0): 50}
+    loop.positions.in_doubt = {(TOPIC, 0): 50}
     loop._stop.set()
 
-    assert loop._gather() == []
+    assert loop.batches._gather() == []
 
 
 def test_answers_in_doubt_of_a_partition_not_in_the_first_batch_still_go_first() -> None:
@@ -604,13 +624,13 @@ def test_answers_in_doubt_of_a_partition_not_in_the_first_batch_still_go_first()
     consumer = FakeConsumer([batch(0, 0, 0), batch(0, 1, 9)], assigned={0, 1})
     consumer.committed_offsets = {0: 0, 1: 20}
     loop = make_loop(consumer, FakePublisher())
-    loop._stored_beyond = lambda committed: {1: 24} if 1 in committed else {}  # type: ignore[method-assign]
+    loop.positions._stored_beyond = lambda committed: {1: 24} if 1 in committed else {}
     seen = handled_offsets(loop)
 
-    loop._poll_once()
+    loop.poll_once()
     assert seen == []
     consumer.script = [batch(0, 0, 9) + batch(1, 20, 30)]
-    loop._poll_once()
+    loop.poll_once()
 
     assert seen == [(1, o) for o in range(20, 25)]
     assert consumer.seeks == {0: 0, 1: 25}
@@ -620,10 +640,10 @@ def test_answers_in_doubt_of_a_partition_no_longer_owned_are_not_waited_for() ->
     # Partition 1 went away without a revocation reaching the loop (lost).
     consumer = FakeConsumer([batch(0, 10, 14), []], assigned={0})
     loop = make_loop(consumer, FakePublisher())
-    loop._in_doubt = {(TOPIC, 0): 14, (TOPIC, 1): 50}
+    loop.positions.in_doubt = {(TOPIC, 0): 14, (TOPIC, 1): 50}
 
     started = time.monotonic()
-    gathered = loop._gather()
+    gathered = loop.batches._gather()
 
     assert [(m.partition(), m.offset()) for m in gathered] == [(0, o) for o in range(10, 15)]
     assert time.monotonic() - started < 5

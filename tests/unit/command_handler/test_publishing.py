@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from command_handler import publishing
-from command_handler.publishing import (
+from command_handler.kafka import publisher as publishing
+from command_handler.kafka.publisher import (
     OutgoingMessage,
     PublishFailedError,
     TransactionalPublisher,

@@ -1,0 +1,270 @@
+"""Where the handler's consumer stands on each partition of `commands`, and what it must never
+read as new: the position keeper.
+
+- **Floors.** A partition's committed offset moves only in the handler's Kafka transactions,
+  with the answers to every command below it. A command read again below it (a position
+  reset, a rewind after a transaction that did commit) is skipped, never answered twice.
+  Floors are asked once per assignment and after a failed publish, and move with each
+  publish.
+- **Answers in doubt.** Answers stored but maybe never published (after a failed publish,
+  or found in storage beyond a new partition's floor) go out first, as one batch of their
+  own, so each account's BalanceChanged events keep the order of its balances.
+- **Rewind.** A batch that was not published is sought back to be read again; a batch
+  gathered while an earlier one failed is given back too.
+- **Revocation.** Messages of a partition revoked while gathering are dropped; its floor and
+  doubts are forgotten, since another owner may move it.
+- **No position.** librdkafka never picks a start by itself (`auto.offset.reset=error`):
+  only a partition the group never committed starts at its beginning.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+
+from command_handler.backoff import Backoff
+from command_handler.logs import StateLog
+
+__all__ = ["Partition", "PositionKeeper", "first_offsets", "next_offsets"]
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# How long to wait for Kafka's answer to a committed offsets fetch (s).
+_COMMITTED_TIMEOUT_S = 10.0
+
+Partition = tuple[str, int]
+"""A (topic, partition) pair."""
+
+
+class PositionKeeper:
+    """Floors, answers in doubt and rewinds of one consumer (see the module's docstring).
+
+    `stored_beyond` asks storage which partitions have answers stored at or beyond their
+    floor (partition → floor in, partition → last such offset out); None when stopped."""
+
+    def __init__(
+        self,
+        consumer: Any,
+        *,
+        stored_beyond: Callable[[Mapping[int, int]], dict[int, int] | None],
+        stop: threading.Event,
+        backoff: Backoff,
+        kafka: StateLog,
+    ) -> None:
+        self._consumer = consumer
+        self._stored_beyond = stored_beyond
+        self._stop = stop
+        self._backoff = backoff
+        self._kafka = kafka
+        # Per owned partition: its committed offset, below which everything was answered.
+        self.floors: dict[Partition, int] = {}
+        # Per owned partition with answers maybe never published: the offset of the last.
+        self.in_doubt: dict[Partition, int] = {}
+        # Partitions sought back since the batch being gathered began.
+        self.rewound: set[Partition] = set()
+        # Counts revocations, so a batch being gathered can tell one happened under it.
+        self.revocations = 0
+
+    def owned(self) -> set[Partition]:
+        """The partitions assigned to this consumer now."""
+        return {(p.topic, p.partition) for p in self._consumer.assignment()}
+
+    def revoked(self, partitions: Sequence[TopicPartition]) -> None:
+        """Forget what was known of `partitions`: a next assignment asks again."""
+        self.revocations += 1
+        for partition in partitions:
+            self.floors.pop((partition.topic, partition.partition), None)
+            self.in_doubt.pop((partition.topic, partition.partition), None)
+
+    def published(self, messages: Sequence[Any]) -> None:
+        """A batch's transaction committed: its offsets are the new floors."""
+        self._backoff.reset()
+        for position in next_offsets(messages):
+            key = (position.topic, position.partition)
+            if key in self.floors:
+                self.floors[key] = max(self.floors[key], position.offset)
+
+    def publish_failed(self, messages: Sequence[Any]) -> None:
+        """A batch was stored but maybe not published: read it again, first and alone.
+
+        A transaction reported failed may still have committed (its outcome lost with the
+        connection), so the floors are asked again before it is read again."""
+        for message in messages:
+            key = (message.topic(), message.partition())
+            self.floors.pop(key, None)
+            self.in_doubt[key] = max(self.in_doubt.get(key, -1), message.offset())
+        self.rewind(messages)
+
+    def rewind(self, messages: Sequence[Any]) -> None:
+        """Seek back to the first of `messages` per partition, to read them again."""
+        for partition in first_offsets(messages):
+            self.rewound.add((partition.topic, partition.partition))
+            try:
+                self._consumer.seek(partition)
+            except KafkaException as exc:
+                # Not ours any more (rebalanced away): its next owner reads it again.
+                _LOGGER.info("could not rewind", extra={"error": str(exc)})
+
+    def give_back(self, messages: Sequence[Any]) -> list[Any]:
+        """The batch in flight failed while these were gathered (settled in a revocation
+        callback inside consume()) and its partitions were sought back. These came after
+        it: all of them are read again, never published past the failed batch."""
+        self.rewind([m for m in messages if (m.topic(), m.partition()) not in self.rewound])
+        return []
+
+    def drop_revoked(self, messages: list[Any]) -> list[Any]:
+        """`messages` without those of partitions revoked while gathering: publishing them
+        would commit offsets of a partition another instance owns now."""
+        owned = self.owned()
+        kept = [m for m in messages if (m.topic(), m.partition()) in owned]
+        if len(kept) < len(messages):
+            _LOGGER.info(
+                "dropped messages of revoked partitions", extra={"count": len(messages) - len(kept)}
+            )
+        return kept
+
+    def not_answered(self, messages: list[Any], *, find_in_doubt: bool = True) -> list[Any]:
+        """`messages` without those below their partition's floor; empty (and the batch
+        rewound) when answers in doubt were found that must go first."""
+        unknown = {(m.topic(), m.partition()) for m in messages}
+        if unknown - self.floors.keys():
+            # Every owned partition at once: the answers in doubt of one whose messages
+            # come later must still go first.
+            unknown |= self.owned()
+        unknown -= self.floors.keys()
+        if unknown and not self._learn_floors(unknown, messages, find_in_doubt=find_in_doubt):
+            return []
+        kept: list[Any] = []
+        skipped: list[Any] = []
+        for message in messages:
+            floor = self.floors[(message.topic(), message.partition())]
+            (kept if message.offset() >= floor else skipped).append(message)
+        if skipped:
+            _LOGGER.warning(
+                "skipped commands below the committed offset: answered already",
+                extra={
+                    "count": len(skipped),
+                    "partitions": sorted({m.partition() for m in skipped}),
+                    "first": min(m.offset() for m in skipped),
+                    "last": max(m.offset() for m in skipped),
+                },
+            )
+        return kept
+
+    def _learn_floors(
+        self, unknown: set[Partition], messages: list[Any], *, find_in_doubt: bool
+    ) -> bool:
+        """Ask the committed offsets of `unknown`, and storage for answers in doubt beyond
+        them; False when the batch must not go on (stopped, or doubts to publish first)."""
+        partitions = [TopicPartition(t, p) for t, p in sorted(unknown)]
+        committed = self.ask(
+            lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
+        )
+        if committed is None:
+            return False
+        floors = {(p.topic, p.partition): max(0, p.offset) for p in committed}
+        # Not for the batch of answers in doubt itself: it is what it would find.
+        stored = (
+            self._stored_beyond({p: o for (_, p), o in floors.items()}) if find_in_doubt else {}
+        )
+        if stored is None:
+            return False
+        self.floors.update(floors)
+        in_doubt = {(t, p): stored[p] for t, p in floors if p in stored}
+        if not in_doubt:
+            return True
+        _LOGGER.info(
+            "answers stored beyond the committed offset: publishing them first",
+            extra={"partitions": {p: [floors[(t, p)], o] for (t, p), o in in_doubt.items()}},
+        )
+        self.in_doubt.update(in_doubt)
+        self.rewind(messages)
+        return False
+
+    def reset_position(self, message: Any, error: KafkaError) -> None:
+        """librdkafka has no usable position for the message's partition: resume it at its
+        committed offset, asked again and kept inside the log's range (retention may have
+        removed its start), or at its beginning if the group never committed it."""
+        partition = TopicPartition(message.topic(), message.partition())
+        committed = self.ask(lambda: self._consumer.committed([partition], _COMMITTED_TIMEOUT_S))
+        if committed is None:
+            return
+        [position] = committed
+        if position.error is None and position.offset >= 0:
+            watermarks = self.ask(
+                lambda: self._consumer.get_watermark_offsets(
+                    partition, _COMMITTED_TIMEOUT_S, cached=False
+                )
+            )
+            if watermarks is None:
+                return
+            low, high = watermarks
+            target = min(max(position.offset, low), high)
+            _LOGGER.warning(
+                "no position from librdkafka for a committed partition; resuming it",
+                extra={
+                    "partition": partition.partition,
+                    "error": error.str(),
+                    "committed": position.offset,
+                    "low": low,
+                    "high": high,
+                    "offset": target,
+                },
+            )
+        else:
+            target = OFFSET_BEGINNING
+            _LOGGER.info(
+                "partition never committed by the group: starting at its beginning",
+                extra={"partition": partition.partition},
+            )
+        try:
+            # librdkafka refuses a seek on a partition stopped by this error; assigning it
+            # again with an explicit offset restarts its fetcher.
+            self._consumer.incremental_unassign([partition])
+            self._consumer.incremental_assign(
+                [TopicPartition(partition.topic, partition.partition, target)]
+            )
+        except KafkaException as exc:
+            # Not ours any more: its next owner starts from the committed offset.
+            _LOGGER.info("could not reset", extra={"error": str(exc)})
+
+    def ask(self, call: Callable[[], _T]) -> _T | None:
+        """`call` (a question to Kafka), retried with back-off until it answers; None if
+        stopped first."""
+        while not self._stop.is_set():
+            try:
+                return call()
+            except KafkaException as exc:
+                self._kafka.failed(exc)
+                self._stop.wait(self._backoff.next_delay_s())
+        return None
+
+
+def _checked(partitions: list[TopicPartition]) -> list[TopicPartition]:
+    """`partitions` as Kafka answered them, or the first partition's error raised."""
+    for partition in partitions:
+        if partition.error is not None:
+            raise KafkaException(partition.error)
+    return partitions
+
+
+def first_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
+    """Per partition, the offset of the first of `messages` (where to read them again)."""
+    first: dict[Partition, int] = {}
+    for message in messages:
+        key = (message.topic(), message.partition())
+        first[key] = min(first.get(key, message.offset()), message.offset())
+    return [TopicPartition(t, p, o) for (t, p), o in first.items()]
+
+
+def next_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
+    """Per partition, the offset after the last of `messages` (what a commit records)."""
+    last: dict[Partition, int] = {}
+    for message in messages:
+        key = (message.topic(), message.partition())
+        last[key] = max(last.get(key, -1), message.offset())
+    return [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
