@@ -1,9 +1,10 @@
 """`python -m command_handler`: one command handler instance.
 
-settings (read once) → migrations (`alembic upgrade head`, waiting for PostgreSQL) → clients
-→ loop, everything long-lived owned by one ExitStack. SIGTERM and SIGINT set a stop flag: the
-loop finishes (or drops) its batch, then the consumer leaves the group and the connection
-closes.
+settings (read once) → clients → loop, everything long-lived owned by one ExitStack. The
+schema is migrated before, by the stack's one-shot `alembic -c command_handler/alembic.ini
+upgrade head`, as the synchronizer creates the topics before. SIGTERM and SIGINT set a stop
+flag: the loop finishes (or drops) its batch, then the consumer leaves the group and the
+connection closes.
 """
 
 from __future__ import annotations
@@ -15,46 +16,24 @@ import threading
 import types
 from contextlib import ExitStack
 
-import sqlalchemy as sa
-
-from command_handler.backoff import Backoff
 from command_handler.kafka.clients import command_consumer, transactional_publisher
 from command_handler.logs import configure_logging
 from command_handler.loop import CommandLoop, LoopOptions
 from command_handler.metrics import HandlerMetrics
 from command_handler.restart import restart_in_place
 from command_handler.settings import CommandHandlerSettings, load_settings
-from command_handler.storage.migrate import migrate
 from command_handler.storage.postgres import PostgresStore
 from command_handler.topics import HandlerTopics
 from topology.clients import registry_config
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
 
-__all__ = ["main", "migrate_when_reachable", "run_service"]
+__all__ = ["main", "run_service"]
 
 _LOGGER = logging.getLogger("command_handler")
 # The broker aborts a transaction open longer than its time-out: a publish still not done
 # this long after that is stuck, not slow (s).
 _STUCK_MARGIN_S = 5.0
-
-
-def migrate_when_reachable(database: DatabaseSettings, stop: threading.Event) -> bool:
-    """Upgrade the schema to head, waiting for PostgreSQL with back-off; False if stopped
-    first. A failing migration itself raises."""
-    backoff = Backoff()
-    logged = False
-    while not stop.is_set():
-        try:
-            migrate(database.url.get_secret_value())
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            if not logged:
-                _LOGGER.warning("postgresql unavailable for migrations", extra={"error": str(exc)})
-                logged = True
-            stop.wait(backoff.next_delay_s())
-        else:
-            return True
-    return False
 
 
 def run_service(
@@ -121,5 +100,4 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     settings, kafka, registry, database = load_settings()
     configure_logging(settings.log_level)
-    if migrate_when_reachable(database, stop):
-        run_service(settings, kafka, registry, database, stop)
+    run_service(settings, kafka, registry, database, stop)

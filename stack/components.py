@@ -309,15 +309,14 @@ def _service_components(layout: StackLayout) -> list[Component]:
     components = []
     for spec in available_services(layout.repo_dir):
         port = spec.port(layout.ports)
-        module = spec.module
 
-        def prepare(out: TextIO, module: str = module) -> list[str]:
-            return [sys.executable, "-m", module]
+        def prepare(out: TextIO, argv: tuple[str, ...] = spec.argv()) -> list[str]:
+            return [sys.executable, *argv]
 
         def healthy(port: int | None = port) -> bool:
             return port is None or port_open(port)
 
-        def extra_env(name: str = spec.name) -> dict[str, str]:
+        def extra_env(name: str = spec.env_name) -> dict[str, str]:
             return service_env(name, layout)
 
         components.append(

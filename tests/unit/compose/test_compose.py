@@ -90,12 +90,13 @@ def test_service_env_names_are_those_of_the_local_stack(
         ensure_password(layout.secrets_dir, role)
     for spec in SERVICES:
         environment = services[spec.name]["environment"]
-        local = set(service_env(spec.name, layout))
+        local = set(service_env(spec.env_name, layout))
         # The database URL is built at start from the generated password (DATABASE_ROLE).
         assert local - {"OPEN_BANK_DATABASE_URL"} <= set(environment), spec.name
-        if spec.name in SERVICE_DATABASES:
-            assert environment["DATABASE_ROLE"] == SERVICE_DATABASES[spec.name]
-        assert environment["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"].endswith(f"/{spec.name}.pem")
+        if spec.env_name in SERVICE_DATABASES:
+            assert environment["DATABASE_ROLE"] == SERVICE_DATABASES[spec.env_name]
+        certificate = environment["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"]
+        assert certificate.endswith(f"/{spec.env_name}.pem")
 
 
 def test_every_open_bank_variable_is_documented(services: dict[str, Any]) -> None:
@@ -112,7 +113,7 @@ def test_every_open_bank_variable_is_documented(services: dict[str, Any]) -> Non
 
 def test_commands_run_the_modules_of_the_architecture(services: dict[str, Any]) -> None:
     for spec in SERVICES:
-        assert services[spec.name]["command"] == ["python", "-m", spec.module]
+        assert services[spec.name]["command"] == ["python", *spec.argv()]
 
 
 def test_dockerfile_copies_every_python_package() -> None:
