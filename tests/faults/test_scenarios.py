@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from command_handler.testing import HandlerProcess, free_port
+from bench.handler_process import HandlerProcess, free_port
 from stack.env import service_env
 from tests.support.faults.private_stack import PrivateStack
 from tests.support.faults.scenario import assert_nothing_lost, under_load, verify

@@ -1,4 +1,4 @@
-"""``python -m load.capacity`` on the real Kafka and registry, at a rate too low to matter.
+"""``python -m bench capacity`` on the real Kafka and registry, at a rate too low to matter.
 
 It proves the measurement, not a capacity: every beat sent becomes one command on the
 private topics, and the rates it reports are those counts over the time taken.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from load.capacity import measure
+from bench.capacity import measure
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from command_handler.testing import kafka_settings_from_env, registry_client
+from bench.stack_access import kafka_settings_from_env, registry_client
 from stack.env import service_env
 from stack.layout import StackLayout
 from tests.support.faults.observation import (
