@@ -1,3 +1,8 @@
-"""The end-to-end latency benchmark of open-bank and its report (``python -m bench``)."""
+"""open-bank's benchmarks and capacity checks, and the rig they share (``python -m bench``).
+
+A tool package: it may import the bank's packages and drive their processes; nothing in the
+bank imports it. Tests may use its rig (private topics, throwaway databases, a handler
+process).
+"""
 
 __all__: list[str] = []

@@ -1,4 +1,4 @@
-"""``python -m bench run``: the latency benchmark against a running stack.
+"""``python -m bench browser``: the latency benchmark against a running stack.
 
 Once per interval (1 s) the browser clicks a deposit button or submits a transfer and the
 page times how long until the new amount shows; every ``step_every`` interactions the

@@ -29,7 +29,6 @@ PYTHON_PACKAGES = (
     "load",
     "bench",
     "stack",
-    "faults",
 )
 
 

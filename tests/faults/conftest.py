@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from faults.port_plan import ONE_BROKER_OFFSET, THREE_BROKER_OFFSET
-from faults.private_stack import PrivateStack, fresh_run_dir
 from stack.layout import REPO_DIR
+from tests.support.faults.port_plan import ONE_BROKER_OFFSET, THREE_BROKER_OFFSET
+from tests.support.faults.private_stack import PrivateStack, fresh_run_dir
 
 FAULTS_DIR = Path(__file__).resolve().parent
 _ONE_BROKER = int(os.environ.get("FAULTS_PORT_OFFSET", str(ONE_BROKER_OFFSET)))

@@ -2,8 +2,8 @@
 
 Each scenario runs the generated load (`FAULTS_LOAD` msg/s, default 200) and three
 scripted GraphQL clients, injects its fault, stops the load, waits (bounded) until every
-consumer group has caught up and checks every guarantee of `faults.invariants` on the
-real topics and tables. The checks are cumulative: each scenario checks the whole history
+consumer group has caught up and checks every guarantee of `tests.support.faults.invariants`
+on the real topics and tables. The checks are cumulative: each scenario checks the whole history
 of the session's stack, so an earlier breakage shows in every later scenario too. The last
 scenario breaks the guarantee on purpose and asserts the checks catch it.
 """
@@ -17,11 +17,11 @@ import time
 
 import pytest
 
-from command_handler.testing import HandlerProcess, free_port
-from faults.private_stack import PrivateStack
-from faults.scenario import assert_nothing_lost, under_load, verify
-from faults.split_handler import spawn_split_handler
+from bench.handler_process import HandlerProcess, free_port
 from stack.env import service_env
+from tests.support.faults.private_stack import PrivateStack
+from tests.support.faults.scenario import assert_nothing_lost, under_load, verify
+from tests.support.faults.split_handler import spawn_split_handler
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 

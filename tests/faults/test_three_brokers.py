@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from faults.private_stack import PrivateStack
-from faults.scenario import assert_nothing_lost, under_load
+from tests.support.faults.private_stack import PrivateStack
+from tests.support.faults.scenario import assert_nothing_lost, under_load
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(1200)]
 

@@ -53,7 +53,7 @@ async function loadResults(target: HTMLElement, signal: AbortSignal): Promise<vo
   try {
     const response = await fetch(SUMMARY_URL, { signal, cache: "no-cache" });
     if (response.status === 404) {
-      target.replaceChildren(noResults("No results yet: run the benchmark (python -m bench run, then report)."));
+      target.replaceChildren(noResults("No results yet: run the benchmark (python -m bench browser, then report)."));
       return;
     }
     if (!response.ok) {

@@ -4,7 +4,7 @@ Each test gets its own throwaway database (created through the superuser's socke
 migrated), its own topics under a random prefix (created, their subjects registered, and
 deleted afterwards) and its own consumer group, so it never touches the stack's own
 handler, backend or data. Handlers run as real `python -m command_handler` processes
-(helpers in `command_handler.testing`).
+(`bench.handler_process`); `tests.support.handler_bank.Bank` talks to them.
 """
 
 from __future__ import annotations
@@ -19,22 +19,18 @@ import sqlalchemy as sa
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from command_handler.testing import (
-    Bank,
-    HandlerProcess,
-    PrivateTopics,
-    create_throwaway_database,
-    drop_database,
-    free_port,
-    kafka_settings_from_env,
-    registry_client,
-)
+from bench.handler_process import HandlerProcess, free_port
+from bench.private_topics import private_topics as created_topics
+from bench.stack_access import kafka_settings_from_env, registry_client
+from bench.throwaway_database import create_database, drop_database
+from command_handler.storage.migrate import migrate
 from command_handler.topics import HandlerTopics
 from stack.env import service_env
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
+from tests.support.handler_bank import Bank
 from topology.clients import admin_config
-from topology.settings import KafkaSettings
+from topology.settings import KafkaSettings, RegistrySettings
 
 _STACK_DOWN = "the local stack is not up: run ./bank up"
 
@@ -88,7 +84,8 @@ def stack_access() -> StackAccess:
 @pytest.fixture
 def throwaway_database(stack_access: StackAccess) -> Iterator[str]:
     """A fresh, migrated database (SQLAlchemy URL), dropped after the test."""
-    url = create_throwaway_database(stack_access.admin_database_url)
+    url = create_database(stack_access.admin_database_url, "ch_test")
+    migrate(url)
     yield url
     drop_database(stack_access.admin_database_url, url)
 
@@ -96,11 +93,10 @@ def throwaway_database(stack_access: StackAccess) -> Iterator[str]:
 @pytest.fixture
 def private_topics(stack_access: StackAccess) -> Iterator[HandlerTopics]:
     """The handler's topics under a random prefix, created with their schemas registered."""
-    private = PrivateTopics(
-        stack_access.kafka, stack_access.registry_url, client_id="tests-command-handler"
-    )
-    yield private.topics
-    private.delete()
+    topics = HandlerTopics.with_prefix(f"t{uuid.uuid4().hex[:10]}-")
+    registry = RegistrySettings(url=stack_access.registry_url)
+    with created_topics(stack_access.kafka, registry, topics.all, "tests-command-handler"):
+        yield topics
 
 
 @pytest.fixture

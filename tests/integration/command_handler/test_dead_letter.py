@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from command_handler.testing import Bank, HandlerProcess
+from bench.handler_process import HandlerProcess
+from tests.support.handler_bank import Bank
 from topology.dead_letter import read_dead_letter_origin
 from topology.iban import COMPANY_IBAN
 from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer, Heartbeat

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from command_handler.testing import Bank, HandlerProcess, Outputs
+from bench.handler_process import HandlerProcess
+from tests.support.handler_bank import Bank, Outputs
 from topology.records import (
     AccountCreationConfirmed,
     Atype,

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from bench.handler_process import HandlerProcess
 from command_handler.domain import reasons
-from command_handler.testing import Bank, HandlerProcess
+from tests.support.handler_bank import Bank
 from topology.iban import COMPANY_IBAN, iban_from_digits
 from topology.records import (
     AccountCreationConfirmed,

@@ -13,7 +13,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from command_handler.testing import Bank, HandlerProcess
+from bench.handler_process import HandlerProcess
+from tests.support.handler_bank import Bank
 from topology.records import (
     AccountCreationConfirmed,
     Atype,

@@ -18,7 +18,7 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from load.capacity import delete_private_topics
+from bench.private_topics import delete_private_topics
 from load.generator.commands import GeneratorState
 from load.generator.service import GeneratorLoop, GeneratorTopics
 from load.heartbeat.control import LoadControl, LoadSetting

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from faults import scenario
-from faults.invariants import Violation
-from faults.scenario import LoadRun, Verdict, assert_nothing_lost
+from tests.support.faults import scenario
+from tests.support.faults.invariants import Violation
+from tests.support.faults.scenario import LoadRun, Verdict, assert_nothing_lost
 
 OUT_OF_ORDER = Violation("changes_in_account_order", "1 event(s): NL04OPEN0845136120@0/54")
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.transaction_ids import transaction_id
-from faults.invariants import (
+from tests.support.faults.invariants import (
     backend_projected_once,
     balances_follow_changes,
     changes_in_account_order,
@@ -26,7 +26,7 @@ from faults.invariants import (
     money_moved,
     no_lag,
 )
-from faults.observation import (
+from tests.support.faults.observation import (
     BackendRow,
     ChangeEvent,
     CommandSeen,

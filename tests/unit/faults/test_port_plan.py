@@ -6,8 +6,13 @@ from itertools import combinations
 
 import pytest
 
-from faults.port_plan import ONE_BROKER_OFFSET, SOAK_OFFSET, THREE_BROKER_OFFSET, stack_ports
 from stack.layout import MAX_PORT_OFFSET
+from tests.support.faults.port_plan import (
+    ONE_BROKER_OFFSET,
+    SOAK_OFFSET,
+    THREE_BROKER_OFFSET,
+    stack_ports,
+)
 
 _CI_OFFSET = 0
 _OFFSETS = (_CI_OFFSET, ONE_BROKER_OFFSET, THREE_BROKER_OFFSET, SOAK_OFFSET)

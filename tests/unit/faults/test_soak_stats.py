@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faults.soak_stats import latency_windows, percentile, slope_per_hour
+from tests.support.faults.soak_stats import latency_windows, percentile, slope_per_hour
 
 
 @given(

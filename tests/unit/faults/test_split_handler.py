@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faults.split_handler import driver_connection, net_debits
+from tests.support.faults.split_handler import driver_connection, net_debits
 
 _IBANS = st.sampled_from(["NL01", "NL02", "NL03"])
 

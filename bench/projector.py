@@ -1,15 +1,16 @@
-"""Rows per second of the backend's projector: decoding a batch and writing it.
+"""`python -m bench projector`: rows per second of the backend's projector, decode and write.
 
 What it measures: ``Projector.handle`` (Avro decode, ``TransactionView``s, one database
 transaction through ``ProjectionWriter``) on batches shaped like the bank's traffic (per
 money transfer one answer and two BalanceChanged), into a throwaway database of the running
 stack's PostgreSQL (over TCP as the ``backend`` role would, but as the superuser through
-its socket: it creates and drops the database). Prints rows/s for the whole handle, the
-decode alone and the write alone, so a change of the writer shows where it helped.
-
-Run (PostgreSQL of the stack must be up; under the shared lock, it is a benchmark):
-``flock /work/heavy.lock .venv/bin/python benchmarks/backend/projector_bench.py``
+its socket: it creates and drops the database). Prints rows/s and the median batch time
+for the whole handle, the decode alone and the write alone, so a change of the writer shows
+where it helped, and the transactions stored. PostgreSQL of the stack must be up; run it
+under the shared lock, it is a benchmark.
 """
+
+from __future__ import annotations
 
 import argparse
 import statistics
@@ -19,12 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Message, TopicPartition
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from backend.kafka.decoding import decode_batch
 from backend.kafka.projector import Projector
 from backend.storage.migrate import upgrade_database
 from backend.storage.writer import ProjectionWriter
+from bench.throwaway_database import throwaway_database
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
 from topology.iban import iban_from_digits
@@ -32,6 +34,10 @@ from topology.local_registry import local_serde
 from topology.records import BalanceChanged, MoneyTransferConfirmed
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = "rows/s of the backend's projector: decode and write batches of the bank's traffic"
 
 
 class _Consumer:
@@ -105,24 +111,6 @@ def _batches(
     return batches
 
 
-def _create_database(admin_url: str) -> str:
-    """A new, empty database; its URL (same superuser, same socket)."""
-    name = f"backend_projector_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(admin_url: str, url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        name = make_url(url).database
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 def _rate(rows: int, seconds: list[float]) -> str:
     per_batch = statistics.median(seconds)
     return f"{rows / sum(seconds):>9.0f} rows/s   median batch {per_batch * 1000:6.1f} ms"
@@ -137,16 +125,22 @@ def _timed(batches: list[list[Message]], step: Callable[[list[Message]], object]
     return seconds
 
 
-def main() -> None:
-    """Create a throwaway database, run the three measurements, drop it."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The projector benchmark's options."""
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--size", type=int, default=500, help="messages per batch")
     parser.add_argument("--accounts", type=int, default=5_000)
-    arguments = parser.parse_args()
 
+
+def run(arguments: argparse.Namespace) -> int:
+    """Create a throwaway database, run the three measurements, drop it."""
     admin_url = admin_database_url(StackLayout.from_environ())
-    url = _create_database(admin_url)
+    with throwaway_database(admin_url, "backend_projector_bench") as url:
+        _measure(arguments, url)
+    return 0
+
+
+def _measure(arguments: argparse.Namespace, url: str) -> None:
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         upgrade_database(url)
@@ -179,8 +173,3 @@ def main() -> None:
         print(f"transactions stored: {stored}")
     finally:
         engine.dispose()
-        _drop_database(admin_url, url)
-
-
-if __name__ == "__main__":
-    main()

@@ -18,8 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from command_handler.testing import kafka_settings_from_env, registry_client
-from faults.observation import (
+from bench.stack_access import kafka_settings_from_env, registry_client
+from stack.env import service_env
+from stack.layout import StackLayout
+from tests.support.faults.observation import (
     BackendRow,
     ChangeEvent,
     CommandSeen,
@@ -27,8 +29,6 @@ from faults.observation import (
     LedgerRow,
     Observation,
 )
-from stack.env import service_env
-from stack.layout import StackLayout
 from topology.clients import consumer_config
 from topology.iban import COMPANY_IBAN
 from topology.records import (

@@ -1,13 +1,14 @@
-"""``python -m load.capacity``: can the heartbeat and the generator carry a given load?
+"""``python -m bench capacity``: can the heartbeat and the generator carry a given load?
 
 The benchmark raises the load until the *bank* breaks; this answers the question before
 it: do the load services themselves deliver the rate asked of them on this machine? It
 runs the real ``HeartbeatSender`` and ``GeneratorLoop`` against the stack's real Kafka and
 registry, on topics of their own (so the running bank sees none of it), for ``--seconds``
-at ``--rate`` beats/s, and prints what each stage delivered per second and its CPU cost
-per message. Both run in this one process (two threads sharing the GIL), which only makes
-the figures a lower bound of what two separate processes achieve. Run it under the shared
-lock: it is a benchmark.
+at ``--rate`` beats/s, and prints the load average before and after, what each stage
+delivered per second, and the generator's CPU time per command (its thread's own CPU
+clock). Both run in this one process (two threads sharing the GIL), which only makes the
+figures a lower bound of what two separate processes achieve. Run it under the shared lock:
+it is a benchmark.
 """
 
 from __future__ import annotations
@@ -20,40 +21,26 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Sequence
 
-import httpx
-import psutil
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from bench.private_topics import private_topics
+from bench.stack_access import principal_settings
 from load.generator.commands import GeneratorState
 from load.generator.service import GeneratorLoop, GeneratorTopics
 from load.heartbeat.control import LoadControl, LoadSetting
 from load.heartbeat.sender import HeartbeatSender
-from stack.env import service_env
-from synchronizer.run import synchronize
-from synchronizer.settings import SynchronizerSettings
-from topology.clients import admin_config, consumer_config, producer_config, registry_config
+from topology.clients import consumer_config, producer_config, registry_config
 from topology.records import Heartbeat
 from topology.serde import RecordSerde
-from topology.settings import KafkaSettings, RegistrySettings
-from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT, Topic
+from topology.settings import KafkaSettings
+from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT
 
-__all__ = ["delete_private_topics", "main"]
+__all__ = ["HELP", "configure", "measure", "run"]
 
+HELP = "can the heartbeat and the command generator carry --rate beats/s on this machine?"
 _SLEEP_MS = 100
-
-
-def _settings() -> tuple[KafkaSettings, RegistrySettings]:
-    # The `tests` principal may create and delete topics of its own.
-    env = service_env("tests")
-    prefix = "OPEN_BANK_KAFKA_"
-    kafka = {k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)}
-    return KafkaSettings.model_validate(kafka), RegistrySettings(
-        url=env["OPEN_BANK_SCHEMA_REGISTRY_URL"]
-    )
 
 
 def _end_offset(consumer: Consumer, topic: str) -> int:
@@ -61,16 +48,10 @@ def _end_offset(consumer: Consumer, topic: str) -> int:
     return int(high)
 
 
-def _thread_cpu_s(native_id: int | None) -> float:
-    for thread in psutil.Process().threads():
-        if thread.id == native_id:
-            return float(thread.user_time + thread.system_time)
-    return 0.0
-
-
 def measure(rate: int, seconds: float) -> dict[str, float]:
     """Drive both services at ``rate`` beats/s for ``seconds``; their delivered rates."""
-    kafka, registry = _settings()
+    # The `tests` principal may create and delete topics of its own.
+    kafka, registry = principal_settings()
     suffix = uuid.uuid4().hex[:10]
     topics = GeneratorTopics(
         heartbeat=dataclasses.replace(HEARTBEAT, name=f"capacity_hb_{suffix}", partitions=1),
@@ -78,29 +59,13 @@ def measure(rate: int, seconds: float) -> dict[str, float]:
         commands=dataclasses.replace(COMMANDS, name=f"capacity_cmd_{suffix}", partitions=1),
     )
     created = [topics.heartbeat, topics.feedback, topics.commands]
-    synchronize(created, kafka, registry, SynchronizerSettings(attempts=2))
-    registry_client = SchemaRegistryClient(registry_config(registry))
-    serde = RecordSerde(registry_client)
-    ends = Consumer(consumer_config(kafka, client_id="tests", group_id="tests-capacity"))
-    try:
-        return _drive(kafka, serde, topics, ends, rate, seconds)
-    finally:
-        ends.close()
-        delete_private_topics(kafka, registry, created, client_id="tests")
-
-
-def delete_private_topics(
-    kafka: KafkaSettings, registry: RegistrySettings, topics: Sequence[Topic], client_id: str
-) -> None:
-    """Delete throw-away topics and, for good, their subjects in the registry."""
-    AdminClient(admin_config(kafka, client_id=client_id)).delete_topics(
-        [topic.name for topic in topics]
-    )
-    with httpx.Client(base_url=registry.url + "/", timeout=10) as http:
-        for topic in topics:
-            for subject in topic.subjects:
-                http.delete(f"subjects/{subject}")
-                http.delete(f"subjects/{subject}", params={"permanent": "true"})
+    with private_topics(kafka, registry, created, client_id="tests"):
+        serde = RecordSerde(SchemaRegistryClient(registry_config(registry)))
+        ends = Consumer(consumer_config(kafka, client_id="tests", group_id="tests-capacity"))
+        try:
+            return _drive(kafka, serde, topics, ends, rate, seconds)
+        finally:
+            ends.close()
 
 
 def _drive(
@@ -136,7 +101,15 @@ def _drive(
         topics,
     )
     stop_generator, stop_sender = threading.Event(), asyncio.Event()
-    generator_thread = threading.Thread(target=generator.run, args=(stop_generator,))
+    generator_cpu_s: list[float] = []
+
+    def generate() -> None:
+        generator.run(stop_generator)
+        # The thread's own CPU clock counts nanoseconds; /proc's thread times count 10 ms
+        # ticks, more than a slow run's whole cost.
+        generator_cpu_s.append(time.thread_time())
+
+    generator_thread = threading.Thread(target=generate)
     generator_thread.start()
 
     async def send() -> None:
@@ -159,7 +132,6 @@ def _drive(
         time.sleep(0.2)
     generated_s = time.monotonic() - started
     commands = _end_offset(ends, topics.commands.name) - commands_before
-    generator_cpu = _thread_cpu_s(generator_thread.native_id)
     stop_generator.set()
     generator_thread.join(10)
     consumer.close()
@@ -167,23 +139,22 @@ def _drive(
         "asked_per_s": float(rate),
         "heartbeat_delivered_per_s": delivered / sent_s,
         "generator_commands_per_s": commands / generated_s,
-        "generator_cpu_us_per_command": 1e6 * generator_cpu / max(commands, 1),
+        "generator_cpu_us_per_command": 1e6 * sum(generator_cpu_s) / max(commands, 1),
         "beats_sent": float(control.next_beat),
         "commands": float(commands),
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m load.capacity", description=__doc__)
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The capacity check's options."""
     parser.add_argument("--rate", type=int, default=2500, help="beats per second asked")
     parser.add_argument("--seconds", type=float, default=20.0)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure once and print the figures between the load averages."""
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     for name, value in measure(args.rate, args.seconds).items():
         print(f"{name}: {value:,.1f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

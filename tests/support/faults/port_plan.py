@@ -16,7 +16,7 @@ __all__ = ["ONE_BROKER_OFFSET", "SOAK_OFFSET", "THREE_BROKER_OFFSET", "stack_por
 ONE_BROKER_OFFSET = 2000
 #: The fault suite's three-broker stack (`FAULTS_3_PORT_OFFSET` overrides it).
 THREE_BROKER_OFFSET = 3000
-#: `python -m faults.soak` (`--port-offset` overrides it).
+#: `python -m tests.support.faults.soak` (`--port-offset` overrides it).
 SOAK_OFFSET = 2500
 
 

@@ -1,9 +1,9 @@
 """What the fault suite saw in the real stores, as plain data (no clients, no I/O here).
 
-`faults.reading` fills an `Observation` from Kafka and both databases once the bank is
-quiet; `faults.invariants` decides from it whether anything was lost or doubled. Keeping
-the two apart lets unit tests (and hypothesis) feed the checker any history they like,
-including broken ones.
+`reading` fills an `Observation` from Kafka and both databases once the bank is quiet;
+`invariants` decides from it whether anything was lost or doubled. Keeping the two apart
+lets unit tests (and hypothesis) feed the checker any history they like, including broken
+ones.
 """
 
 from __future__ import annotations

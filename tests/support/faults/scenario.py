@@ -3,7 +3,7 @@
 `under_load` switches the generated load (heartbeat → generator → commands) and the
 scripted GraphQL clients on for the body of a `with` block and off after it; `verify`
 then waits, within a bound, until no consumer group has anything left to consume, and
-runs every check of `faults.invariants` on what the real stores hold;
+runs every check of `invariants` on what the real stores hold;
 `assert_nothing_lost` does that, keeps the figures and fails on any broken guarantee.
 """
 
@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from faults.clients import ClientReport, ScriptedClients
-from faults.invariants import Violation, check_all, check_order, money_moved
-from faults.private_stack import PrivateStack
-from faults.reading import StoreReader
+from tests.support.faults.clients import ClientReport, ScriptedClients
+from tests.support.faults.invariants import Violation, check_all, check_order, money_moved
+from tests.support.faults.private_stack import PrivateStack
+from tests.support.faults.reading import StoreReader
 
 __all__ = ["LoadRun", "Verdict", "assert_nothing_lost", "settle", "under_load", "verify"]
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from backend.transaction_ids import transaction_id
-from faults.observation import Observation
+from tests.support.faults.observation import Observation
 
 __all__ = [
     "ALL_CHECKS",

@@ -1,4 +1,4 @@
-"""The benchmark's RSS sampler: the peak and its anonymous/file split, from /proc."""
+"""The handler drain's RSS sampler: the peak and its anonymous/file split, from /proc."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from command_handler.bench import RssSampler, _rss_split_mib
+from bench.process_memory import RssSampler, rss_split_mib
 
 
 def test_the_peak_is_split_into_anonymous_and_file_backed_memory() -> None:
@@ -21,4 +21,4 @@ def test_the_peak_is_split_into_anonymous_and_file_backed_memory() -> None:
 
 
 def test_a_process_gone_has_no_split(tmp_path: Path) -> None:
-    assert _rss_split_mib(tmp_path / "status") == {}
+    assert rss_split_mib(tmp_path / "status") == {}

@@ -1,10 +1,11 @@
-"""`python -m faults.soak`: steady load for a long time; memory flat, latency steady, nothing lost.
+"""`python -m tests.support.faults.soak`: steady load for a long time; memory flat, latency
+steady, nothing lost.
 
 Runs on a private stack (started if needed, left running): the generated load at
 `--load` msg/s plus `--clients` scripted GraphQL clients for `--minutes`. Every
 `--sample-s` seconds it samples the resident memory of every Python service and prints a
 line; at the end it stops the load, waits for every consumer group to catch up and runs
-every check of `faults.invariants`. The summary (also written as JSON to `--out`) gives,
+every check of `invariants`. The summary (also written as JSON to `--out`) gives,
 per service, the RSS at the start and end and its least-squares slope (MiB/hour, after the
 warm-up), the clients' latency (mean/p50/p99/max, ms) per window, the RSS samples themselves, the
 events reported out of account order, and the violations (none expected). `--down` stops
@@ -21,11 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from faults.clients import ScriptedClients
-from faults.port_plan import SOAK_OFFSET
-from faults.private_stack import PrivateStack
-from faults.scenario import verify
-from faults.soak_stats import latency_windows, slope_per_hour
+from tests.support.faults.clients import ScriptedClients
+from tests.support.faults.port_plan import SOAK_OFFSET
+from tests.support.faults.private_stack import PrivateStack
+from tests.support.faults.scenario import verify
+from tests.support.faults.soak_stats import latency_windows, slope_per_hour
 
 __all__ = ["main", "run_soak"]
 
@@ -33,7 +34,9 @@ _WARM_UP_S = 120.0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m faults.soak", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.faults.soak", description=__doc__
+    )
     parser.add_argument("--minutes", type=float, default=60.0, help="how long to run")
     parser.add_argument("--load", type=int, default=100, help="generated load, msg/s")
     parser.add_argument("--clients", type=int, default=2, help="scripted GraphQL clients")

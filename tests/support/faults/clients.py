@@ -36,7 +36,7 @@ HISTORY = """query ($iban: String!) { transactions_by_iban(iban: $iban, max_item
 
 _RETRY_PAUSE_S = 0.5
 _GIVE_UP_S = 180.0
-_PASSWORD = "faults-password"  # noqa: S105 (a throwaway test account)
+_PASSWORD = "faults-password"  # a throwaway test account
 
 
 class _UnavailableError(Exception):

@@ -1,7 +1,7 @@
 """A deliberately broken command handler: the original's bug, to prove the checks catch it.
 
-`python -m faults.split_handler` is the real handler (same wiring, settings, topics)
-except that each batch's debits are committed in a PostgreSQL transaction of their own
+`python -m tests.support.faults.split_handler` is the real handler (same wiring, settings,
+topics) except that each batch's debits are committed in a PostgreSQL transaction of their own
 before the rest of the decision — the transaction split in two that open-bank-mark's
 handler has. Without a crash the result is right (the second transaction undoes the debits
 and writes the whole decision). With `FAULTS_SPLIT_CRASH_AFTER_BATCHES=n` it SIGKILLs
@@ -25,6 +25,7 @@ from psycopg.conninfo import make_conninfo
 
 from command_handler import loop, service
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
+from stack.layout import REPO_DIR
 from topology.records import BalanceChanged
 
 __all__ = [
@@ -119,12 +120,17 @@ def split_handle_commands(
 def spawn_split_handler(
     env: Mapping[str, str], log_path: Path, crash_after_batches: int
 ) -> subprocess.Popen[bytes]:
-    """Start `python -m faults.split_handler` with the handler's environment `env`."""
+    """Start `python -m tests.support.faults.split_handler` (from the repository root, where
+    `tests` is importable) with the handler's environment `env`."""
     full = {"PATH": os.environ.get("PATH", ""), **env}
     full[CRASH_AFTER_VARIABLE] = str(crash_after_batches)
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "faults.split_handler"], env=full, stdout=log, stderr=log
+            [sys.executable, "-m", "tests.support.faults.split_handler"],
+            env=full,
+            stdout=log,
+            stderr=log,
+            cwd=REPO_DIR,
         )
 
 

@@ -1,0 +1,170 @@
+"""The API benchmark's three phases over GraphQL WebSocket, and their figures.
+
+Each transfer is a ``money_transfer`` subscription depositing 1 cent from cash (so it never
+fails for lack of funds), timed from sending it until its result arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import time
+from dataclasses import dataclass
+from uuid import uuid4
+
+from backend.wsclient import GraphQLWebSocket, OperationFailedError, Protocol
+
+__all__ = ["PhaseResult", "concurrent", "paced", "sequential", "summarise"]
+
+GET_ACCOUNT = """
+subscription ($u: String!, $p: String!) {
+  get_account(username: $u, password: $p) { iban token reason }
+}"""
+MONEY_TRANSFER = """
+subscription ($uuid: String!, $amount: Int!, $to: String!) {
+  money_transfer(uuid: $uuid, token: "cash", amount: $amount, from: "cash", to: $to,
+                 descr: "benchmark") { uuid success reason }
+}"""
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """Figures of one phase; latencies in milliseconds."""
+
+    phase: str
+    results: int
+    failures: int
+    seconds: float
+    results_per_s: float
+    mean_ms: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    #: Mean from publishing the command to its feedback arriving, as the backend
+    #: measured it (``backend_result_latency_seconds``): Kafka + command handler.
+    behind_backend_ms: float | None = None
+    #: Mean of the whole transfer inside the backend (``backend_transfer_seconds``):
+    #: the result-table look-up, publishing and waiting for the feedback.
+    inside_backend_ms: float | None = None
+    #: Means of ``backend_transfer_stage_seconds`` by stage (ms): publish (produce to
+    #: broker ack), handler (publish to the answer's Kafka timestamp), kafka_back (that
+    #: timestamp to our consumer thread), handoff (consumer thread to event loop).
+    stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+def summarise(phase: str, latencies_s: list[float], failures: int, seconds: float) -> PhaseResult:
+    """Percentiles (nearest rank) of ``latencies_s`` in milliseconds."""
+    ordered = sorted(latencies_s) or [float("nan")]
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return PhaseResult(
+        phase=phase,
+        results=len(latencies_s),
+        failures=failures,
+        seconds=round(seconds, 2),
+        results_per_s=round(len(latencies_s) / seconds, 1) if seconds else 0.0,
+        mean_ms=round(statistics.fmean(ordered) * 1000, 2),
+        p50_ms=round(statistics.median(ordered) * 1000, 2),
+        p99_ms=round(rank(0.99), 2),
+        max_ms=round(ordered[-1] * 1000, 2),
+    )
+
+
+async def one_transfer(ws: GraphQLWebSocket, iban: str) -> tuple[float, bool]:
+    """Latency in seconds of one deposit and whether it succeeded."""
+    started = time.perf_counter()
+    try:
+        result = await ws.first(MONEY_TRANSFER, {"uuid": str(uuid4()), "amount": 1, "to": iban})
+    except OperationFailedError:  # e.g. the per-connection subscription limit
+        return time.perf_counter() - started, False
+    elapsed = time.perf_counter() - started
+    data = result.get("data") or {}
+    answer = data.get("money_transfer") or {}
+    return elapsed, bool(answer.get("success"))
+
+
+async def open_account(ws: GraphQLWebSocket) -> str:
+    """A fresh account's iban."""
+    result = await ws.first(GET_ACCOUNT, {"u": f"bench-{uuid4()}", "p": "benchmark"})
+    iban = (result.get("data") or {}).get("get_account", {}).get("iban")
+    if not iban:
+        raise SystemExit(f"could not open an account: {result}")
+    return str(iban)
+
+
+async def sequential(url: str, protocol: Protocol, count: int) -> PhaseResult:
+    """Phase 1: one connection, one transfer at a time."""
+    async with GraphQLWebSocket(url, protocol) as ws:
+        iban = await open_account(ws)
+        for _ in range(min(20, count)):  # warm-up: connections, caches, JIT-less but still
+            await one_transfer(ws, iban)
+        latencies, failures = [], 0
+        started = time.perf_counter()
+        for _ in range(count):
+            elapsed, ok = await one_transfer(ws, iban)
+            latencies.append(elapsed)
+            failures += not ok
+        return summarise("sequential", latencies, failures, time.perf_counter() - started)
+
+
+async def concurrent(url: str, protocol: Protocol, clients: int, each: int) -> PhaseResult:
+    """Phase 2: ``clients`` connections, each sending back to back."""
+    latencies: list[float] = []
+    failures = 0
+
+    async def client(ws: GraphQLWebSocket, iban: str) -> None:
+        nonlocal failures
+        for _ in range(each):
+            elapsed, ok = await one_transfer(ws, iban)
+            latencies.append(elapsed)
+            failures += not ok
+
+    sockets = [GraphQLWebSocket(url, protocol) for _ in range(clients)]
+    opened = [await ws.__aenter__() for ws in sockets]
+    try:
+        ibans = [await open_account(ws) for ws in opened]
+        started = time.perf_counter()
+        await asyncio.gather(*(client(ws, iban) for ws, iban in zip(opened, ibans, strict=True)))
+        seconds = time.perf_counter() - started
+    finally:
+        for ws in opened:
+            await ws.__aexit__(None, None, None)
+    return summarise(f"concurrent x{clients}", latencies, failures, seconds)
+
+
+async def paced(
+    url: str, protocol: Protocol, rate: float, duration_s: float, clients: int
+) -> PhaseResult:
+    """Phase 3: open loop, one transfer every 1/rate s spread over ``clients`` connections."""
+    latencies: list[float] = []
+    failures = 0
+    sockets = [GraphQLWebSocket(url, protocol) for _ in range(clients)]
+    opened = [await ws.__aenter__() for ws in sockets]
+    tasks: list[asyncio.Task[None]] = []
+
+    async def fire(ws: GraphQLWebSocket, iban: str) -> None:
+        nonlocal failures
+        elapsed, ok = await one_transfer(ws, iban)
+        latencies.append(elapsed)
+        failures += not ok
+
+    try:
+        ibans = [await open_account(ws) for ws in opened]
+        total = int(rate * duration_s)
+        started = time.perf_counter()
+        for index in range(total):
+            due = started + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            slot = index % clients
+            tasks.append(asyncio.create_task(fire(opened[slot], ibans[slot])))
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - started
+    finally:
+        for ws in opened:
+            await ws.__aexit__(None, None, None)
+    return summarise(f"paced {rate:.0f}/s", latencies, failures, seconds)
