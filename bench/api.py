@@ -26,9 +26,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
-from backend.wsclient import Protocol
 from bench.api_breakdown import measured, print_breakdown
 from bench.api_phases import PhaseResult, concurrent, paced, sequential
+from bench.graphql_ws import Protocol
 from stack.layout import REPO_DIR
 
 __all__ = ["HELP", "configure", "run"]
@@ -42,7 +42,10 @@ def serve_in_memory(port: int) -> None:
     from starlette.applications import Starlette
 
     from backend.api.asgi import graphql_routes
-    from backend.memory import in_memory_bank
+
+    # The API against the tests' in-memory bank: what the API alone costs. Only this mode
+    # needs a repository checkout's test support.
+    from tests.support.backend_memory import in_memory_bank
 
     bank = in_memory_bank()
     app = Starlette(routes=graphql_routes(bank.schema, max_subscriptions=1000))

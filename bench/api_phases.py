@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from uuid import uuid4
 
-from backend.wsclient import GraphQLWebSocket, OperationFailedError, Protocol
+from bench.graphql_ws import GraphQLWebSocket, OperationFailedError, Protocol
 
 __all__ = ["PhaseResult", "concurrent", "paced", "sequential", "summarise"]
 

@@ -1,7 +1,7 @@
 """`python -m bench handler`: how fast one command handler drains a full `commands` topic.
 
 Needs the stack up. Makes a throwaway database and private topics, starts one
-`python -m command_handler` on them (it migrates the database at start) and measures its
+`python -m command_handler` on them (migrated first, as the stack does) and measures its
 idle memory, stops it, prefills 1,000 accounts, produces 100,000 commands of the command
 generator's mix, then starts the handler again on the full topic. Prints one line per
 figure and then all of them as one JSON line: commands/s while draining,
@@ -38,7 +38,7 @@ from bench.drain_workload import (
     read_timestamps,
 )
 from bench.handler_metrics import handled_commands, phase_seconds
-from bench.handler_process import HandlerProcess, free_port
+from bench.handler_process import HandlerProcess, free_port, migrate_handler_database
 from bench.private_topics import prefixed, private_topics
 from bench.process_memory import RssSampler, pss_mib, rss_mib, rss_split_mib
 from bench.stack_access import kafka_settings_from_env, registry_client, registry_settings_from_env
@@ -176,6 +176,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             metrics_port=metrics_port,
         )
         figures: dict[str, Any] = {"commands": args.commands, "accounts": args.accounts}
+        migrate_handler_database(env)
         figures |= _idle(rig)
         rng = random.Random(args.seed)
         accounts = prefill_accounts(database_url, args.accounts, rng)
@@ -189,7 +190,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _idle(rig: _Rig) -> dict[str, Any]:
-    """Started on the empty topic (it migrates the database), assigned, then measured."""
+    """Started on the empty topic, assigned, then measured."""
     handler = HandlerProcess(rig.env, rig.log_path).start()
     try:
         _wait_for(lambda: "partitions assigned" in rig.log_path.read_text(), 60, "assignment")

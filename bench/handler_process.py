@@ -16,8 +16,22 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from stack.layout import REPO_DIR
+from stack.services import SERVICES
 
-__all__ = ["HandlerProcess", "free_port"]
+__all__ = ["HandlerProcess", "free_port", "migrate_handler_database"]
+
+
+def migrate_handler_database(env: Mapping[str, str]) -> None:
+    """Run the stack's one-shot migration step (`alembic upgrade head`) on the database of
+    `env`'s `OPEN_BANK_DATABASE_URL`, as `./bank up` does before starting the handler."""
+    [spec] = [s for s in SERVICES if s.name == "command-handler-migrations"]
+    subprocess.run(
+        [sys.executable, *spec.argv()],
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        cwd=REPO_DIR,
+        check=True,
+        capture_output=True,
+    )
 
 
 def free_port() -> int:

@@ -26,11 +26,12 @@ from backend.kafka.decoding import decode_batch
 from backend.kafka.projector import Projector
 from backend.storage.migrate import upgrade_database
 from backend.storage.writer import ProjectionWriter
+from bench.stack_access import principal_settings
 from bench.throwaway_database import throwaway_database
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
+from topology.clients import registry_config
 from topology.iban import iban_from_digits
-from topology.local_registry import local_serde
 from topology.records import BalanceChanged, MoneyTransferConfirmed
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
@@ -73,9 +74,10 @@ class _Consumer:
 
 
 def _serde() -> RecordSerde:
-    # The in-process registry does the same Avro work as the real client; no HTTP per
-    # message either way (the real client caches schemas too).
-    return local_serde()
+    # The stack's registry, as the backend uses it: the client caches each schema, so there
+    # is no HTTP request per message.
+    _, registry = principal_settings()
+    return RecordSerde.from_config(registry_config(registry))
 
 
 def _batches(

@@ -1,8 +1,7 @@
 """Throwaway PostgreSQL databases on the running stack, for benchmarks and tests.
 
 Made through the superuser's admin URL (`stack.postgres.admin_database_url`), empty: whoever
-uses one migrates it (a test with the service's migrations, a benchmark by starting the
-service, which migrates its database at start).
+uses one migrates it (with the service's migrations, as the stack does).
 """
 
 from __future__ import annotations

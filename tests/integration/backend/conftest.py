@@ -19,7 +19,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from tests.support.wsclient import GraphQLWebSocket
+from bench.graphql_ws import GraphQLWebSocket
 
 _START_TIMEOUT_S = 60.0
 HANDLER_SILENT = (

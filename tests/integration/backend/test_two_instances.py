@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.support.wsclient import GraphQLWebSocket
+from bench.graphql_ws import GraphQLWebSocket
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from tests.support.wsclient import GraphQLWebSocket, Protocol
+from bench.graphql_ws import GraphQLWebSocket, Protocol
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.wsclient import GraphQLWebSocket, OperationFailedError
+from bench.graphql_ws import GraphQLWebSocket, OperationFailedError
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

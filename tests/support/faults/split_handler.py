@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from command_handler import loop, service
+from command_handler import deciding, service
 from command_handler.handling import DecodedCommand, HandledBatch, handle_commands
 from stack.layout import REPO_DIR
 from topology.records import BalanceChanged
@@ -72,30 +72,27 @@ def net_debits(changes: Sequence[tuple[str, int]]) -> dict[str, int]:
     return {iban: change for iban, change in net.items() if change < 0}
 
 
-def driver_connection(connection: object) -> psycopg.Connection[Any]:
-    """The psycopg connection under what the loop hands `handle_commands`: a psycopg
-    connection itself, or a SQLAlchemy Connection's driver connection (duck-typed, so this
-    file follows whichever the loop uses). TypeError for anything else."""
+def driver_connection(transaction: object) -> psycopg.Connection[Any]:
+    """The psycopg connection under the storage transaction the decider hands
+    `handle_commands` (`storage.postgres.PostgresTransaction`). TypeError for anything else."""
+    connection = getattr(transaction, "connection", None)
     if isinstance(connection, psycopg.Connection):
         return connection
-    driver = getattr(getattr(connection, "connection", None), "driver_connection", None)
-    if isinstance(driver, psycopg.Connection):
-        return driver
-    raise TypeError(f"not a psycopg or SQLAlchemy-over-psycopg connection: {connection!r}")
+    raise TypeError(f"not a PostgreSQL storage transaction: {transaction!r}")
 
 
 def split_handle_commands(
-    connection: Any, batch: Sequence[DecodedCommand], rng: random.Random
+    transaction: Any, batch: Sequence[DecodedCommand], rng: random.Random
 ) -> HandledBatch:
     """`handle_commands` with the batch's debits committed first, in a transaction alone.
 
-    The loop calls it inside its own open transaction on `connection`. The debits are learnt
+    The decider calls it inside its own open storage transaction. The debits are learnt
     from a decision made in a savepoint and rolled back (which also releases its row locks);
     commit 1 goes through a second connection to the same database and commits at once.
     """
-    raw = driver_connection(connection)
+    raw = driver_connection(transaction)
     raw.execute(f"SAVEPOINT {_PLAN}")
-    planned = handle_commands(connection, batch, rng)
+    planned = handle_commands(transaction, batch, rng)
     raw.execute(f"ROLLBACK TO SAVEPOINT {_PLAN}")
     raw.execute(f"RELEASE SAVEPOINT {_PLAN}")
     debits = net_debits(
@@ -114,7 +111,7 @@ def split_handle_commands(
         _CRASH.passed()
         # Commit 2 (the loop's): undo them and store the whole decision.
         raw.cursor().executemany(_MOVE, [{"iban": i, "change": -c} for i, c in debits.items()])
-    return handle_commands(connection, batch, rng)
+    return handle_commands(transaction, batch, rng)
 
 
 def spawn_split_handler(
@@ -136,7 +133,7 @@ def spawn_split_handler(
 
 def main() -> None:
     """Run the real service with the split loop in place of the correct one."""
-    setattr(loop, "handle_commands", split_handle_commands)  # noqa: B010 (swap a module global)
+    setattr(deciding, "handle_commands", split_handle_commands)  # noqa: B010 (swap a module global)
     service.main()
 
 

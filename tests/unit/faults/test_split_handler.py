@@ -31,9 +31,9 @@ def test_each_net_debit_is_exactly_where_the_decision_leaves_the_account(
         assert (iban in debits) == (total < 0)
 
 
-def test_a_connection_that_is_not_psycopg_underneath_is_refused() -> None:
+def test_a_transaction_that_is_not_psycopg_underneath_is_refused() -> None:
     class NoDriver:
         connection = None
 
-    with pytest.raises(TypeError, match="psycopg"):
+    with pytest.raises(TypeError, match="PostgreSQL storage transaction"):
         driver_connection(NoDriver())

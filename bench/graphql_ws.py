@@ -1,6 +1,6 @@
 """A small GraphQL-over-WebSocket client speaking both subscription protocols.
 
-Used by the integration tests to talk to the backend as a browser does:
+Used by the API benchmark and the integration tests to talk to the backend as a browser does:
 ``graphql-transport-ws`` (subscribe/next/complete) and the legacy Apollo
 ``graphql-ws`` (start/data/stop). One connection multiplexes many operations.
 """
