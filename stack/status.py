@@ -58,11 +58,11 @@ def collect_status(layout: StackLayout) -> list[ComponentStatus]:
 def print_status(layout: StackLayout, out: TextIO) -> bool:
     """Print the status table; True if every component that should run is healthy."""
     statuses = collect_status(layout)
-    out.write(f"{'component':<18} {'health':<14} {'pid':<8} ports\n")
+    out.write(f"{'component':<26} {'health':<14} {'pid':<8} ports\n")
     for status in statuses:
         pid = str(status.pid) if status.pid else "-"
         ports = ", ".join(f"{LOOPBACK}:{port}" for port in status.ports) or "-"
-        out.write(f"{status.name:<18} {status.health:<14} {pid:<8} {ports}\n")
+        out.write(f"{status.name:<26} {status.health:<14} {pid:<8} {ports}\n")
     healthy = all(status.ok for status in statuses)
     out.write(f"run folder: {layout.run_dir}\n")
     return healthy

@@ -20,6 +20,7 @@ ALEMBIC_INI: Final = Path(__file__).resolve().parent.parent / "alembic.ini"
 def migrate(database_url: str) -> None:
     """Upgrade the database at `database_url` (a SQLAlchemy URL) to the newest revision."""
     config = Config(str(ALEMBIC_INI))
+    config.attributes["configure_logger"] = False
     # `%` would be read as interpolation by configparser; passwords may contain it.
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(config, "head")
