@@ -16,6 +16,7 @@ def test_every_tool_has_its_subcommand() -> None:
         "handler",
         "projector",
         "capacity",
+        "serde",
     }
 
 

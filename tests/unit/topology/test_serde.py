@@ -31,6 +31,7 @@ from topology.schemas import schema_text
 from topology.serde import (
     RecordNotCarriedError,
     RecordSerde,
+    RegistryUnavailableError,
     SchemaNotRegisteredError,
     UndecodableRecord,
 )
@@ -203,3 +204,29 @@ def test_a_writer_the_current_schema_cannot_resolve_is_undecodable() -> None:
 
 def test_every_record_type_is_carried_by_some_topic() -> None:
     assert all(any(t.carries(r) for t in ALL_TOPICS) for r in RECORD_TYPES)
+
+
+# Nothing listens there, and the client does not retry: asking the registry fails at once.
+_NO_REGISTRY = {"url": "http://127.0.0.1:9", "max.retries": 0}
+
+
+def test_an_unknown_subject_asks_the_registry_it_was_configured_with() -> None:
+    serde = RecordSerde.from_config(_NO_REGISTRY)
+    record = BalanceChanged(
+        iban="NL12OPEN0123456789",
+        new_balance=1,
+        changed_by=1,
+        from_to="cash",
+        description="deposit",
+    )
+    with pytest.raises(RegistryUnavailableError):
+        serde.serialize(BALANCE_CHANGED, record)
+    serde.close()
+    serde.close()  # idempotent
+
+
+def test_a_serde_needs_exactly_one_way_to_reach_the_registry() -> None:
+    with pytest.raises(ValueError, match="either"):
+        RecordSerde()
+    with pytest.raises(ValueError, match="either"):
+        RecordSerde(MockSchemaRegistryClient({"url": "mock://"}), registry_config={"url": "x"})
