@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from stack import components
+from stack import kafka_components as components
 
 
 def test_an_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
