@@ -49,12 +49,13 @@ def _array(table: sa.Table, column: sa.Column[object]) -> str:
     return f"CAST(%({param(table, column.name)})s AS {sql_type}[])"
 
 
-def _insert(table: sa.Table) -> str:
+def _insert(table: sa.Table, *, in_order: bool = False) -> str:
     columns = written_columns(table)
     names = ", ".join(c.name for c in columns)
     arrays = ", ".join(_array(table, c) for c in columns)
-    # WITH ORDINALITY ... ORDER BY: rows go in in array order (balance_change.decided
-    # numbers them in the order they were decided).
+    if not in_order:
+        return f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
+    # Rows go in in array order: balance_change.decided numbers them as they were decided.
     return (
         f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({arrays})"
         f" WITH ORDINALITY AS u({names}, k) ORDER BY k"
@@ -100,7 +101,7 @@ WRITE_DECISION: Final = (
     f" AS v({_names(_B.iban, _B.amount)}) WHERE b.{_B.iban.name} = v.{_B.iban.name}),"
     f" transfer_answers AS ({_insert(MONEY_TRANSFER_ANSWER)}),"
     f" creation_answers AS ({_insert(ACCOUNT_CREATION_ANSWER)}),"
-    f" changes AS ({_insert(BALANCE_CHANGE)})"
+    f" changes AS ({_insert(BALANCE_CHANGE, in_order=True)})"
     " SELECT 1"
 )
 
