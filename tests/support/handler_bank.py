@@ -50,6 +50,20 @@ class Outputs:
     balance_changed: list[BalanceChanged] = field(default_factory=list)
     dead_letters: list[Any] = field(default_factory=list)
 
+    def add(self, record: Any) -> None:
+        """File a record read from an output topic: feedback by command id, or a change."""
+        if isinstance(record, BalanceChanged):
+            self.balance_changed.append(record)
+        elif isinstance(
+            record,
+            AccountCreationConfirmed
+            | AccountCreationFailed
+            | MoneyTransferConfirmed
+            | MoneyTransferFailed,
+        ):
+            self.feedback.setdefault(record.id, []).append(record)
+            self.feedback_times_ms.setdefault(record.id, time.time() * 1000)
+
 
 class Bank:
     """A client of a private handler: sends commands, reads back what it publishes.
@@ -110,17 +124,7 @@ class Bank:
                     self.outputs.dead_letters.append(message)
                     continue
                 record = self.serde.deserialize(self._by_name[topic], message.value() or b"")
-                if isinstance(record, BalanceChanged):
-                    self.outputs.balance_changed.append(record)
-                elif isinstance(
-                    record,
-                    AccountCreationConfirmed
-                    | AccountCreationFailed
-                    | MoneyTransferConfirmed
-                    | MoneyTransferFailed,
-                ):
-                    self.outputs.feedback.setdefault(record.id, []).append(record)
-                    self.outputs.feedback_times_ms.setdefault(record.id, time.time() * 1000)
+                self.outputs.add(record)
 
     def wait_until(self, done: Callable[[Outputs], bool], timeout_s: float = 60) -> Outputs:
         """Read outputs until `done(outputs)` holds; raise TimeoutError after `timeout_s`."""
