@@ -7,13 +7,13 @@ something that should run is not healthy.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from stack.env import service_env
+from stack.env_export import export_lines
 from stack.errors import StackError
 from stack.layout import StackLayout
 from stack.ports import LOOPBACK
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("-n", "--lines", type=int, default=50)
     env = commands.add_parser("env", help="a service's environment as export lines")
     env.add_argument("name")
+    env.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print passwords and tokens instead of masking them (for eval)",
+    )
     init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
     init.add_argument("target", type=Path)
     init.add_argument("--brokers", type=int, choices=(1, 3), default=1)
@@ -122,8 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "logs":
             _tail(layout, args.name, args.lines)
         elif args.command == "env":
-            for key, value in service_env(args.name, layout).items():
-                print(f"export {key}={shlex.quote(value)}")
+            env = service_env(args.name, layout)
+            for line in export_lines(env, show_secrets=args.show_secrets):
+                print(line)
+            if not args.show_secrets:
+                print(
+                    f"# secrets masked; for eval: ./bank env {args.name} --show-secrets",
+                    file=sys.stderr,
+                )
         elif args.command == "compose-init":
             from stack.compose_init import compose_init
 

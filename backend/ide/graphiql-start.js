@@ -2,7 +2,8 @@
 // plugin, all served by the backend from npm packages: nothing comes from outside).
 // Our own code, kept out of the page so the page's CSP needs no 'unsafe-inline' script.
 // Adapted from strawberry's graphiql.html (MIT); queries are kept in the URL (?q=) so a
-// link shares them.
+// link shares them. Variables never are: they carry passwords and tokens, which a URL would
+// leave in browser history and in nginx's access log.
 "use strict";
 
 (function startGraphiQL() {
@@ -13,6 +14,11 @@
   ].join("\n");
 
   const parameters = new URLSearchParams(window.location.search);
+  // An old link's variables are dropped from the address bar (and so from history) at once.
+  if (parameters.has("variables")) {
+    parameters.delete("variables");
+    remember("q", parameters.get("q"));
+  }
   const endpoint = window.location.origin + window.location.pathname;
   const subscriptionUrl = endpoint.replace(/^http/, "ws");
 
@@ -31,21 +37,15 @@
 
   function OpenBankGraphiQL() {
     const [query, setQuery] = React.useState(parameters.get("q") || WELCOME);
-    const [variables, setVariables] = React.useState(parameters.get("variables") || undefined);
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
       plugins: [explorer],
       query: query,
-      variables: variables,
       defaultEditorToolsVisibility: true,
       inputValueDeprecation: true,
       onEditQuery: function (edited) {
         setQuery(edited);
         remember("q", edited);
-      },
-      onEditVariables: function (edited) {
-        setVariables(edited);
-        remember("variables", edited);
       },
     });
   }

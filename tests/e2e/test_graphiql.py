@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -104,3 +104,29 @@ def _address(event: Request | WebSocket) -> str:
 def _is_loopback(address: str) -> bool:
     parts = urlsplit(address)
     return parts.scheme in {"data", "blob"} or parts.hostname in LOOPBACK
+
+
+def test_graphiql_keeps_variables_out_of_the_address(
+    ui_url: str, new_page: Callable[[], Page]
+) -> None:
+    """Variables carry passwords and tokens: none may reach history or nginx's access log."""
+    secret = f"pw-{uuid.uuid4().hex[:12]}"
+    page = new_page()
+    # An old link that still has variables: the page drops them, keeps the query.
+    page.goto(ui_url + "graphql?" + urlencode({"q": "{ __typename }", "variables": "{}"}))
+    expect(page.locator(".graphiql-query-editor .CodeMirror")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?q=[^&]*$"))
+
+    variables = page.locator(".graphiql-editor-tool .CodeMirror").filter(visible=True)
+    variables.click()
+    page.keyboard.insert_text(f'{{"p": "{secret}"}}')
+    expect(variables).to_contain_text(secret)
+    # The query is still remembered in the URL, so a change of it rewrites the address.
+    page.locator(".graphiql-query-editor .CodeMirror").click()
+    page.keyboard.press("End")
+    page.keyboard.insert_text(" ")
+    expect(page).to_have_url(re.compile(r"\?q="))
+    assert secret not in page.url
+    assert "variables" not in page.url
+    history = page.evaluate("() => window.history.length")
+    assert history == 1, history  # replaceState only: nothing was pushed to history
