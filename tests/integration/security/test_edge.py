@@ -1,19 +1,28 @@
 """The edge as a browser or an attacker on the network sees it, on the running stack.
 
 nginx: security headers and no version on every answer, an oversized body refused before the
-backend, the registry's API not reachable through it. Every stack port listens on loopback
-only, so nothing (the registry's admin API included) is reachable from another machine.
+backend, the registry's API not reachable through it. Every port the stack's processes listen
+on (read from /proc, every socket, so a wildcard listener cannot hide behind a loopback one on
+the same port) is one of the stack's and on loopback only, so nothing (the registry's admin
+API, the metrics and the heartbeat's control port included) is reachable from another machine.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import psutil
 import pytest
 
 from stack.layout import StackLayout
+from stack.processes import read_running
+from stack.state import read_state
 
 pytestmark = pytest.mark.integration
 
@@ -56,20 +65,104 @@ def test_the_registry_api_is_not_proxied(web_url: str) -> None:
 
 def test_every_stack_port_listens_on_loopback_only(stack_layout: StackLayout) -> None:
     ports = stack_layout.ports
+    brokers = read_state(stack_layout).brokers
     wanted = {
         ports.postgres,
-        ports.broker(1),
-        ports.controller(1),
+        *(ports.broker(node) for node in range(1, brokers + 1)),
+        *(ports.controller(node) for node in range(1, brokers + 1)),
         ports.registry,
         ports.registry_management,
         ports.nginx,
         ports.backend,
+        ports.command_handler_metrics,
+        ports.heartbeat,
+        ports.command_generator_metrics,
     }
-    listening: dict[int, str] = {}
-    for conn in psutil.net_connections(kind="tcp"):
-        local = conn.laddr
-        if conn.status == psutil.CONN_LISTEN and local and local.port in wanted:
-            listening[local.port] = local.ip
-    assert set(listening) == wanted, f"not listening: {wanted - set(listening)}"
-    for port, address in listening.items():
-        assert address in {"127.0.0.1", "::ffff:127.0.0.1", "::1"}, f"port {port} on {address}"
+    listeners = listeners_of(stack_pids(stack_layout))
+    assert {port for _address, port in listeners} == wanted
+    exposed = sorted((str(address), port) for address, port in listeners if not _local(address))
+    assert not exposed, f"listening beyond loopback: {exposed}"
+
+
+def test_the_listener_check_sees_a_wildcard_behind_a_loopback_listener() -> None:
+    """Control: the port a loopback socket holds can hide a second, wildcard one."""
+    with socket.socket(socket.AF_INET) as loopback, socket.socket(socket.AF_INET6) as wildcard:
+        loopback.bind(("127.0.0.1", 0))
+        loopback.listen()
+        port = loopback.getsockname()[1]
+        wildcard.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        wildcard.bind(("::", port))
+        wildcard.listen()
+        listeners = listeners_of([os.getpid()])
+    assert (ipaddress.ip_address("127.0.0.1"), port) in listeners
+    assert (ipaddress.ip_address("::"), port) in listeners
+    assert not _local(ipaddress.ip_address("::"))
+
+
+def stack_pids(layout: StackLayout) -> list[int]:
+    """Every process of the stack: each recorded component and all it started."""
+    pids = []
+    for record in sorted(layout.pids_dir.glob("*.json")):
+        running = read_running(layout, record.stem)
+        if running is None:
+            continue
+        try:
+            children = psutil.Process(running.pid).children(recursive=True)
+        except psutil.Error:
+            children = []
+        pids += [running.pid, *(child.pid for child in children)]
+    assert pids, f"no process of the stack runs ({layout.pids_dir})"
+    return pids
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def listeners_of(pids: list[int]) -> set[tuple[Address, int]]:
+    """(address, port) of every listening TCP socket the processes hold, IPv4 and IPv6.
+
+    Read from /proc: every socket, not one per port as a connect() or a dict by port sees.
+    """
+    inodes = {inode for pid in pids for inode in _socket_inodes(pid)}
+    return {
+        listener
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        for inode, listener in _listening(Path(table).read_text())
+        if inode in inodes
+    }
+
+
+def _socket_inodes(pid: int) -> Iterator[int]:
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the process ended meanwhile; its sockets went with it
+        return
+    for fd in fds:
+        try:
+            link = str(fd.readlink())
+        except OSError:  # closed meanwhile
+            continue
+        if link.startswith("socket:["):
+            yield int(link[len("socket:[") : -1])
+
+
+def _listening(table: str) -> Iterator[tuple[int, tuple[Address, int]]]:
+    """(inode, (address, port)) of each LISTEN row of a /proc/net/tcp{,6} table."""
+    for row in table.splitlines()[1:]:
+        fields = row.split()
+        local, state, inode = fields[1], fields[3], int(fields[9])
+        if state != _TCP_LISTEN:
+            continue
+        hex_address, hex_port = local.split(":")
+        raw = bytes.fromhex(hex_address)
+        # The kernel prints the address as 32-bit words in host (little-endian) order.
+        words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+        yield inode, (ipaddress.ip_address(words), int(hex_port, 16))
+
+
+_TCP_LISTEN = "0A"
+
+
+def _local(address: Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)

@@ -1,7 +1,8 @@
 """PostgreSQL least privilege, checked on the running cluster.
 
-One login role per app, owning only its database; no app role is a superuser or may create
-roles or databases; the superuser `postgres` is refused over TCP; the passwords live only in
+One login role per app, owning only its database: another app's role may not connect to it,
+holds no right on its tables, and cannot become its owner; no app role is a superuser or may
+create roles or databases; the superuser `postgres` is refused over TCP; the passwords live only in
 the run folder's `secrets/` (0600 files in a 0700 folder), in no log and no tracked file.
 """
 
@@ -15,13 +16,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from stack.layout import StackLayout
+from stack.postgres import DATABASES, admin_conninfo
 
 pytestmark = pytest.mark.integration
 
 # stack name → the database (and role) it owns (docs/architecture.md).
 APPS = {"backend": "backend", "command-handler": "command_handler"}
+# Every right on a table (or a sequence, a view) a role could be granted.
+_TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER"
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -53,17 +58,67 @@ def test_an_app_role_cannot_open_another_apps_database(
         psycopg.connect(_conninfo(url, foreign), connect_timeout=5)
 
 
-def test_an_app_role_cannot_read_another_apps_table_even_by_name(
-    app_url: Callable[[str], str],
+@pytest.mark.parametrize("database", sorted(DATABASES))
+def test_no_other_role_holds_a_right_in_an_apps_database(
+    stack_env: dict[str, str], stack_layout: StackLayout, database: str
 ) -> None:
-    # Table names live per database: from its own database the backend cannot reach into
-    # the handler's (no cross-database references in PostgreSQL), and has no dblink.
-    with psycopg.connect(_conninfo(app_url("backend")), connect_timeout=5) as own:
-        with pytest.raises(psycopg.errors.FeatureNotSupported):
-            own.execute("SELECT * FROM command_handler.public.accounts")
+    # Asked inside the database itself, where its tables' grants live: a grant to PUBLIC or
+    # to another app's role (the mistake this guards against) makes a privilege true here.
+    owner = DATABASES[database]
+    others = sorted(set(DATABASES.values()) - {owner})
+    with psycopg.connect(admin_conninfo(stack_layout, database), connect_timeout=5) as admin:
+        tables = [
+            row[0]
+            for row in admin.execute(
+                "SELECT c.oid::regclass::text FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+                " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                " AND n.nspname NOT LIKE 'pg_toast%%'"
+            ).fetchall()
+        ]
+        assert tables, f"{database} has no table yet: the check would see nothing"
+        # Control: the same question does answer yes for the owner.
+        assert _rights(admin, owner, database, tables) == (True, tables)
+        for role in others:
+            assert _rights(admin, role, database, tables) == (False, []), role
+
+
+def _rights(
+    admin: psycopg.Connection[tuple[object, ...]], role: str, database: str, tables: list[str]
+) -> tuple[bool, list[str]]:
+    """Whether `role` may connect to `database`, and the tables it may touch in any way."""
+    row = admin.execute(
+        "SELECT has_database_privilege(%s, %s, 'CONNECT, TEMPORARY, CREATE')", (role, database)
+    ).fetchone()
+    touchable = [
+        table
+        for table in tables
+        if admin.execute(
+            "SELECT has_table_privilege(%s, %s::regclass, %s)",
+            (role, table, _TABLE_RIGHTS),
+        ).fetchone()
+        == (True,)
+    ]
+    return (row == (True,), touchable)
+
+
+@pytest.mark.parametrize(
+    ("app", "other"), [("backend", "command_handler"), ("command-handler", "backend")]
+)
+def test_an_app_role_cannot_act_as_another_over_its_own_connection(
+    app_url: Callable[[str], str], app: str, other: str
+) -> None:
+    with psycopg.connect(_conninfo(app_url(app)), connect_timeout=5) as own:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            own.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(other)))
         own.rollback()
-        with pytest.raises(psycopg.errors.UndefinedFunction):
-            own.execute("SELECT dblink_connect('dbname=command_handler')")
+        # Nor can it reach the other database from inside its own: no dblink, no foreign
+        # data wrapper is installed for it to use.
+        extensions = own.execute(
+            "SELECT extname FROM pg_extension WHERE extname IN ('dblink', 'postgres_fdw')"
+        ).fetchall()
+        assert extensions == []
 
 
 def test_app_roles_hold_no_administrative_right(

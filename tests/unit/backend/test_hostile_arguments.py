@@ -4,6 +4,7 @@ Huge and negative numbers, unicode, SQL and HTML fragments and very long strings
 every query, mutation and subscription of the schema (over the in-memory fakes). Each
 answer must be data or a GraphQL error that is not the masked "Unexpected error.", money
 may only appear through valid deposits, and the API still answers afterwards.
+`money_transfer` and `get_account` must always answer: silence fails.
 """
 
 import asyncio
@@ -99,6 +100,12 @@ OPERATIONS: dict[str, tuple[str, dict[str, st.SearchStrategy[Any]]]] = {
     ),
 }
 
+#: Subscriptions that must answer (data or errors), and how long they may take (s): the
+#: bank's own timeout is 100 ms, so silence past this is a bug, not a slow machine.
+ANSWER_WAIT_S = {"money_transfer": 5.0, "get_account": 5.0}
+#: How long a stream_transactions with nothing to send is watched (s).
+QUIET_STREAM_S = 0.05
+
 CALLS = st.sampled_from(sorted(OPERATIONS)).flatmap(
     lambda name: st.tuples(st.just(name), st.fixed_dictionaries(OPERATIONS[name][1]))
 )
@@ -119,9 +126,11 @@ async def answer(bank: InMemoryBank, name: str, variables: dict[str, Any]) -> li
     if not hasattr(stream, "__anext__"):
         return [error.message for error in getattr(stream, "errors", None) or []]
     try:
-        first = await asyncio.wait_for(anext(stream), 0.05)
+        first = await asyncio.wait_for(anext(stream), ANSWER_WAIT_S.get(name, QUIET_STREAM_S))
     except TimeoutError:
-        return []  # a valid stream_transactions waits for transactions: correct
+        # Only a valid stream_transactions may wait for transactions; the others must answer.
+        assert name not in ANSWER_WAIT_S, f"{name} gave no answer to {variables}"
+        return []
     finally:
         await stream.aclose()
     return [error.message for error in first.errors or []]
