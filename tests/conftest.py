@@ -83,3 +83,14 @@ def admin_database_url(stack_env: dict[str, str], stack_layout: StackLayout) -> 
     then connect with the same URL and another database name. No app ever gets it.
     """
     return stack_admin_database_url(stack_layout)
+
+
+@pytest.fixture(scope="session")
+def typed_passwords() -> set[str]:
+    """The passwords the tests typed into the bank; the log check looks for each of them."""
+    return set()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `last` run after all others: they check what the whole run left behind."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)

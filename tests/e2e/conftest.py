@@ -169,6 +169,8 @@ class BankUi:
     url: str
     errors: BrowserErrors
     test_name: str
+    #: The session's typed passwords (tests/conftest.py): the log check looks for each.
+    passwords: set[str] = field(default_factory=set)
     pages: list[Page] = field(default_factory=list)
 
     def new_page(self, *, phone: bool = False) -> Page:
@@ -206,6 +208,7 @@ class BankUi:
 
     def login(self, page: Page, username: str, password: str) -> str:
         """Log in (or register) on the Client page; returns the account number."""
+        self.passwords.add(password)
         self.open(page, "client")
         page.get_by_test_id("login-username").fill(username)
         page.get_by_test_id("login-password").fill(password)
@@ -238,10 +241,11 @@ def bank_ui(
     chromium: Browser,
     ui_url: str,
     browser_errors: BrowserErrors,
+    typed_passwords: set[str],
 ) -> Iterator[BankUi]:
     """The UI helper; after the test, fails it when a page logged an unexpected error."""
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
-    ui = BankUi(chromium, ui_url, browser_errors, name)
+    ui = BankUi(chromium, ui_url, browser_errors, name, typed_passwords)
     yield ui
     for page in ui.pages:
         page.context.close()

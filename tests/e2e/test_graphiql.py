@@ -39,9 +39,11 @@ def graphql(ui_url: str, query: str, **variables: str) -> Any:
     return body["data"]
 
 
-def account_with_a_deposit(ui_url: str) -> str:
+def account_with_a_deposit(ui_url: str, passwords: set[str]) -> str:
     """A new account's iban, once its deposit of €1,23 is in the backend's table."""
-    created = graphql(ui_url, CREATE, u=f"graphiql-{uuid.uuid4().hex[:12]}", p="graphiql-e2e")
+    password = f"pw-{uuid.uuid4().hex[:12]}"
+    passwords.add(password)
+    created = graphql(ui_url, CREATE, u=f"graphiql-{uuid.uuid4().hex[:12]}", p=password)
     iban = str(created["create_account"]["iban"])
     assert graphql(ui_url, DEPOSIT, uuid=str(uuid.uuid4()), iban=iban)["deposit"]["uuid"]
     # The projector writes the table a few ms after the answer: wait for the row.
@@ -56,8 +58,9 @@ def test_graphiql_runs_a_typed_query_without_leaving_loopback(
     ui_url: str,
     new_page: Callable[[], Page],
     screenshot: Callable[[Page, str], Path],
+    typed_passwords: set[str],
 ) -> None:
-    iban = account_with_a_deposit(ui_url)
+    iban = account_with_a_deposit(ui_url, typed_passwords)
     page = new_page()
     addresses: list[str] = []
     page.on("request", lambda request: addresses.append(_address(request)))
@@ -107,10 +110,11 @@ def _is_loopback(address: str) -> bool:
 
 
 def test_graphiql_keeps_variables_out_of_the_address(
-    ui_url: str, new_page: Callable[[], Page]
+    ui_url: str, new_page: Callable[[], Page], typed_passwords: set[str]
 ) -> None:
     """Variables carry passwords and tokens: none may reach history or nginx's access log."""
     secret = f"pw-{uuid.uuid4().hex[:12]}"
+    typed_passwords.add(secret)
     page = new_page()
     # An old link that still has variables: the page drops them, keeps the query.
     page.goto(ui_url + "graphql?" + urlencode({"q": "{ __typename }", "variables": "{}"}))

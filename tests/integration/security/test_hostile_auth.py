@@ -88,8 +88,9 @@ def bank(service_env: Callable[[str], dict[str, str]]) -> Iterator[Bank]:
         yield Bank(http, f"http://127.0.0.1:{port}/graphql")
 
 
-def _new_client(bank: Bank) -> Client:
+def _new_client(bank: Bank, passwords: set[str]) -> Client:
     username, password = f"auth-{uuid.uuid4().hex[:12]}", f"pw-{uuid.uuid4().hex}"
+    passwords.add(password)
     answer = bank.post(_CREATE, {"u": username, "p": password})
     account = answer["data"]["create_account"]
     assert account["__typename"] == "Account", answer
@@ -97,13 +98,13 @@ def _new_client(bank: Bank) -> Client:
 
 
 @pytest.fixture(scope="module")
-def alice(bank: Bank) -> Client:
-    return _new_client(bank)
+def alice(bank: Bank, typed_passwords: set[str]) -> Client:
+    return _new_client(bank, typed_passwords)
 
 
 @pytest.fixture(scope="module")
-def bob(bank: Bank) -> Client:
-    return _new_client(bank)
+def bob(bank: Bank, typed_passwords: set[str]) -> Client:
+    return _new_client(bank, typed_passwords)
 
 
 def _refused_over_http(answer: dict[str, Any]) -> bool:
