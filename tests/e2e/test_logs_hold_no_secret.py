@@ -16,13 +16,21 @@ from tests.support.log_secrets import issued_tokens, secret_files, secrets_in, s
 
 pytestmark = [pytest.mark.e2e, pytest.mark.last]
 
+#: The company's token of old stacks, published in old code: no secret. Kafka names its
+#: segment files with 20-digit offsets (`00000000000000000000.log`), which it matches.
+PUBLISHED_COMPANY_TOKEN = "0" * 20
+
 
 def test_no_log_holds_a_password_or_token_of_the_run(
     stack_env: dict[str, str], stack_layout: StackLayout, typed_passwords: set[str]
 ) -> None:
     secrets = {
         **secret_files(stack_layout),
-        **issued_tokens(stack_layout),
+        **{
+            name: token
+            for name, token in issued_tokens(stack_layout).items()
+            if token != PUBLISHED_COMPANY_TOKEN
+        },
         **{
             f"a password a test typed ({index})": value
             for index, value in enumerate(sorted(typed_passwords))
