@@ -14,7 +14,7 @@ from pathlib import Path
 
 from stack.certs import ensure_certificates
 from stack.layout import REPO_DIR
-from stack.nginx import render_template
+from stack.nginx import NGINX_PROXY_ROLE, render_template
 from stack.passwords import ensure_password
 from stack.postgres import DATABASES
 
@@ -44,8 +44,12 @@ def compose_init(
     ensure_certificates(target / "certs", brokers)
     for role in DATABASES.values():
         ensure_password(target / "secrets", role)
+    proxy_secret = ensure_password(target / "secrets", NGINX_PROXY_ROLE)
+    values = {**DOCKER_NGINX_VALUES, "PROXY_SECRET": proxy_secret}
     template = (REPO_DIR / "nginx" / "open-bank.conf.template").read_text()
-    (target / "nginx.conf").write_text(render_template(template, DOCKER_NGINX_VALUES))
+    config = target / "nginx.conf"
+    config.write_text(render_template(template, values))
+    config.chmod(0o600)  # it holds the proxy secret
     if owner is not None:
         for root in (target, *owned):
             _chown_tree(root, owner)

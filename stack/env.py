@@ -13,7 +13,8 @@ from stack.certs import CLIENT_PRINCIPALS
 from stack.errors import StackError
 from stack.kafka_config import KafkaNode
 from stack.layout import StackLayout
-from stack.passwords import read_password
+from stack.nginx import NGINX_PROXY_ROLE
+from stack.passwords import password_file, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
 
@@ -56,6 +57,11 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         "OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT": str(ports.command_generator_metrics),
         "OPEN_BANK_WEB_URL": f"http://{LOOPBACK}:{ports.nginx}/",
     }
+    if name == "backend":
+        # A path, not the secret: the backend reads it at start.
+        env["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] = str(
+            password_file(where.secrets_dir, NGINX_PROXY_ROLE)
+        )
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from stack.errors import StackError
 
-__all__ = ["ensure_password", "read_password"]
+__all__ = ["ensure_password", "password_file", "read_password"]
 
 _PASSWORD_BYTES = 24
 
 
-def _path(secrets_dir: Path, role: str) -> Path:
+def password_file(secrets_dir: Path, role: str) -> Path:
+    """Where the password of `role` is kept."""
     return secrets_dir / f"{role}.password"
 
 
@@ -25,7 +26,7 @@ def ensure_password(secrets_dir: Path, role: str) -> str:
     """The password of `role`, generated (URL-safe, 192 bits) if there is none yet."""
     secrets_dir.mkdir(parents=True, exist_ok=True)
     secrets_dir.chmod(0o700)
-    path = _path(secrets_dir, role)
+    path = password_file(secrets_dir, role)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -35,7 +36,7 @@ def ensure_password(secrets_dir: Path, role: str) -> str:
 
 def read_password(secrets_dir: Path, role: str) -> str:
     """The stored password of `role`; a `StackError` if the stack never made it."""
-    path = _path(secrets_dir, role)
+    path = password_file(secrets_dir, role)
     try:
         return path.read_text().strip()
     except FileNotFoundError as exc:

@@ -46,6 +46,16 @@ def test_backend_gets_its_own_role_and_database(layout: StackLayout) -> None:
     assert (url.hostname, url.port) == ("127.0.0.1", 6433)
 
 
+def test_only_the_backend_gets_the_proxy_secret_file(layout: StackLayout) -> None:
+    for role in ("backend", "command_handler"):
+        ensure_password(layout.secrets_dir, role)
+    backend = service_env("backend", layout)
+    path = layout.secrets_dir / "nginx_proxy.password"
+    assert backend["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] == str(path)
+    for name in ("command-handler", "tests"):
+        assert "OPEN_BANK_BACKEND_PROXY_SECRET_FILE" not in service_env(name, layout)
+
+
 def test_service_ports_follow_the_offset(layout: StackLayout) -> None:
     env = service_env("heartbeat", layout)
     assert env["OPEN_BANK_BACKEND_PORT"] == "9000"
