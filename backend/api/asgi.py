@@ -2,7 +2,7 @@
 (its page and assets, ``backend.api.graphiql``).
 
 The resolvers' context is built once per app (``app.state.context``) and copied per
-request with the client's address, which the login rate limits key on.
+request with the client's address, which the login and deposit limits key on.
 """
 
 import hmac
