@@ -14,14 +14,17 @@ from stack.errors import StackError
 from stack.kafka_config import KafkaNode
 from stack.layout import StackLayout
 from stack.nginx import NGINX_PROXY_ROLE
-from stack.passwords import password_file, read_password
+from stack.passwords import password_file, read_company_token, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
 
-__all__ = ["SERVICE_DATABASES", "registry_url", "service_env"]
+__all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
 
 # stack name → the database (and role of the same name) it owns.
 SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
+# Who gets the company account's token: the handler's environment, for its migration step
+# (which stores it), and the command generator (which pays salaries from the account).
+COMPANY_TOKEN_HOLDERS = ("command-handler", "command-generator")
 
 
 def registry_url(layout: StackLayout) -> str:
@@ -68,4 +71,6 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         env["OPEN_BANK_DATABASE_URL"] = (
             f"postgresql+psycopg://{database}:{password}@{LOOPBACK}:{ports.postgres}/{database}"
         )
+    if name in COMPANY_TOKEN_HOLDERS:
+        env["OPEN_BANK_COMPANY_TOKEN"] = read_company_token(where.secrets_dir)
     return env

@@ -20,7 +20,9 @@ def test_compose_init_makes_certs_passwords_and_nginx_conf(tmp_path: Path) -> No
         "command_handler.password",
         "nginx_proxy.password",
         "registry.password",
+        "company.token",
     }
+    assert (init / "secrets" / "company.token").stat().st_mode & 0o777 == 0o600
     conf = (init / "nginx.conf").read_text()
     assert PLACEHOLDER.search(conf) is None
     proxy_secret = (init / "secrets" / "nginx_proxy.password").read_text().strip()
