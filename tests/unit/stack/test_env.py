@@ -50,6 +50,7 @@ def test_backend_gets_its_own_role_and_database(layout: StackLayout) -> None:
 def test_only_the_backend_gets_the_proxy_secret_file(layout: StackLayout) -> None:
     for role in ("backend", "command_handler"):
         ensure_password(layout.secrets_dir, role)
+    ensure_company_token(layout.secrets_dir)
     backend = service_env("backend", layout)
     path = layout.secrets_dir / "nginx_proxy.password"
     assert backend["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] == str(path)
