@@ -31,6 +31,9 @@ def main() -> None:
         port=settings.listen_port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # The client's address is decided in backend.api.asgi.client_address (only nginx's
+        # X-Real-IP counts); uvicorn's own X-Forwarded-For rewrite would believe anyone local.
+        proxy_headers=False,
         # Named rather than "auto" (which picks the same when uvicorn[standard] is
         # installed), so a missing one fails at start instead of silently running on
         # the slower pure-Python loop and parser.

@@ -56,38 +56,39 @@ class AccountService:
     ) -> AccountOutcome:
         """The original's login-or-register: a new username opens an account."""
         check_credentials(username, password)
-        self._throttle.check(username, client)
+        self._throttle.check(client)
         existing = await self._store.find(username)
         if existing is not None:
-            return await self._login(existing, password)
-        return await self._register(username, password)
+            return await self._login(existing, password, client)
+        return await self._register(username, password, client)
 
     async def create_account(
         self, username: str, password: str, client: str = "local"
     ) -> AccountOutcome:
         """Register only: a known username is refused."""
         check_credentials(username, password)
-        self._throttle.check(username, client)
+        self._throttle.check(client)
         if await self._store.find(username) is not None:
             return AccountOutcome(reason=USERNAME_TAKEN)
-        return await self._register(username, password, allow_existing=False)
+        return await self._register(username, password, client, allow_existing=False)
 
     async def login(self, username: str, password: str, client: str = "local") -> AccountOutcome:
         """Log in only: an unknown username is refused."""
         check_credentials(username, password)
-        self._throttle.check(username, client)
+        self._throttle.check(client)
         existing = await self._store.find(username)
         if existing is None:
             return AccountOutcome(reason=UNKNOWN_USERNAME)
-        return await self._login(existing, password)
+        return await self._login(existing, password, client)
 
-    async def _login(self, record: AccountRecord, password: str) -> AccountOutcome:
+    async def _login(self, record: AccountRecord, password: str, client: str) -> AccountOutcome:
         if not await self._hashing.verify(record.password_hash, password):
+            self._throttle.failed(client)
             return AccountOutcome(reason=INCORRECT_PASSWORD)
         return await self._confirm(record.command_id)
 
     async def _register(
-        self, username: str, password: str, *, allow_existing: bool = True
+        self, username: str, password: str, client: str, *, allow_existing: bool = True
     ) -> AccountOutcome:
         fresh = AccountRecord(username, await self._hashing.hash(password), uuid4())
         stored = await self._store.add(fresh)
@@ -95,7 +96,7 @@ class AccountService:
             # Someone registered the same username meanwhile: theirs wins.
             if not allow_existing:
                 return AccountOutcome(reason=USERNAME_TAKEN)
-            return await self._login(stored, password)
+            return await self._login(stored, password, client)
         outcome = await self._confirm(fresh.command_id)
         if not outcome.success:
             # The handler refused (e.g. an iban clash): free the username so a

@@ -28,6 +28,7 @@ from backend.accounts import AccountService
 from backend.api import build_schema
 from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
+from backend.deposits import DepositBudget
 from backend.feedback import FeedbackRouter
 from backend.health import HealthProbe, run_probes
 from backend.hub import TransactionHub
@@ -89,7 +90,7 @@ def create_app(
                 allow_headers=["content-type"],
             )
         )
-    return Starlette(
+    app = Starlette(
         routes=[
             *graphql_routes(build_schema(), config.backend.max_subscriptions_per_connection),
             Route("/healthz", _healthz),
@@ -98,6 +99,8 @@ def create_app(
         middleware=middleware,
         lifespan=lambda app: _lifespan(app, config),
     )
+    app.state.proxy_secret = config.backend.proxy_secret()
+    return app
 
 
 async def _healthz(request: Request) -> Response:
@@ -222,8 +225,9 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                 accounts,
                 PasswordHashing(),
                 LoginThrottle(
-                    per_username=settings.login_attempts_per_username,
                     per_client=settings.login_attempts_per_client,
+                    per_second=settings.login_attempts_per_second,
+                    free_failures=settings.login_failures_before_backoff,
                 ),
             ),
             transfers=TransferService(
@@ -232,11 +236,14 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                 transfers,
                 metrics.transfer_observer(),
                 lookup_after_ms=settings.result_lookup_after_ms,
+                deposits=DepositBudget(settings.deposit_cents_per_client_per_hour),
             ),
             transactions=store,
             hub=hub,
             limits=ApiLimits(
-                max_amount_cents=settings.max_amount_cents, max_page_size=settings.max_page_size
+                max_amount_cents=settings.max_amount_cents,
+                max_deposit_cents=settings.max_deposit_cents,
+                max_page_size=settings.max_page_size,
             ),
         )
         app.state.metrics = metrics

@@ -6,8 +6,10 @@ class holds what only the GraphQL API needs. Durations are milliseconds.
 
 import os
 import socket
+from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BackendSettings"]
@@ -43,21 +45,53 @@ class BackendSettings(BaseSettings):
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
     #: Largest amount of one transfer or deposit (euro cents).
     max_amount_cents: int = Field(default=10_000_000_000, gt=0)
+    #: Largest deposit (a transfer from ``cash``), above the UI's largest button (cents).
+    max_deposit_cents: int = Field(default=1_000_000, gt=0)
+    #: Cash one client address may deposit per hour (cents), refilled continuously.
+    deposit_cents_per_client_per_hour: int = Field(default=10_000_000, gt=0)
     max_page_size: int = Field(default=1_000, gt=0)
     #: Stable consumer group of the table writer: offsets survive restarts.
     projector_group_id: str = "backend-projector"
     projector_batch_size: int = Field(default=500, gt=0)
     #: How long the projector waits to fill a batch (ms); bounds the table's lag.
     projector_batch_wait_ms: int = Field(default=20, gt=0)
-    #: Login attempts (get_account, login, create_account) allowed per minute.
-    login_attempts_per_username: int = Field(default=20, gt=0)
+    #: Login attempts (get_account, login, create_account) per client address per minute,
+    #: and on the whole server per second (each costs an argon2 hash).
     login_attempts_per_client: int = Field(default=300, gt=0)
+    login_attempts_per_second: int = Field(default=10, gt=0)
+    #: Wrong passwords from one address (within 10 minutes) before it backs off:
+    #: 1 s after the next, doubling up to a minute.
+    login_failures_before_backoff: int = Field(default=10, ge=0)
+    #: A file holding the secret nginx sends in ``X-Open-Bank-Proxy``: only requests
+    #: carrying it have their ``X-Real-IP`` believed. Unset: the peer's address counts.
+    proxy_secret_file: Path | None = None
     #: Largest HTTP request body accepted (bytes).
     max_body_bytes: int = Field(default=65_536, gt=0)
     #: The UI's origin, allowed by CORS (the stack sets ``OPEN_BANK_WEB_URL``).
     web_url: str | None = Field(default=None, validation_alias=AliasChoices("OPEN_BANK_WEB_URL"))
     migrate_on_start: bool = True
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("OPEN_BANK_LOG_LEVEL"))
+
+    @model_validator(mode="after")
+    def _largest_deposit_fits_the_budget(self) -> Self:
+        if self.deposit_cents_per_client_per_hour < self.max_deposit_cents:
+            raise ValueError("deposit_cents_per_client_per_hour must be at least max_deposit_cents")
+        return self
+
+    def proxy_secret(self) -> str | None:
+        """The secret of ``proxy_secret_file`` (None when unset); read at start."""
+        if self.proxy_secret_file is None:
+            return None
+        try:
+            secret = self.proxy_secret_file.read_text().strip()
+        except FileNotFoundError:
+            secret = ""
+        if not secret:
+            raise ValueError(
+                f"no proxy secret in {self.proxy_secret_file}: start the stack with ./bank up"
+                " (nginx's start writes it), or unset OPEN_BANK_BACKEND_PROXY_SECRET_FILE"
+            )
+        return secret
 
     @property
     def listen_port(self) -> int:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from uuid import UUID
 
+from backend.deposits import DepositBudget
 from backend.outcomes import TransferCommand, TransferOutcome
 from backend.pending import PendingResults
 from backend.ports import CommandPublisher, TransactionStore
@@ -21,6 +22,7 @@ from backend.validation import (
     MAX_TOKEN_LENGTH,
     check_amount,
     check_counterparty,
+    check_deposit_amount,
     check_from,
     check_iban,
     check_text,
@@ -41,9 +43,11 @@ def build_transfer(
     to: str,
     description: str,
     max_amount_cents: int,
+    max_deposit_cents: int,
 ) -> TransferCommand:
-    """Validate the arguments of a transfer, each refusal naming its argument."""
-    return TransferCommand(
+    """Validate the arguments of a transfer, each refusal naming its argument; one from
+    ``cash`` is a deposit and at most ``max_deposit_cents``."""
+    command = TransferCommand(
         uuid=normalise_uuid("uuid", uuid),
         token=check_text("token", token, min_length=1, max_length=MAX_TOKEN_LENGTH),
         amount_cents=check_amount("amount", amount_cents, max_amount_cents),
@@ -53,16 +57,27 @@ def build_transfer(
             "descr", description, min_length=0, max_length=MAX_DESCRIPTION_LENGTH
         ),
     )
+    if command.from_ == CASH:
+        check_deposit_amount("amount", command.amount_cents, max_deposit_cents)
+    return command
 
 
 def build_deposit(
-    *, uuid: str, iban: str, amount_cents: int, description: str, max_amount_cents: int
+    *,
+    uuid: str,
+    iban: str,
+    amount_cents: int,
+    description: str,
+    max_amount_cents: int,
+    max_deposit_cents: int,
 ) -> TransferCommand:
     """A deposit is a transfer from ``cash`` (token ``cash``) to ``iban``."""
     return TransferCommand(
         uuid=normalise_uuid("uuid", uuid),
         token=CASH,
-        amount_cents=check_amount("amount", amount_cents, max_amount_cents),
+        amount_cents=check_deposit_amount(
+            "amount", check_amount("amount", amount_cents, max_amount_cents), max_deposit_cents
+        ),
         from_=CASH,
         to=check_iban("iban", iban),
         description=check_text(
@@ -82,29 +97,36 @@ class TransferService:
         on_done: Callable[[float], None] | None = None,
         *,
         lookup_after_ms: int = 1000,
+        deposits: DepositBudget | None = None,
     ) -> None:
         """``on_done`` receives each call's duration in seconds (the server's view);
-        the results table is asked only when no answer came within ``lookup_after_ms``."""
+        the results table is asked only when no answer came within ``lookup_after_ms``;
+        deposits (transfers from ``cash``) spend their client's ``deposits`` budget."""
         self._on_done = on_done
+        self._deposits = deposits or DepositBudget()
         self._store = store
         self._publisher = publisher
         self._pending = pending
         self._lookup_after_s = lookup_after_ms / 1000
         self._lookups: set[asyncio.Future[None]] = set()
 
-    async def transfer(self, command: TransferCommand) -> TransferOutcome:
+    async def transfer(self, command: TransferCommand, client: str = "local") -> TransferOutcome:
         """The answer to ``command.uuid``, publishing the command at most once here."""
         started = time.perf_counter()
         try:
-            return await self._transfer(command)
+            return await self._transfer(command, client)
         finally:
             if self._on_done is not None:
                 self._on_done(time.perf_counter() - started)
 
-    async def _transfer(self, command: TransferCommand) -> TransferOutcome:
+    async def _transfer(self, command: TransferCommand, client: str) -> TransferOutcome:
         known = self._pending.recent(command.uuid)
         if known is not None:
             return known
+        if command.from_ == CASH:
+            # Refused before anything is sent: no answer is recorded for the uuid, so the
+            # same deposit can be retried once the budget allows it.
+            self._deposits.take(client, command.amount_cents)
         answer = self._pending.register(
             command.uuid, lambda: self._publisher.send_money_transfer(command)
         )

@@ -10,6 +10,7 @@ import unicodedata
 from uuid import UUID
 
 from backend.errors import ClientError
+from backend.money import format_euro_cents
 
 __all__ = [
     "CASH",
@@ -20,6 +21,7 @@ __all__ = [
     "InvalidArgumentError",
     "check_amount",
     "check_counterparty",
+    "check_deposit_amount",
     "check_from",
     "check_iban",
     "check_limit",
@@ -68,6 +70,16 @@ def check_amount(argument: str, cents: int, maximum_cents: int) -> int:
         raise InvalidArgumentError(argument, "must be more than 0 cents")
     if cents > maximum_cents:
         raise InvalidArgumentError(argument, f"must be at most {maximum_cents} cents")
+    return cents
+
+
+def check_deposit_amount(argument: str, cents: int, maximum_cents: int) -> int:
+    """Return ``cents`` if a deposit (from ``cash``) of it is at most ``maximum_cents``."""
+    if cents > maximum_cents:
+        raise InvalidArgumentError(
+            argument,
+            f"a deposit can be at most {format_euro_cents(maximum_cents)} ({maximum_cents} cents)",
+        )
     return cents
 
 

@@ -28,10 +28,12 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from bench.private_topics import private_topics
 from bench.stack_access import principal_settings
 from load.generator.commands import GeneratorState
+from load.generator.mix import GeneratedAccount
 from load.generator.service import GeneratorLoop, GeneratorTopics
 from load.heartbeat.control import LoadControl, LoadSetting
 from load.heartbeat.sender import HeartbeatSender
 from topology.clients import consumer_config, producer_config, registry_config
+from topology.iban import COMPANY_IBAN, new_token
 from topology.records import Heartbeat
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings
@@ -97,7 +99,12 @@ def _drive(
         consumer,
         Producer(producer_config(kafka, client_id="tests")),
         serde,
-        GeneratorState(rng=random.Random(7)),
+        # No handler reads the private topics, so a made-up token stands in for the
+        # company's secret one.
+        GeneratorState(
+            company=GeneratedAccount(COMPANY_IBAN, new_token(random.Random(7))),
+            rng=random.Random(7),
+        ),
         topics,
     )
     stop_generator, stop_sender = threading.Event(), asyncio.Event()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
 
 from topology.clients import consumer_config
-from topology.iban import COMPANY_IBAN, COMPANY_TOKEN, iban_from_digits
+from topology.iban import COMPANY_IBAN, iban_from_digits
 from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer
 from topology.serde import RecordSerde
 from topology.settings import KafkaSettings
@@ -67,16 +67,17 @@ def prefill_accounts(database_url: str, count: int, rng: random.Random) -> list[
     return accounts
 
 
-def mixed_command(accounts: list[BenchAccount], rng: random.Random) -> Command:
+def mixed_command(accounts: list[BenchAccount], company_token: str, rng: random.Random) -> Command:
     """One command of the generator's mix: 1/200 account openings, otherwise transfers
-    (salary 1/70, deposit 3/70, withdrawal 10/70, shop payment 40/70, transfer 16/70)."""
+    (salary 1/70, deposit 3/70, withdrawal 10/70, shop payment 40/70, transfer 16/70).
+    Salaries carry `company_token`, the company key the handler's database was migrated with."""
     if rng.random() < 1 / 200:
         return ConfirmAccountCreation(id=uuid.uuid4(), a_type=Atype.AUTO)
     account = rng.choice(accounts)
     pick = rng.randrange(70)
     amount = rng.randint(100, 20_000)
     if pick < 1:
-        from_, token, to = COMPANY_IBAN, COMPANY_TOKEN, account.iban
+        from_, token, to = COMPANY_IBAN, company_token, account.iban
     elif pick < 4:
         from_, token, to = "cash", "cash", account.iban
     elif pick < 14:

@@ -180,7 +180,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures |= _idle(rig)
         rng = random.Random(args.seed)
         accounts = prefill_accounts(database_url, args.accounts, rng)
-        commands = [mixed_command(accounts, rng) for _ in range(args.commands)]
+        # The migration step gave the database the stack's company key, from the same env.
+        company_token = env["OPEN_BANK_COMPANY_TOKEN"]
+        commands = [mixed_command(accounts, company_token, rng) for _ in range(args.commands)]
         handler = HandlerProcess(env, log_path)
         stack.callback(_stop_if_running, handler)
         figures |= _drain(rig, handler, commands)
@@ -247,7 +249,10 @@ def _paced(
     rng: random.Random,
 ) -> dict[str, Any]:
     """A steady rate with no backlog, for latency; the drain's latency read beside it."""
-    paced = [mixed_command(accounts, rng) for _ in range(args.paced_rate * args.paced_s)]
+    company_token = rig.env["OPEN_BANK_COMPANY_TOKEN"]
+    paced = [
+        mixed_command(accounts, company_token, rng) for _ in range(args.paced_rate * args.paced_s)
+    ]
     interval = 1 / args.paced_rate
     next_at = time.monotonic()
     for command in paced:

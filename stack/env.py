@@ -13,14 +13,18 @@ from stack.certs import CLIENT_PRINCIPALS
 from stack.errors import StackError
 from stack.kafka_config import KafkaNode
 from stack.layout import StackLayout
-from stack.passwords import read_password
+from stack.nginx import NGINX_PROXY_ROLE
+from stack.passwords import password_file, read_company_token, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
 
-__all__ = ["SERVICE_DATABASES", "registry_url", "service_env"]
+__all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
 
 # stack name → the database (and role of the same name) it owns.
 SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
+# Who gets the company account's token: the handler's environment, for its migration step
+# (which stores it), and the command generator (which pays salaries from the account).
+COMPANY_TOKEN_HOLDERS = ("command-handler", "command-generator")
 
 
 def registry_url(layout: StackLayout) -> str:
@@ -56,10 +60,17 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         "OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT": str(ports.command_generator_metrics),
         "OPEN_BANK_WEB_URL": f"http://{LOOPBACK}:{ports.nginx}/",
     }
+    if name == "backend":
+        # A path, not the secret: the backend reads it at start.
+        env["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] = str(
+            password_file(where.secrets_dir, NGINX_PROXY_ROLE)
+        )
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")
         env["OPEN_BANK_DATABASE_URL"] = (
             f"postgresql+psycopg://{database}:{password}@{LOOPBACK}:{ports.postgres}/{database}"
         )
+    if name in COMPANY_TOKEN_HOLDERS:
+        env["OPEN_BANK_COMPANY_TOKEN"] = read_company_token(where.secrets_dir)
     return env

@@ -129,6 +129,7 @@ def up(
 ) -> bool:
     """Bring the stack up; return True if anything had to be started."""
     from stack.certs import ensure_certificates
+    from stack.passwords import ensure_company_token
 
     state = read_state(layout)
     wanted = brokers or state.brokers
@@ -147,6 +148,7 @@ def up(
     renewed = ensure_certificates(layout.certs_dir, wanted)
     if renewed:
         out.write(f"certificates made or renewed: {', '.join(renewed)}\n")
+    ensure_company_token(layout.secrets_dir)
     changed = bool(renewed)
     groups = plan(layout, wanted, services=services)
     services_pending = any(

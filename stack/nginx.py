@@ -12,9 +12,11 @@ from typing import TextIO
 
 from stack.errors import StackError
 from stack.layout import StackLayout
+from stack.passwords import ensure_password
 from stack.ports import LOOPBACK
 
 __all__ = [
+    "NGINX_PROXY_ROLE",
     "PLACEHOLDER",
     "build_frontend",
     "nginx_argv",
@@ -25,6 +27,8 @@ __all__ = [
 ]
 
 PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
+#: The secret nginx sends the backend so that its X-Real-IP is believed (in `.run/secrets`).
+NGINX_PROXY_ROLE = "nginx_proxy"
 _MIME_TYPES = Path("/etc/nginx/mime.types")
 _PLACEHOLDER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>open-bank</title></head>
@@ -56,7 +60,7 @@ def _document_root(layout: StackLayout) -> Path:
 
 
 def nginx_values(layout: StackLayout) -> dict[str, str]:
-    """The placeholder values for this stack."""
+    """The placeholder values for this stack (the proxy secret generated if missing)."""
     base = layout.nginx_dir
     return {
         "PID_FILE": str(base / "nginx.pid"),
@@ -67,6 +71,7 @@ def nginx_values(layout: StackLayout) -> dict[str, str]:
         "BACKEND": f"{LOOPBACK}:{layout.ports.backend}",
         "LISTEN": f"{LOOPBACK}:{layout.ports.nginx}",
         "ROOT": str(_document_root(layout)),
+        "PROXY_SECRET": ensure_password(layout.secrets_dir, NGINX_PROXY_ROLE),
     }
 
 
@@ -79,7 +84,12 @@ def prepare_nginx(layout: StackLayout) -> Path:
     (placeholder / "index.html").write_text(_PLACEHOLDER_PAGE)
     template = (layout.repo_dir / "nginx" / "open-bank.conf.template").read_text()
     config = base / "nginx.conf"
-    config.write_text(render_template(template, nginx_values(layout)))
+    rendered = render_template(template, nginx_values(layout))
+    # It holds the proxy secret: readable by the stack's user only, even for a moment.
+    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(rendered)
+    config.chmod(0o600)  # a config written before had the default mode
     return config
 
 

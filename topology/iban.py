@@ -16,7 +16,6 @@ from typing import Final
 
 __all__ = [
     "COMPANY_IBAN",
-    "COMPANY_TOKEN",
     "check_digits",
     "iban_from_digits",
     "is_valid_open_iban",
@@ -31,10 +30,8 @@ _OPEN_IBAN: Final = re.compile(r"NL([0-9]{2})OPEN([0-9]{10})")
 _TOKEN_LENGTH: Final = 20
 
 COMPANY_IBAN: Final = "NL66OPEN0000000000"
-"""The bank's own account; it starts with 10^17 cents and pays salaries."""
-
-COMPANY_TOKEN: Final = "0" * _TOKEN_LENGTH
-"""The company account's token (twenty zeros)."""
+"""The bank's own account; it starts with 10^17 cents and pays salaries. Its token is a
+secret of the stack (`topology.settings.CompanyAccountSettings`), never in code."""
 
 
 def check_digits(digits: str) -> int:

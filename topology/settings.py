@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DatabaseSettings", "KafkaSettings", "RegistrySettings"]
+__all__ = ["CompanyAccountSettings", "DatabaseSettings", "KafkaSettings", "RegistrySettings"]
 
 
 class KafkaSettings(BaseSettings):
@@ -54,3 +54,25 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPEN_BANK_DATABASE_", extra="ignore")
 
     url: SecretStr
+
+
+class CompanyAccountSettings(BaseSettings):
+    """The company account's key: `OPEN_BANK_COMPANY_TOKEN`, twenty digits generated at the
+    stack's first `up` (`.run/secrets/company.token`). Whoever holds it moves the company's
+    money: only the handler's migration step (which stores it) and the command generator
+    (which pays salaries) are given it."""
+
+    # A refused value stays out of the error: it would end up in a log.
+    model_config = SettingsConfigDict(
+        env_prefix="OPEN_BANK_COMPANY_", extra="ignore", hide_input_in_errors=True
+    )
+
+    token: SecretStr
+
+    @field_validator("token")
+    @classmethod
+    def _twenty_digits(cls, token: SecretStr) -> SecretStr:
+        value = token.get_secret_value()
+        if len(value) != 20 or not value.isascii() or not value.isdigit():
+            raise ValueError(f"the company token must be 20 digits, got {len(value)} characters")
+        return token

@@ -2,9 +2,10 @@
 (its page and assets, ``backend.api.graphiql``).
 
 The resolvers' context is built once per app (``app.state.context``) and copied per
-request with the client's address, which the login rate limits key on.
+request with the client's address, which the login and deposit limits key on.
 """
 
+import hmac
 from dataclasses import replace
 from typing import Any
 
@@ -20,16 +21,27 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from backend.api.context import ApiContext
 from backend.api.graphiql import GraphiQLAssets
 
-__all__ = ["GraphQLApp", "client_address", "graphql_routes"]
+__all__ = ["PROXY_SECRET_HEADER", "GraphQLApp", "client_address", "graphql_routes"]
 
-_LOOPBACK = {"127.0.0.1", "::1"}
+#: nginx proves it is nginx with this header (its value from `.run/secrets`, mode 0600):
+#: any local program can connect from 127.0.0.1, but only nginx knows the secret.
+PROXY_SECRET_HEADER = "x-open-bank-proxy"  # noqa: S105 - a header name, not the secret
 
 
-def client_address(request: Request | WebSocket) -> str:
-    """The client's address; behind the local nginx, the one nginx saw (X-Real-IP)."""
+def client_address(request: Request | WebSocket, proxy_secret: str | None) -> str:
+    """The client's address: the one nginx saw (X-Real-IP) when the request carries
+    nginx's secret, otherwise the connection's own peer."""
     peer = request.client.host if request.client is not None else "unknown"
-    if peer in _LOOPBACK:
-        return request.headers.get("x-real-ip", peer)
+    if proxy_secret is None:
+        return peer
+    offered = request.headers.get(PROXY_SECRET_HEADER)
+    forwarded = request.headers.get("x-real-ip")
+    if (
+        offered is not None
+        and forwarded
+        and hmac.compare_digest(offered.encode(), proxy_secret.encode())
+    ):
+        return forwarded
     return peer
 
 
@@ -44,7 +56,8 @@ class GraphQLApp(GraphQL[ApiContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: object) -> ApiContext:
         shared: ApiContext = request.app.state.context
-        return replace(shared, client=client_address(request))
+        secret: str | None = getattr(request.app.state, "proxy_secret", None)
+        return replace(shared, client=client_address(request, secret))
 
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry calls `.get` on whatever the body decodes to (`null`, a number: a 500)

@@ -17,6 +17,8 @@ class ApiLimits:
     """Bounds on arguments: amounts in euro cents, page sizes in rows."""
 
     max_amount_cents: int = 10_000_000_000
+    #: One deposit (a transfer from ``cash``) at most: €10.000,00.
+    max_deposit_cents: int = 1_000_000
     max_page_size: int = 1000
 
 

@@ -54,8 +54,9 @@ class Mutation:
             to=to,
             description=descr,
             max_amount_cents=info.context.limits.max_amount_cents,
+            max_deposit_cents=info.context.limits.max_deposit_cents,
         )
-        return transfer_payload(await info.context.transfers.transfer(command))
+        return transfer_payload(await info.context.transfers.transfer(command, info.context.client))
 
     @strawberry.mutation
     async def deposit(
@@ -73,5 +74,6 @@ class Mutation:
             amount_cents=amount,
             description=descr,
             max_amount_cents=info.context.limits.max_amount_cents,
+            max_deposit_cents=info.context.limits.max_deposit_cents,
         )
-        return transfer_payload(await info.context.transfers.transfer(command))
+        return transfer_payload(await info.context.transfers.transfer(command, info.context.client))

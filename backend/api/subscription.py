@@ -67,6 +67,7 @@ class Subscription:
             to=to,
             description=descr,
             max_amount_cents=info.context.limits.max_amount_cents,
+            max_deposit_cents=info.context.limits.max_deposit_cents,
         )
-        outcome = await info.context.transfers.transfer(command)
+        outcome = await info.context.transfers.transfer(command, info.context.client)
         yield MoneyTransferResult.from_outcome(outcome)

@@ -18,12 +18,14 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from prometheus_client import start_http_server
 
 from load.generator.commands import GeneratorState
+from load.generator.mix import GeneratedAccount
 from load.generator.service import CLIENT_ID, GROUP_ID, GeneratorLoop
 from load.settings import GeneratorSettings
 from topology.clients import consumer_config, producer_config, registry_config
+from topology.iban import COMPANY_IBAN
 from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
-from topology.settings import KafkaSettings, RegistrySettings
+from topology.settings import CompanyAccountSettings, KafkaSettings, RegistrySettings
 
 __all__ = ["main"]
 
@@ -34,6 +36,7 @@ _FLUSH_TIMEOUT_S = 10.0
 
 def run(settings: GeneratorSettings) -> None:
     kafka = KafkaSettings()
+    company_token = CompanyAccountSettings().token.get_secret_value()
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -57,7 +60,8 @@ def run(settings: GeneratorSettings) -> None:
     )
     producer = Producer(with_quiet_logs(producer_config(kafka, client_id=CLIENT_ID)))
     serde = RecordSerde(SchemaRegistryClient(registry_config(RegistrySettings())))
-    state = GeneratorState(rng=random.Random(settings.seed))
+    company = GeneratedAccount(iban=COMPANY_IBAN, token=company_token)
+    state = GeneratorState(company=company, rng=random.Random(settings.seed))
     log.info("command generator: metrics on port %d", port)
     try:
         GeneratorLoop(consumer, producer, serde, state).run(stop)

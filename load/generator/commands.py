@@ -46,8 +46,10 @@ def transfer_command(plan: TransferPlan, command_id: uuid.UUID) -> ConfirmMoneyT
 
 @dataclass
 class GeneratorState:
-    """The accounts known so far and the sources of randomness and ids."""
+    """The company account (with its secret token), the accounts known so far and the
+    sources of randomness and ids."""
 
+    company: GeneratedAccount
     rng: RandomSource
     new_id: Callable[[], uuid.UUID] = uuid.uuid4
     accounts: list[GeneratedAccount] = field(default_factory=list)
@@ -57,7 +59,7 @@ class GeneratorState:
         """Open an AUTO account (beats 0-19 and every 200th) or draw a transfer of the mix."""
         if opens_account(beat):
             return ConfirmAccountCreation(id=self.new_id(), a_type=Atype.AUTO)
-        return transfer_command(plan_transfer(self.accounts, self.rng), self.new_id())
+        return transfer_command(plan_transfer(self.accounts, self.company, self.rng), self.new_id())
 
     def on_account_confirmed(
         self, confirmed: AccountCreationConfirmed
@@ -71,7 +73,7 @@ class GeneratorState:
             return None
         self._known_ibans.add(confirmed.iban)
         self.accounts.append(GeneratedAccount(iban=confirmed.iban, token=confirmed.token))
-        return transfer_command(plan_salary(confirmed.iban, self.rng), self.new_id())
+        return transfer_command(plan_salary(confirmed.iban, self.company, self.rng), self.new_id())
 
     def kind_of(self, command: Command) -> str:
         """A label for metrics: ``open_account`` or the transfer's kind."""

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 __all__ = [
     "CASH",
     "CASH_AMOUNTS_CENTS",
-    "COMPANY",
     "MIX_TOTAL",
     "SHOP",
     "GeneratedAccount",
@@ -70,14 +69,11 @@ class TransferKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class GeneratedAccount:
-    """An account the generator may spend from: its iban and its token."""
+    """An account the generator may spend from: its iban and its token (kept out of the
+    repr, so a logged account shows no key)."""
 
     iban: str
-    token: str
-
-
-COMPANY = GeneratedAccount(iban="NL66OPEN0000000000", token="0" * 20)
-"""The company account; pays salaries and stands in while no AUTO account is known."""
+    token: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,33 +108,38 @@ def choose_kind(roll: int) -> TransferKind:
     return TransferKind.TRANSFER
 
 
-def _pick_account(accounts: Sequence[GeneratedAccount], rng: RandomSource) -> GeneratedAccount:
+def _pick_account(
+    accounts: Sequence[GeneratedAccount], company: GeneratedAccount, rng: RandomSource
+) -> GeneratedAccount:
     # Like the original: before any AUTO account is confirmed the company account is used.
-    return rng.choice(accounts) if accounts else COMPANY
+    return rng.choice(accounts) if accounts else company
 
 
-def plan_salary(to_iban: str, rng: RandomSource) -> TransferPlan:
-    """A salary from the company account, €2,200 to €2,699.99; paid to each new account."""
+def plan_salary(to_iban: str, company: GeneratedAccount, rng: RandomSource) -> TransferPlan:
+    """A salary from the `company` account (its iban and secret token), €2,200 to
+    €2,699.99; paid to each new account."""
     return TransferPlan(
         kind=TransferKind.SALARY,
-        token=COMPANY.token,
+        token=company.token,
         amount_cents=SALARY_BASE_CENTS + rng.randrange(SALARY_SPREAD_CENTS),
-        from_=COMPANY.iban,
+        from_=company.iban,
         to=to_iban,
         description=TransferKind.SALARY.value,
     )
 
 
-def plan_transfer(accounts: Sequence[GeneratedAccount], rng: RandomSource) -> TransferPlan:
+def plan_transfer(
+    accounts: Sequence[GeneratedAccount], company: GeneratedAccount, rng: RandomSource
+) -> TransferPlan:
     """Draw one transfer of the mix between the known ``accounts`` (or the company's)."""
     kind = choose_kind(rng.randrange(MIX_TOTAL))
     if kind is TransferKind.SALARY:
-        return plan_salary(_pick_account(accounts, rng).iban, rng)
+        return plan_salary(_pick_account(accounts, company, rng).iban, company, rng)
     if kind is TransferKind.DEPOSIT:
-        to = _pick_account(accounts, rng).iban
+        to = _pick_account(accounts, company, rng).iban
         amount = rng.choice(CASH_AMOUNTS_CENTS)
         return TransferPlan(kind, CASH, amount, CASH, to, kind.value)
-    source = _pick_account(accounts, rng)
+    source = _pick_account(accounts, company, rng)
     if kind is TransferKind.WITHDRAW:
         to = CASH
         amount = rng.choice(CASH_AMOUNTS_CENTS)
@@ -146,6 +147,6 @@ def plan_transfer(accounts: Sequence[GeneratedAccount], rng: RandomSource) -> Tr
         to = SHOP
         amount = OTHER_BASE_CENTS + rng.randrange(OTHER_SPREAD_CENTS)
     else:
-        to = _pick_account(accounts, rng).iban
+        to = _pick_account(accounts, company, rng).iban
         amount = OTHER_BASE_CENTS + rng.randrange(OTHER_SPREAD_CENTS)
     return TransferPlan(kind, source.token, amount, source.iban, to, kind.value)

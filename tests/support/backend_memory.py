@@ -26,6 +26,7 @@ from backend.outcomes import AccountOutcome, TransactionView, TransferCommand, T
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
 from backend.ports import AccountRecord
+from backend.throttle import LoginThrottle
 from backend.transfers import TransferService
 from command_handler import domain
 from topology.iban import iban_from_digits, new_token
@@ -199,6 +200,7 @@ def in_memory_bank(
     queue_size: int = 100,
     limits: ApiLimits | None = None,
     lookup_after_ms: int = 50,
+    throttle: LoginThrottle | None = None,
 ) -> InMemoryBank:
     """Build the API over fakes (tests pass cheap argon2 parameters as ``hasher``)."""
     account_results: PendingResults[UUID, AccountOutcome] = PendingResults(
@@ -212,7 +214,9 @@ def in_memory_bank(
     hub = TransactionHub(queue_size=queue_size)
     handler = InMemoryCommandHandler(FeedbackRouter(account_results, transfer_results, hub), store)
     context = ApiContext(
-        accounts=AccountService(accounts, handler, account_results, PasswordHashing(hasher)),
+        accounts=AccountService(
+            accounts, handler, account_results, PasswordHashing(hasher), throttle
+        ),
         transfers=TransferService(
             store, handler, transfer_results, lookup_after_ms=lookup_after_ms
         ),

@@ -29,7 +29,8 @@ from command_handler.storage import (
     StoredAnswers,
     UnstorableError,
 )
-from topology.iban import COMPANY_IBAN, COMPANY_TOKEN
+from tests.support.company import COMPANY_TEST_TOKEN
+from topology.iban import COMPANY_IBAN
 from topology.records import AccountCreationConfirmed, BalanceChanged, ConfirmMoneyTransfer
 
 __all__ = ["MemoryStore"]
@@ -112,12 +113,13 @@ def _storable(*texts: str) -> None:
 
 
 class MemoryStore:
-    """`CommandStore` in memory, seeded like migration 0001 (the company account)."""
+    """`CommandStore` in memory, seeded like the migrations (the company account, here
+    with a test token)."""
 
-    def __init__(self) -> None:
+    def __init__(self, company_token: str = COMPANY_TEST_TOKEN) -> None:
         self.state = _State()
         self.state.accounts[COMPANY_IBAN] = Account(
-            COMPANY_IBAN, COMPANY_TOKEN, COMPANY_START_CENTS, DEFAULT_LIMIT_CENTS
+            COMPANY_IBAN, company_token, COMPANY_START_CENTS, DEFAULT_LIMIT_CENTS
         )
         self._lock = threading.Lock()
 

@@ -1,4 +1,6 @@
-"""Balances, the answers to both command kinds, the balance changes, and the company account.
+"""Balances, the answers to both command kinds and the balance changes.
+
+The company account is seeded by 0003, with the stack's secret token.
 
 Revision ID: 0001
 Revises:
@@ -17,13 +19,9 @@ down_revision: str | None = None
 branch_labels: str | None = None
 depends_on: str | None = None
 
-_COMPANY_IBAN = "NL66OPEN0000000000"
-_COMPANY_TOKEN = "0" * 20
-_COMPANY_START_CENTS = 10**17
-
 
 def upgrade() -> None:
-    """Create the tables and seed the company account (10^17 cents, SPEC §3)."""
+    """Create the tables."""
     op.create_table(
         "balance",
         sa.Column("iban", sa.Text, primary_key=True),
@@ -59,17 +57,6 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.BigInteger, nullable=False),
         sa.Column("from_to", sa.Text, nullable=False),
         sa.Column("description", sa.Text, nullable=False),
-    )
-    op.execute(
-        sa.text(
-            "INSERT INTO balance (iban, token, amount, a_type, lmt) "
-            "VALUES (:iban, :token, :amount, 'MANUAL', :lmt)"
-        ).bindparams(
-            iban=_COMPANY_IBAN,
-            token=_COMPANY_TOKEN,
-            amount=_COMPANY_START_CENTS,
-            lmt=DEFAULT_LIMIT_CENTS,
-        )
     )
 
 

@@ -67,6 +67,10 @@ def _backend_process(
         **service_env,
         "OPEN_BANK_BACKEND_PORT": str(port),
         "OPEN_BANK_BACKEND_INSTANCE_ID": f"it-{port}",
+        # test_http deposits 2.5 billion cents to show Long beyond 32 bits end to end; the
+        # deposit limits have tests of their own (tests/integration/security).
+        "OPEN_BANK_BACKEND_MAX_DEPOSIT_CENTS": str(10**10),
+        "OPEN_BANK_BACKEND_DEPOSIT_CENTS_PER_CLIENT_PER_HOUR": str(10**12),
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(

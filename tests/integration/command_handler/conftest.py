@@ -28,6 +28,7 @@ from command_handler.topics import HandlerTopics
 from stack.env import service_env
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
+from tests.support.company import company_test_secret
 from tests.support.handler_bank import Bank
 from topology.clients import admin_config
 from topology.settings import KafkaSettings, RegistrySettings
@@ -83,9 +84,10 @@ def stack_access() -> StackAccess:
 
 @pytest.fixture
 def throwaway_database(stack_access: StackAccess) -> Iterator[str]:
-    """A fresh, migrated database (SQLAlchemy URL), dropped after the test."""
+    """A fresh, migrated database (SQLAlchemy URL), dropped after the test. Its company
+    account has the test token (`tests.support.company`), not the stack's."""
     url = create_database(stack_access.admin_database_url, "ch_test")
-    migrate(url)
+    migrate(url, company_test_secret())
     yield url
     drop_database(stack_access.admin_database_url, url)
 

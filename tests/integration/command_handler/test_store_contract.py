@@ -19,8 +19,9 @@ from command_handler.storage import (
     StorageUnavailableError,
 )
 from command_handler.storage.postgres import PostgresStore
+from tests.support.company import COMPANY_TEST_TOKEN
 from tests.support.memory_store import MemoryStore
-from topology.iban import COMPANY_IBAN, COMPANY_TOKEN
+from topology.iban import COMPANY_IBAN
 from topology.records import (
     AccountCreationConfirmed,
     AccountCreationFailed,
@@ -69,7 +70,7 @@ def test_company_account_is_seeded(store: CommandStore) -> None:
     with store.transaction() as transaction:
         company = transaction.lock_accounts([COMPANY_IBAN])[COMPANY_IBAN]
     assert (company.token, company.balance_cents, company.limit_cents) == (
-        COMPANY_TOKEN,
+        COMPANY_TEST_TOKEN,
         10**17,
         DEFAULT_LIMIT_CENTS,
     )
@@ -93,7 +94,7 @@ def test_a_redelivered_batch_publishes_the_same_records_and_changes_nothing(
     account = _handle(store, _at(0, opening), rng).outgoing[0].record
     assert isinstance(account, AccountCreationConfirmed)
     salary = ConfirmMoneyTransfer(
-        uuid.uuid4(), COMPANY_TOKEN, 5_000, COMPANY_IBAN, account.iban, "salary"
+        uuid.uuid4(), COMPANY_TEST_TOKEN, 5_000, COMPANY_IBAN, account.iban, "salary"
     )
     batch = _at(10, salary, salary)  # the second is a client retry of the same id
     first = _handle(store, batch, rng)

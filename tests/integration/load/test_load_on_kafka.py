@@ -20,12 +20,15 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from bench.private_topics import delete_private_topics
 from load.generator.commands import GeneratorState
+from load.generator.mix import GeneratedAccount
 from load.generator.service import GeneratorLoop, GeneratorTopics
 from load.heartbeat.control import LoadControl, LoadSetting
 from load.heartbeat.sender import HeartbeatSender
 from synchronizer.run import synchronize
 from synchronizer.settings import SynchronizerSettings
+from tests.support.company import COMPANY_TEST_TOKEN
 from topology.clients import consumer_config, producer_config, registry_config
+from topology.iban import COMPANY_IBAN
 from topology.records import (
     AccountCreationConfirmed,
     Atype,
@@ -140,7 +143,9 @@ def test_generator_opens_accounts_pays_salaries_and_spends(
             store_offsets_after_processing=False,
         )
     )
-    state = GeneratorState(rng=random.Random(5))
+    # No handler reads these private topics: a test token stands in for the company's.
+    company = GeneratedAccount(iban=COMPANY_IBAN, token=COMPANY_TEST_TOKEN)
+    state = GeneratorState(company=company, rng=random.Random(5))
     loop = GeneratorLoop(consumer, producer, serde, state, topics)
     stop = threading.Event()
     thread = threading.Thread(target=loop.run, args=(stop,))
@@ -175,6 +180,7 @@ def test_generator_opens_accounts_pays_salaries_and_spends(
     assert len(transfers) == 101
     salaries = [t for t in transfers if t.to == confirmed.iban and t.description == "salary"]
     assert salaries, "the new account was not paid a salary"
+    assert all((t.from_, t.token) == (COMPANY_IBAN, COMPANY_TEST_TOKEN) for t in salaries)
     spent_by_account = [t for t in transfers if t.from_ == confirmed.iban]
     assert spent_by_account, "the generator never spent from the account it learned"
     assert all(t.token == confirmed.token for t in spent_by_account)

@@ -113,7 +113,9 @@ class _Client:
         try:
             iban, token = self._open_account()
             while not self._stop.is_set():
-                amount = self._rng.randint(1_000, 50_000)
+                # Small deposits: all clients share 127.0.0.1's deposit budget (backend
+                # DEPOSIT_CENTS_PER_CLIENT_PER_HOUR), which a soak must never run dry.
+                amount = self._rng.randint(1, 100)
                 deposit = {"id": str(uuid.uuid4()), "iban": iban, "amount": str(amount)}
                 self._note(self._until_done(DEPOSIT, deposit)["deposit"])
                 pay = {

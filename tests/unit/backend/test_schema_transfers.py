@@ -1,11 +1,13 @@
 """money_transfer, transfer_money and deposit through the schema, over the fakes."""
 
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from strawberry.types import ExecutionResult
 
+from backend.api.context import ApiLimits
 from command_handler.domain import DEFAULT_LIMIT_CENTS
 from tests.support.backend_memory import InMemoryBank
 
@@ -184,3 +186,69 @@ async def subscribe_once(bank: InMemoryBank, **variables: Any) -> ExecutionResul
     result = await anext(stream)
     await stream.aclose()
     return result
+
+
+async def test_a_deposit_above_the_cap_is_refused_naming_the_amount(bank: InMemoryBank) -> None:
+    alice = await open_account(bank, "alice")
+    cap = 500_000
+    context = replace(
+        bank.context, limits=ApiLimits(max_amount_cents=10**10, max_deposit_cents=cap)
+    )
+    for query, variables in [
+        (DEPOSIT, {"iban": alice["iban"]}),
+        (TRANSFER, {"token": "cash", "from": "cash", "to": alice["iban"]}),
+        (MONEY_TRANSFER, {"token": "cash", "from": "cash", "to": alice["iban"], "descr": "d"}),
+    ]:
+        if query is MONEY_TRANSFER:
+            stream = await bank.schema.subscribe(
+                query,
+                variable_values={"uuid": str(uuid4()), "amount": cap + 1, **variables},
+                context_value=context,
+            )
+            assert not isinstance(stream, ExecutionResult)
+            result = await anext(stream)
+            await stream.aclose()
+        else:
+            result = await bank.schema.execute(
+                query,
+                variable_values={"uuid": str(uuid4()), "amount": cap + 1, **variables},
+                context_value=context,
+            )
+        assert result.errors is not None, query
+        assert result.errors[0].extensions == {"code": "INVALID_ARGUMENT", "argument": "amount"}
+        assert "a deposit can be at most €5.000,00 (500000 cents)" in result.errors[0].message
+    assert bank.handler.sent == [bank.handler.sent[0]]  # only the account's creation
+    exact = await bank.schema.execute(
+        DEPOSIT,
+        variable_values={"uuid": str(uuid4()), "iban": alice["iban"], "amount": cap},
+        context_value=context,
+    )
+    assert exact.data == {"deposit": {"__typename": "TransferConfirmed"}}
+
+
+async def test_deposits_beyond_an_address_budget_are_refused_others_still_deposit(
+    bank: InMemoryBank,
+) -> None:
+    alice = await open_account(bank, "alice")
+    cap = bank.context.limits.max_deposit_cents
+    busy = replace(bank.context, client="10.0.0.66")
+    codes = []
+    for _ in range(12):  # the budget is ten of the largest deposits an hour
+        result = await bank.schema.execute(
+            DEPOSIT,
+            variable_values={"uuid": str(uuid4()), "iban": alice["iban"], "amount": cap},
+            context_value=busy,
+        )
+        codes.append((result.errors[0].extensions or {}).get("code") if result.errors else None)
+    assert codes == [None] * 10 + ["RATE_LIMITED"] * 2
+    assert result.errors is not None
+    assert "deposits from this address are limited to €100.000,00 per hour" in str(
+        result.errors[0].message
+    )
+    other = replace(bank.context, client="10.0.0.7")
+    allowed = await bank.schema.execute(
+        DEPOSIT,
+        variable_values={"uuid": str(uuid4()), "iban": alice["iban"], "amount": cap},
+        context_value=other,
+    )
+    assert allowed.errors is None

@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from command_handler.domain import Account, decide_money_transfer, reasons
-from topology.iban import COMPANY_IBAN, COMPANY_TOKEN, iban_from_digits
+from tests.support.company import COMPANY_TEST_TOKEN
+from topology.iban import COMPANY_IBAN, iban_from_digits
 from topology.records import (
     BalanceChanged,
     ConfirmMoneyTransfer,
@@ -17,7 +18,7 @@ from topology.records import (
 
 ALICE = Account(iban_from_digits("0000000001"), "1" * 20, 1_000)
 BOB = Account(iban_from_digits("0000000002"), "2" * 20, 0)
-COMPANY = Account(COMPANY_IBAN, COMPANY_TOKEN, 10**17)
+COMPANY = Account(COMPANY_IBAN, COMPANY_TEST_TOKEN, 10**17)
 ACCOUNTS = {a.iban: a for a in (ALICE, BOB, COMPANY)}
 UNKNOWN_IBAN = iban_from_digits("0999999999")
 

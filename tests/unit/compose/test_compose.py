@@ -14,7 +14,7 @@ import yaml
 from stack.downloads import kafka_version
 from stack.env import SERVICE_DATABASES, service_env
 from stack.layout import StackLayout
-from stack.passwords import ensure_password
+from stack.passwords import ensure_company_token, ensure_password
 from stack.ports import Ports
 from stack.services import SERVICES
 
@@ -88,13 +88,21 @@ def test_service_env_names_are_those_of_the_local_stack(
     layout = StackLayout.from_environ({"OPEN_BANK_RUN_DIR": str(tmp_path)})
     for role in SERVICE_DATABASES.values():
         ensure_password(layout.secrets_dir, role)
+    ensure_company_token(layout.secrets_dir)
     for spec in SERVICES:
         environment = services[spec.name]["environment"]
         local = set(service_env(spec.env_name, layout))
-        # The database URL is built at start from the generated password (DATABASE_ROLE).
-        assert local - {"OPEN_BANK_DATABASE_URL"} <= set(environment), spec.name
+        # The database URL and the company token are built at start from the generated
+        # secrets (DATABASE_ROLE, COMPANY_TOKEN_FILE).
+        built = {"OPEN_BANK_DATABASE_URL", "OPEN_BANK_COMPANY_TOKEN"}
+        assert local - built <= set(environment), spec.name
         if spec.env_name in SERVICE_DATABASES:
             assert environment["DATABASE_ROLE"] == SERVICE_DATABASES[spec.env_name]
+        company_token_file = environment.get("COMPANY_TOKEN_FILE")
+        if "OPEN_BANK_COMPANY_TOKEN" in local:
+            assert company_token_file == "/init/secrets/company.token", spec.name
+        else:
+            assert company_token_file is None, spec.name
         certificate = environment["OPEN_BANK_KAFKA_SSL_CERTIFICATE_LOCATION"]
         assert certificate.endswith(f"/{spec.env_name}.pem")
 

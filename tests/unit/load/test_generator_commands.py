@@ -10,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from load.generator.commands import GeneratorState
-from load.generator.mix import COMPANY
+from load.generator.mix import GeneratedAccount
+from tests.support.company import COMPANY_TEST_TOKEN
+from topology.iban import COMPANY_IBAN
 from topology.records import (
     AccountCreationConfirmed,
     Atype,
@@ -18,10 +20,14 @@ from topology.records import (
     ConfirmMoneyTransfer,
 )
 
+COMPANY = GeneratedAccount(iban=COMPANY_IBAN, token=COMPANY_TEST_TOKEN)
+
 
 def _state(seed: int = 3) -> GeneratorState:
     ids = count(1)
-    return GeneratorState(rng=random.Random(seed), new_id=lambda: uuid.UUID(int=next(ids)))
+    return GeneratorState(
+        company=COMPANY, rng=random.Random(seed), new_id=lambda: uuid.UUID(int=next(ids))
+    )
 
 
 def _confirmed(iban: str, a_type: Atype = Atype.AUTO) -> AccountCreationConfirmed:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from load.generator.mix import (
     CASH,
     CASH_AMOUNTS_CENTS,
-    COMPANY,
     MIX_TOTAL,
     SHOP,
     GeneratedAccount,
@@ -22,7 +21,10 @@ from load.generator.mix import (
     plan_salary,
     plan_transfer,
 )
+from tests.support.company import COMPANY_TEST_TOKEN
+from topology.iban import COMPANY_IBAN
 
+COMPANY = GeneratedAccount(iban=COMPANY_IBAN, token=COMPANY_TEST_TOKEN)
 ACCOUNTS = [
     GeneratedAccount(iban="NL31OPEN0123456789", token="1" * 20),
     GeneratedAccount(iban="NL75OPEN0987654321", token="2" * 20),
@@ -52,7 +54,7 @@ def test_rolls_outside_the_range_are_refused(roll: int) -> None:
 
 
 def test_salary_comes_from_the_company() -> None:
-    plan = plan_salary("NL31OPEN0123456789", random.Random(1))
+    plan = plan_salary("NL31OPEN0123456789", COMPANY, random.Random(1))
     assert plan.from_ == COMPANY.iban
     assert plan.token == COMPANY.token
     assert plan.to == "NL31OPEN0123456789"
@@ -63,7 +65,7 @@ def test_salary_comes_from_the_company() -> None:
 def test_every_plan_is_a_valid_command(seed: int, with_accounts: bool) -> None:
     accounts = ACCOUNTS if with_accounts else []
     known = {account.iban: account.token for account in [*accounts, COMPANY]}
-    plan = plan_transfer(accounts, random.Random(seed))
+    plan = plan_transfer(accounts, COMPANY, random.Random(seed))
     assert plan.amount_cents > 0
     assert plan.description == plan.kind.value
     if plan.kind is TransferKind.DEPOSIT:
@@ -84,13 +86,18 @@ def test_every_plan_is_a_valid_command(seed: int, with_accounts: bool) -> None:
 
 
 def test_without_accounts_the_company_account_stands_in() -> None:
-    plans = [plan_transfer([], random.Random(seed)) for seed in range(200)]
+    plans = [plan_transfer([], COMPANY, random.Random(seed)) for seed in range(200)]
     assert {plan.from_ for plan in plans} <= {COMPANY.iban, CASH}
 
 
 def test_the_mix_over_many_draws_is_close_to_the_weights() -> None:
     rng = random.Random(7)
-    counts = Counter(plan_transfer(ACCOUNTS, rng).kind for _ in range(70_000))
+    counts = Counter(plan_transfer(ACCOUNTS, COMPANY, rng).kind for _ in range(70_000))
     assert abs(counts[TransferKind.SHOP] - 40_000) < 1_000
     assert abs(counts[TransferKind.TRANSFER] - 16_000) < 700
     assert abs(counts[TransferKind.WITHDRAW] - 10_000) < 600
+
+
+def test_an_account_shows_no_token_in_its_repr() -> None:
+    assert COMPANY_TEST_TOKEN not in repr(COMPANY)
+    assert COMPANY_IBAN in repr(COMPANY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -10,7 +11,7 @@ import pytest
 from stack.env import service_env
 from stack.errors import StackError
 from stack.layout import StackLayout
-from stack.passwords import ensure_password
+from stack.passwords import ensure_company_token, ensure_password
 from stack.state import StackState, write_state
 
 ARCHITECTURE = Path(__file__).resolve().parents[3] / "docs" / "architecture.md"
@@ -46,6 +47,17 @@ def test_backend_gets_its_own_role_and_database(layout: StackLayout) -> None:
     assert (url.hostname, url.port) == ("127.0.0.1", 6433)
 
 
+def test_only_the_backend_gets_the_proxy_secret_file(layout: StackLayout) -> None:
+    for role in ("backend", "command_handler"):
+        ensure_password(layout.secrets_dir, role)
+    ensure_company_token(layout.secrets_dir)
+    backend = service_env("backend", layout)
+    path = layout.secrets_dir / "nginx_proxy.password"
+    assert backend["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] == str(path)
+    for name in ("command-handler", "tests"):
+        assert "OPEN_BANK_BACKEND_PROXY_SECRET_FILE" not in service_env(name, layout)
+
+
 def test_service_ports_follow_the_offset(layout: StackLayout) -> None:
     env = service_env("heartbeat", layout)
     assert env["OPEN_BANK_BACKEND_PORT"] == "9000"
@@ -72,10 +84,11 @@ def test_unknown_service_is_a_stack_error(layout: StackLayout) -> None:
         service_env("mallory", layout)
 
 
-@pytest.mark.parametrize("name", ["backend", "command-handler", "tests"])
+@pytest.mark.parametrize("name", ["backend", "command-handler", "command-generator", "tests"])
 def test_every_variable_is_documented_in_the_architecture(layout: StackLayout, name: str) -> None:
     for role in ("backend", "command_handler"):
         ensure_password(layout.secrets_dir, role)
+    ensure_company_token(layout.secrets_dir)
     documented = ARCHITECTURE.read_text()
     for variable in service_env(name, layout):
         assert f"`{variable}`" in documented, variable
@@ -86,3 +99,39 @@ def test_passwords_are_private_and_stable(layout: StackLayout) -> None:
     assert ensure_password(layout.secrets_dir, "registry") == first
     assert len(first) >= 32
     assert (layout.secrets_dir / "registry.password").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_company_token_is_a_private_random_token(tmp_path: Path) -> None:
+    made = [ensure_company_token(tmp_path / str(n)) for n in range(3)]
+    for token in made:
+        assert re.fullmatch(r"[0-9]{20}", token)
+    # Drawn at random per stack: three stacks share no token (a collision is 1 in 10^20).
+    assert len(set(made)) == 3
+    assert "0" * 20 not in made
+    assert ensure_company_token(tmp_path / "0") == made[0]
+    assert (tmp_path / "0" / "company.token").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "0").stat().st_mode & 0o777 == 0o700
+
+
+def test_only_the_migration_step_and_the_generator_get_the_company_token(
+    layout: StackLayout,
+) -> None:
+    for role in ("backend", "command_handler"):
+        ensure_password(layout.secrets_dir, role)
+    token = ensure_company_token(layout.secrets_dir)
+    holders = {
+        name
+        for name in ("backend", "command-handler", "command-generator", "heartbeat", "tests")
+        if service_env(name, layout).get("OPEN_BANK_COMPANY_TOKEN") == token
+    }
+    assert holders == {"command-handler", "command-generator"}
+    assert not [
+        name
+        for name in ("backend", "heartbeat", "synchronizer", "tests", "bench")
+        if token in service_env(name, layout).values()
+    ]
+
+
+def test_the_company_token_before_the_first_up_is_a_stack_error(layout: StackLayout) -> None:
+    with pytest.raises(StackError, match="no company account token"):
+        service_env("command-generator", layout)

@@ -32,6 +32,20 @@ def test_graphql_is_proxied_with_websocket_upgrade(layout: StackLayout) -> None:
     assert "proxy_http_version 1.1;" in graphql
 
 
+def test_nginx_proves_itself_to_the_backend_with_a_private_secret(layout: StackLayout) -> None:
+    config = prepare_nginx(layout)
+    secret_file = layout.secrets_dir / "nginx_proxy.password"
+    secret = secret_file.read_text().strip()
+    assert len(secret) >= 32
+    graphql = config.read_text()[config.read_text().index("location /graphql") :]
+    assert f'proxy_set_header X-Open-Bank-Proxy "{secret}";' in graphql
+    assert "proxy_set_header X-Real-IP $remote_addr;" in graphql
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert config.stat().st_mode & 0o777 == 0o600
+    prepare_nginx(layout)  # a second render keeps the secret the backend already read
+    assert secret_file.read_text().strip() == secret
+
+
 def test_offset_moves_both_listen_and_backend(tmp_path: Path) -> None:
     layout = StackLayout.from_environ(
         {"OPEN_BANK_RUN_DIR": str(tmp_path), "OPEN_BANK_PORT_OFFSET": "1000"}

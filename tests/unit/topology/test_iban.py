@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from topology.iban import (
     COMPANY_IBAN,
-    COMPANY_TOKEN,
     check_digits,
     iban_from_digits,
     is_valid_open_iban,
@@ -25,10 +24,6 @@ def test_company_iban_is_valid_and_built_from_zero_digits() -> None:
     assert COMPANY_IBAN == "NL66OPEN0000000000"
     assert is_valid_open_iban(COMPANY_IBAN)
     assert iban_from_digits("0000000000") == COMPANY_IBAN
-
-
-def test_company_token_is_twenty_zeros() -> None:
-    assert COMPANY_TOKEN == "00000000000000000000"
 
 
 def test_flipped_digit_of_company_iban_is_invalid() -> None:
