@@ -33,17 +33,24 @@ class OperationFailedError(RuntimeError):
 class GraphQLWebSocket:
     """One WebSocket connection; ``subscribe`` yields each result payload (data/errors)."""
 
-    def __init__(self, url: str, protocol: Protocol) -> None:
+    def __init__(self, url: str, protocol: Protocol, local_address: str | None = None) -> None:
+        """`local_address`: the loopback address to connect from (tests that must not share
+        127.0.0.1's per-address limits with later tests); None lets the system choose."""
         self._url = url
         self.protocol = protocol
+        self._local_address = local_address
         self._connection: ClientConnection | None = None
         self._queues: dict[str, asyncio.Queue[object]] = {}
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Self:
+        local_addr = None if self._local_address is None else (self._local_address, 0)
         self._connection = await connect(
-            self._url, subprotocols=[Subprotocol(self.protocol)], compression=None
+            self._url,
+            subprotocols=[Subprotocol(self.protocol)],
+            compression=None,
+            local_addr=local_addr,  # passed on to loop.create_connection
         )
         await self._send({"type": "connection_init", "payload": {}})
         while True:

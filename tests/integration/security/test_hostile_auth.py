@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from bench.graphql_ws import GraphQLWebSocket, OperationFailedError
+from tests.support.loopback import client_from, fresh_loopback_address
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -52,10 +53,13 @@ class Client:
 
 @dataclass(frozen=True)
 class Bank:
-    """The running backend, straight (nginx's rate limit would answer 429s instead)."""
+    """The running backend, straight (nginx's rate limit would answer 429s instead), from a
+    loopback address of this test's own: its wrong passwords back off that address only,
+    never 127.0.0.1, which later tests use."""
 
     http: httpx.Client
     url: str
+    address: str
 
     def post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         response = self.http.post(self.url, json={"query": query, "variables": variables})
@@ -82,8 +86,9 @@ class Bank:
 @pytest.fixture(scope="module")
 def bank(service_env: Callable[[str], dict[str, str]]) -> Iterator[Bank]:
     port = service_env("tests")["OPEN_BANK_BACKEND_PORT"]
-    with httpx.Client(timeout=_ANSWER_TIMEOUT_S) as http:
-        yield Bank(http, f"http://127.0.0.1:{port}/graphql")
+    address = fresh_loopback_address()
+    with client_from(address, _ANSWER_TIMEOUT_S) as http:
+        yield Bank(http, f"http://127.0.0.1:{port}/graphql", address)
 
 
 def _new_client(bank: Bank, passwords: set[str]) -> Client:
