@@ -45,11 +45,14 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
-    """Only errors raised by our code and not meant for clients are masked."""
+    """Only errors raised by our code while resolving, and not meant for clients, are masked.
+
+    An error without a path was raised before execution: a value the client sent that a
+    scalar refused (a `Long` that is no number), whose message says what is wrong."""
     original = error.original_error
     # InvalidOperationTypeError: e.g. a query sent over legacy graphql-ws (subscriptions only).
     expected = ClientError | GraphQLError | InvalidOperationTypeError
-    return original is not None and not isinstance(original, expected)
+    return original is not None and error.path is not None and not isinstance(original, expected)
 
 
 class _Schema(strawberry.Schema):

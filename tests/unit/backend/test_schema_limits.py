@@ -50,3 +50,19 @@ async def test_a_repeated_document_is_validated_once(bank: InMemoryBank) -> None
     await bank.schema.execute(query, context_value=bank.context)
     after = cache.cache_info()
     assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
+
+
+async def test_an_amount_that_is_no_number_is_named_not_masked(
+    bank: InMemoryBank, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Written in the document rather than as a variable: the scalar refuses it while the
+    # document is validated, before any resolver runs.
+    result = await bank.schema.execute(
+        'mutation { deposit(uuid: "6a9c1b52-3a6a-4d43-9f5b-0f3c0f5a6a11",'
+        ' iban: "NL66OPEN0000000000", amount: "€20.000,00") { __typename } }',
+        context_value=bank.context,
+    )
+    assert result.errors is not None
+    [error] = result.errors
+    assert "Long cannot represent '€20.000,00'" in error.message
+    assert "resolver failed" not in caplog.text
