@@ -13,10 +13,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
-import httpx
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -30,7 +29,7 @@ from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
 from backend.deposits import DepositBudget
 from backend.feedback import FeedbackRouter
-from backend.health import HealthProbe, run_probes
+from backend.health import run_probes
 from backend.hub import TransactionHub
 from backend.interest import LiveInterest
 from backend.kafka.live import LiveFeed
@@ -38,6 +37,7 @@ from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
 from backend.limits import BodySizeLimit
 from backend.metrics import BackendMetrics
+from backend.monitoring import health_probes, register_gauges
 from backend.outcomes import AccountOutcome, TransferOutcome
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
@@ -247,60 +247,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ),
         )
         app.state.metrics = metrics
-        app.state.probes = _probes(config, engine, producer, live, projector)
-        _register_gauges(metrics, accounts, transfers, hub, live, projector)
+        app.state.probes = health_probes(config.registry.url, engine, producer, live, projector)
+        register_gauges(metrics, accounts, transfers, hub, live, projector)
         _log.info("backend ready on port %d", settings.listen_port)
         yield
-
-
-def _probes(
-    config: _Config,
-    engine: AsyncEngine,
-    producer: CommandProducer,
-    live: LiveFeed,
-    projector: Projector,
-) -> list[HealthProbe]:
-    async def kafka() -> None:
-        if not live.alive:
-            raise RuntimeError("live feed thread stopped")
-        if not projector.alive:
-            raise RuntimeError("projector thread stopped")
-        if projector.last_error:
-            raise RuntimeError(projector.last_error)
-        await asyncio.to_thread(producer.list_topics, 1.5)
-
-    async def registry() -> None:
-        async with httpx.AsyncClient(timeout=1.5) as client:
-            (await client.get(f"{config.registry.url.rstrip('/')}/subjects")).raise_for_status()
-
-    async def database() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    return [
-        HealthProbe("kafka", kafka),
-        HealthProbe("registry", registry),
-        HealthProbe("database", database),
-    ]
-
-
-def _register_gauges(
-    metrics: BackendMetrics,
-    accounts: PendingResults[UUID, AccountOutcome],
-    transfers: PendingResults[UUID, TransferOutcome],
-    hub: TransactionHub,
-    live: LiveFeed,
-    projector: Projector,
-) -> None:
-    metrics.gauge("backend_pending_account_requests", "Logins awaiting feedback.", accounts.__len__)
-    metrics.gauge("backend_pending_transfers", "Transfers awaiting feedback.", transfers.__len__)
-    metrics.gauge("backend_subscribers", "Open stream_transactions.", lambda: hub.subscriber_count)
-    metrics.gauge(
-        "backend_subscribers_dropped", "Subscribers dropped as too slow.", lambda: hub.dropped_total
-    )
-    metrics.gauge("backend_live_records", "Records the live feed routed.", lambda: live.received)
-    metrics.gauge("backend_live_skipped", "Undecodable live records.", lambda: live.skipped)
-    metrics.gauge("backend_live_ignored", "Live records nobody here needed.", lambda: live.ignored)
-    metrics.gauge(
-        "backend_projected_rows", "Rows the projector wrote.", lambda: projector.rows_written
-    )

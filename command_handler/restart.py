@@ -1,17 +1,14 @@
 """Restarting the handler in place, as the way out of a Kafka client that hangs.
 
-librdkafka can block a transactional call (seen in `send_offsets_to_transaction` after the
-group coordinator went away mid-transaction, librdkafka issues #5456 and #5511) past its own
+librdkafka can block a transactional call (`send_offsets_to_transaction` after the group
+coordinator went away mid-transaction, librdkafka issues #5456 and #5511) past its own
 time-out, for good. A blocked thread cannot be interrupted, and a producer must not be
-destroyed while a thread is inside it. Session 2 left the stuck thread and producer behind
-and carried on with new ones in the same process; a later fault run then found commands
-answered twice, with that stuck producer still alive in the process. The recovery every
-fault scenario proves instead is the one after SIGKILL: a new process, whose
-`init_transactions` with the same transactional id aborts what the old one left open and
-whose consumer starts from the committed offsets. So a stuck handler becomes that new
-process, without a supervisor: it executes itself again (same pid, same arguments, same
-environment, same log files), with every other file descriptor closed so no socket of the
-old clients survives.
+destroyed while a thread is inside it; carrying on beside them in the same process answered
+commands twice. The recovery every fault scenario proves is the one after SIGKILL: a new
+process, whose `init_transactions` with the same transactional id aborts what the old one
+left open and whose consumer starts from the committed offsets. So a stuck handler becomes
+that new process: it executes itself again (same pid, arguments, environment and log
+files), with every other file descriptor closed so no socket of the old clients survives.
 """
 
 from __future__ import annotations
