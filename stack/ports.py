@@ -61,6 +61,25 @@ class Ports:
     def command_generator_metrics(self) -> int:
         return 9104 + self.offset
 
+    def all(self, brokers: int) -> frozenset[int]:
+        """Every port a stack of `brokers` Kafka nodes listens on."""
+        kafka = {
+            p for node in range(1, brokers + 1) for p in (self.broker(node), self.controller(node))
+        }
+        return frozenset(
+            {
+                self.postgres,
+                self.registry,
+                self.registry_management,
+                self.nginx,
+                self.backend,
+                self.command_handler_metrics,
+                self.heartbeat,
+                self.command_generator_metrics,
+                *kafka,
+            }
+        )
+
     def bootstrap_servers(self, brokers: int) -> str:
         """The comma-separated `host:port` list clients start from."""
         return ",".join(f"{LOOPBACK}:{self.broker(node)}" for node in range(1, brokers + 1))

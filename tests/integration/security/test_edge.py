@@ -64,20 +64,7 @@ def test_the_registry_api_is_not_proxied(web_url: str) -> None:
 
 
 def test_every_stack_port_listens_on_loopback_only(stack_layout: StackLayout) -> None:
-    ports = stack_layout.ports
-    brokers = read_state(stack_layout).brokers
-    wanted = {
-        ports.postgres,
-        *(ports.broker(node) for node in range(1, brokers + 1)),
-        *(ports.controller(node) for node in range(1, brokers + 1)),
-        ports.registry,
-        ports.registry_management,
-        ports.nginx,
-        ports.backend,
-        ports.command_handler_metrics,
-        ports.heartbeat,
-        ports.command_generator_metrics,
-    }
+    wanted = stack_layout.ports.all(read_state(stack_layout).brokers)
     listeners = listeners_of(stack_pids(stack_layout))
     assert {port for _address, port in listeners} == wanted
     exposed = sorted((str(address), port) for address, port in listeners if not _local(address))

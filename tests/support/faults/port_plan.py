@@ -22,20 +22,4 @@ SOAK_OFFSET = 2500
 
 def stack_ports(offset: int, brokers: int = 3) -> frozenset[int]:
     """Every port a stack of `brokers` Kafka nodes at `offset` listens on."""
-    ports = Ports(offset)
-    fixed = {
-        ports.postgres,
-        ports.registry,
-        ports.registry_management,
-        ports.nginx,
-        ports.backend,
-        ports.command_handler_metrics,
-        ports.heartbeat,
-        ports.command_generator_metrics,
-    }
-    kafka = {
-        port
-        for node in range(1, brokers + 1)
-        for port in (ports.broker(node), ports.controller(node))
-    }
-    return frozenset(fixed | kafka)
+    return Ports(offset).all(brokers)
