@@ -158,11 +158,12 @@ class CommandLoop:
         if decided is None:
             return
         stored_at = time.perf_counter()
-        by_source = {(m.partition(), m.offset()): m for m in messages}
-        undecidable = [
-            *decoded.undecidable,
-            *((by_source[(c.source.partition, c.source.offset)], r) for c, r in decided.unstorable),
-        ]
+        undecidable = list(decoded.undecidable)
+        if decided.unstorable:
+            by_source = {(m.partition(), m.offset()): m for m in messages}
+            undecidable += [
+                (by_source[(c.source.partition, c.source.offset)], r) for c, r in decided.unstorable
+            ]
         dead_letters = [self._dead_letter(message, reason) for message, reason in undecidable]
         # The previous batch must have committed before this one may begin, or both are
         # read again.
@@ -232,11 +233,9 @@ class CommandLoop:
         )
 
     def _publish_failed(self, exc: Exception, messages: Sequence[Any]) -> None:
-        registry_down = isinstance(exc, RegistryUnavailableError)
-        (self.registry if registry_down else self.kafka).state.failed(exc)
-        self._metrics.retries.labels(dependency="registry" if registry_down else "kafka").inc()
         self.positions.publish_failed(messages)
-        self._stop.wait(self._backoff.next_delay_s())
+        registry_down = isinstance(exc, RegistryUnavailableError)
+        (self.registry if registry_down else self.kafka).failed(exc)
 
     def _publish_stuck(self) -> NoReturn:
         """The publishing thread is blocked inside librdkafka past all its own time-outs.

@@ -82,7 +82,6 @@ class PositionKeeper:
 
     def published(self, messages: Sequence[Any]) -> None:
         """A batch's transaction committed: its offsets are the new floors."""
-        self._backoff.reset()
         for position in next_offsets(messages):
             key = (position.topic, position.partition)
             if key in self.floors:
