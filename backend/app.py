@@ -27,6 +27,7 @@ from backend.accounts import AccountService
 from backend.api import build_schema
 from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
+from backend.dashboard.setup import start_dashboard
 from backend.deposits import DepositBudget
 from backend.feedback import FeedbackRouter
 from backend.health import run_probes
@@ -47,7 +48,7 @@ from backend.storage.stores import PostgresAccountStore, PostgresTransactionStor
 from backend.storage.writer import ProjectionWriter
 from backend.throttle import LoginThrottle
 from backend.transfers import TransferService
-from topology.clients import consumer_config, producer_config, registry_config
+from topology.clients import admin_config, consumer_config, producer_config, registry_config
 from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
@@ -244,6 +245,12 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                 max_amount_cents=settings.max_amount_cents,
                 max_deposit_cents=settings.max_deposit_cents,
                 max_page_size=settings.max_page_size,
+            ),
+            dashboard=start_dashboard(
+                settings,
+                admin_config(config.kafka, client_id=f"{instance}-dashboard"),
+                metrics,
+                stack,
             ),
         )
         app.state.metrics = metrics

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["BackendSettings"]
 
 _DEFAULT_PORT = 8000
+_HANDLER_METRICS_PORT = 9102
 
 
 def _instance_id() -> str:
@@ -70,6 +71,19 @@ class BackendSettings(BaseSettings):
     #: The UI's origin, allowed by CORS (the stack sets ``OPEN_BANK_WEB_URL``).
     web_url: str | None = Field(default=None, validation_alias=AliasChoices("OPEN_BANK_WEB_URL"))
     migrate_on_start: bool = True
+    #: The stack's pid files (``<run dir>/pids``): the dashboard's CPU and RSS per
+    #: component. Unset: the dashboard shows no components.
+    pids_dir: Path | None = None
+    #: The command handler's metrics port as the stack set it; if unset, 9102 + offset.
+    command_handler_metrics_port: int | None = Field(
+        default=None, validation_alias=AliasChoices("OPEN_BANK_COMMAND_HANDLER_METRICS_PORT")
+    )
+    #: The consumer groups whose lag the dashboard shows.
+    dashboard_groups: tuple[str, ...] = (
+        "command-handler",
+        "backend-projector",
+        "command-generator",
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("OPEN_BANK_LOG_LEVEL"))
 
     @model_validator(mode="after")
@@ -92,6 +106,12 @@ class BackendSettings(BaseSettings):
                 " (nginx's start writes it), or unset OPEN_BANK_BACKEND_PROXY_SECRET_FILE"
             )
         return secret
+
+    @property
+    def handler_metrics_url(self) -> str:
+        """The command handler's ``/metrics`` on this stack."""
+        port = self.command_handler_metrics_port or _HANDLER_METRICS_PORT + self.port_offset
+        return f"http://127.0.0.1:{port}/metrics"
 
     @property
     def listen_port(self) -> int:

@@ -12,7 +12,9 @@ Principals are the certificate common names (`CN=backend` → `User:backend`, se
 - command-handler: reads `commands` in its group, writes the two feedback topics,
   `balance_changed` and `dead_letter` inside Kafka transactions (ids `command-handler-*`).
 - backend: writes `commands`; reads the feedback topics and `balance_changed` in its groups
-  (`backend-*`: one live group per instance and the projector's).
+  (`backend-*`: one live group per instance and the projector's); for the dashboard's lag,
+  describes the groups `command-handler` and `command-generator` and the topic `heartbeat`
+  (committed and end offsets; it cannot join those groups or read their records).
 - heartbeat: writes `heartbeat`. command-generator: reads `heartbeat` and account feedback,
   writes `commands`, in group `command-generator`.
 - bench: reads the consumer groups' committed offsets and the topics' end offsets (lag).
@@ -193,6 +195,9 @@ def acl_plan() -> frozenset[AclRule]:
     rules += _rules("backend", _TOPIC, [_COMMANDS], [_WRITE, _DESCRIBE])
     rules += _rules("backend", _TOPIC, [*feedback, _BALANCE_CHANGED], [_READ, _DESCRIBE])
     rules += _rules("backend", _GROUP, ["backend-"], [_READ, _DESCRIBE], _PREFIXED)
+    # backend's dashboard: the lag of the other services' groups (committed offsets only).
+    rules += _rules("backend", _GROUP, ["command-handler", "command-generator"], [_DESCRIBE])
+    rules += _rules("backend", _TOPIC, [_HEARTBEAT], [_DESCRIBE])
     # heartbeat: write beats.
     rules += _rules("heartbeat", _TOPIC, [_HEARTBEAT], [_WRITE, _DESCRIBE])
     # command generator: read beats and account answers, write commands.

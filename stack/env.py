@@ -65,6 +65,8 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         env["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] = str(
             password_file(where.secrets_dir, NGINX_PROXY_ROLE)
         )
+        # The dashboard reads each component's CPU and RSS by the pids recorded here.
+        env["OPEN_BANK_BACKEND_PIDS_DIR"] = str(where.pids_dir)
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")

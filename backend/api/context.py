@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from strawberry.types import Info
 
 from backend.accounts import AccountService
+from backend.dashboard.feed import DashboardFeed
 from backend.hub import TransactionHub
 from backend.ports import TransactionStore
 from backend.transfers import TransferService
@@ -31,6 +32,8 @@ class ApiContext:
     transactions: TransactionStore
     hub: TransactionHub
     limits: ApiLimits
+    #: The live dashboard's sampler; None where the app runs without one (unit tests).
+    dashboard: DashboardFeed | None = None
     #: The client's address (per request; rate limits key on it).
     client: str = "local"
 

@@ -1,4 +1,5 @@
-"""The original's subscriptions: two one-shot answers and the live transactions."""
+"""The original's subscriptions (two one-shot answers, the live transactions) and the
+live dashboard's samples."""
 
 from collections.abc import AsyncGenerator
 from typing import Annotated
@@ -6,7 +7,9 @@ from typing import Annotated
 import strawberry
 
 from backend.api.context import ApiInfo
+from backend.api.dashboard import DashboardSample
 from backend.api.types import AccountResult, Dtype, MoneyTransferResult, Transaction
+from backend.errors import ClientError
 from backend.hub import TransactionFilter
 from backend.transfers import build_transfer
 from backend.validation import InvalidArgumentError, check_iban
@@ -16,7 +19,7 @@ __all__ = ["Subscription"]
 
 @strawberry.type
 class Subscription:
-    """stream_transactions, get_account, money_transfer."""
+    """stream_transactions, get_account, money_transfer, dashboard."""
 
     @strawberry.subscription
     async def stream_transactions(
@@ -71,3 +74,12 @@ class Subscription:
         )
         outcome = await info.context.transfers.transfer(command, info.context.client)
         yield MoneyTransferResult.from_outcome(outcome)
+
+    @strawberry.subscription
+    async def dashboard(self, info: ApiInfo) -> AsyncGenerator[DashboardSample, None]:
+        """The last minute's samples of the live dashboard, then one a second."""
+        feed = info.context.dashboard
+        if feed is None:
+            raise ClientError("this backend runs without the dashboard", "NO_DASHBOARD")
+        async for sample in feed.stream():
+            yield DashboardSample.from_sample(sample)
