@@ -8,6 +8,7 @@ import "./style.css";
 
 import { backgroundPage } from "./pages/background";
 import { clientPage } from "./pages/client";
+import { dashboardPage } from "./pages/dashboard";
 import { employeePage } from "./pages/employee";
 import { homePage } from "./pages/home";
 import type { Page } from "./pages/page";
@@ -21,6 +22,7 @@ const ROUTES: Route[] = [
   { path: "#/employee", title: "Bank employee", make: employeePage },
   { path: "#/client", title: "Client", make: clientPage },
   { path: "#/background", title: "Background", make: backgroundPage },
+  { path: "#/dashboard", title: "Dashboard", make: dashboardPage },
 ];
 
 const links = ROUTES.map((route) =>

@@ -6,7 +6,7 @@
 
 import { type RunSummary, parseSummary } from "../bench/summary";
 import { el } from "../ui/dom";
-import { type Series, lineChart } from "../ui/lineChart";
+import { LineChart, type Series } from "../ui/charts";
 import type { Page } from "./page";
 
 export { SUMMARY_URL, backgroundPage };
@@ -16,7 +16,8 @@ const SUMMARY_URL = "/bench/summary.json";
 function backgroundPage(): Page {
   const results = el("div", { "data-testid": "bench-results", "aria-live": "polite" }, el("p", {}, "Loading results…"));
   const controller = new AbortController();
-  void loadResults(results, controller.signal);
+  const charts: LineChart[] = [];
+  void loadResults(results, controller.signal, charts);
   const element = el(
     "section",
     { class: "page", "aria-labelledby": "background-title" },
@@ -45,10 +46,18 @@ function backgroundPage(): Page {
     ),
     el("div", { class: "card" }, el("h2", {}, "Benchmark results"), results),
   );
-  return { element, dispose: () => controller.abort() };
+  return {
+    element,
+    dispose: () => {
+      controller.abort();
+      for (const chart of charts) {
+        chart.destroy();
+      }
+    },
+  };
 }
 
-async function loadResults(target: HTMLElement, signal: AbortSignal): Promise<void> {
+async function loadResults(target: HTMLElement, signal: AbortSignal, charts: LineChart[]): Promise<void> {
   let document: unknown;
   try {
     const response = await fetch(SUMMARY_URL, { signal, cache: "no-cache" });
@@ -76,14 +85,19 @@ async function loadResults(target: HTMLElement, signal: AbortSignal): Promise<vo
     target.replaceChildren(noResults("No results yet: the results file holds no run."));
     return;
   }
-  target.replaceChildren(...read.runs.map(runSection));
+  if (signal.aborted) {
+    return; // the page was left while the file loaded: draw nothing that nobody frees
+  }
+  // Newest run first: the latest committed results lead the page.
+  const runs = [...read.runs].sort((a, b) => b.run_id.localeCompare(a.run_id));
+  target.replaceChildren(...runs.map((run) => runSection(run, charts)));
 }
 
 function noResults(message: string): HTMLElement {
   return el("p", { class: "muted", "data-testid": "bench-empty" }, message);
 }
 
-function runSection(run: RunSummary): HTMLElement {
+function runSection(run: RunSummary, charts: LineChart[]): HTMLElement {
   const steps = run.steps;
   const latencySeries: Series[] = [
     { name: "mean", points: steps.map((s) => ({ x: s.load, y: s.latency.mean_ms })) },
@@ -104,6 +118,17 @@ function runSection(run: RunSummary): HTMLElement {
       points: steps.map((s) => ({ x: s.load, y: s.components[name]?.[pick] ?? null })),
     }));
   const ms = (value: number | null): string => (value === null ? "–" : value.toFixed(1));
+  const load = "background load (msg/s)";
+  const drawn = [
+    new LineChart({ title: "Latency from click to screen", x: load, y: "latency (ms)" }, latencySeries),
+    ...(components.length > 0
+      ? [
+          new LineChart({ title: "CPU per component", x: load, y: "CPU (% of one core)" }, usage("cpu_percent")),
+          new LineChart({ title: "Memory per component", x: load, y: "RSS (MiB)" }, usage("rss_mib")),
+        ]
+      : []),
+  ];
+  charts.push(...drawn);
   return el(
     "article",
     { class: "run", "data-testid": "bench-run" },
@@ -114,13 +139,7 @@ function runSection(run: RunSummary): HTMLElement {
       `Started ${run.started_at}; ${run.interactions} interactions; highest background load ` +
         `${run.max_load} msg/s${run.end_reason ? `; ended: ${run.end_reason}` : ""}.`,
     ),
-    el(
-      "div",
-      { class: "charts" },
-      lineChart("Latency from click to screen (ms)", "background load (msg/s)", "ms", latencySeries),
-      components.length > 0 ? lineChart("CPU per component (% of one core)", "background load (msg/s)", "%", usage("cpu_percent")) : null,
-      components.length > 0 ? lineChart("Memory per component (MiB)", "background load (msg/s)", "MiB", usage("rss_mib")) : null,
-    ),
+    el("div", { class: "charts" }, ...drawn.map((chart) => chart.element)),
     el(
       "details",
       {},

@@ -3,7 +3,7 @@
  * as HTML, so names and descriptions typed by other people cannot inject markup.
  */
 
-export { type Child, el, svg };
+export { type Child, el };
 
 type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | number | boolean | undefined>;
@@ -33,20 +33,6 @@ function el<K extends keyof HTMLElementTagNameMap>(
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
-  applyAttributes(element, attributes);
-  append(element, children);
-  return element;
-}
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-/** Same as {@link el} for SVG elements (charts). */
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attributes: Attributes = {},
-  ...children: Child[]
-): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG_NS, tag);
   applyAttributes(element, attributes);
   append(element, children);
   return element;
