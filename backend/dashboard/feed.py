@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from backend.dashboard.sample import Sample
 
@@ -42,7 +42,7 @@ class DashboardFeed:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
-    async def stream(self) -> AsyncIterator[Sample]:
+    async def stream(self) -> AsyncGenerator[Sample, None]:
         """The last minute's samples, then each new one, until the caller stops."""
         queue: asyncio.Queue[Sample] = asyncio.Queue(self._queue_size)
         for sample in self._history:

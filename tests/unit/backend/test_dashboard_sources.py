@@ -1,0 +1,70 @@
+"""The dashboard's pure readers: the text exposition, and the stack's pid files."""
+
+import json
+import os
+from pathlib import Path
+
+import psutil
+import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from backend.dashboard.exposition import counter_total, histogram
+from backend.dashboard.processes import component_pids, component_usage
+
+
+def _exposition() -> str:
+    registry = CollectorRegistry()
+    commands = Counter("handled", "", ["kind", "outcome"], registry=registry)
+    commands.labels("transfer", "confirmed").inc(7)
+    commands.labels("transfer", "failed").inc(2)
+    commands.labels("account", "confirmed").inc(1)
+    latency = Histogram("latency_seconds", "", ["kind"], buckets=(0.01, 0.1), registry=registry)
+    for kind, seconds in [("a", 0.005), ("a", 0.05), ("b", 0.05), ("b", 3.0)]:
+        latency.labels(kind).observe(seconds)
+    return generate_latest(registry).decode()
+
+
+def test_a_counter_is_the_sum_of_its_series() -> None:
+    assert counter_total(_exposition(), "handled") == 10
+    assert counter_total(_exposition(), "absent") is None
+
+
+def test_a_histogram_adds_its_series_bucket_by_bucket() -> None:
+    found = histogram(_exposition(), "latency_seconds")
+    assert found is not None
+    assert found.bounds == (0.01, 0.1)
+    assert found.counts == (1.0, 3.0, 4.0)  # ≤ 10 ms, ≤ 100 ms, all (+Inf)
+    assert histogram(_exposition(), "handled") is None  # a counter is no histogram
+
+
+def test_a_histogram_without_its_inf_bucket_is_refused() -> None:
+    text = (
+        "# TYPE broken_seconds histogram\n"
+        'broken_seconds_bucket{le="0.1"} 1.0\n'
+        "broken_seconds_count 1.0\nbroken_seconds_sum 0.05\n"
+    )
+    with pytest.raises(ValueError, match=r"broken_seconds has no \+Inf bucket"):
+        histogram(text, "broken_seconds")
+
+
+def _pid_file(pids: Path, name: str, pid: int, started_at: float) -> None:
+    (pids / f"{name}.json").write_text(json.dumps({"pid": pid, "started_at": started_at}))
+
+
+def test_only_processes_the_stack_started_count(tmp_path: Path) -> None:
+    me = psutil.Process(os.getpid())
+    _pid_file(tmp_path, "me", me.pid, round(me.create_time(), 2))
+    # The same pid with another start time: reused by some other program.
+    _pid_file(tmp_path, "reused", me.pid, me.create_time() - 3600)
+    _pid_file(tmp_path, "gone", 2**22 + 1, 0.0)
+    (tmp_path / "half-written.json").write_text('{"pid": ')
+    assert component_pids(tmp_path) == {"me": me.pid}
+
+
+def test_usage_counts_a_component_with_its_children(tmp_path: Path) -> None:
+    me = psutil.Process(os.getpid())
+    _pid_file(tmp_path, "me", me.pid, me.create_time())
+    usage = component_usage(tmp_path)["me"]
+    own = me.cpu_times()
+    assert usage.cpu_seconds >= own.user + own.system - 0.02
+    assert usage.rss_bytes >= me.memory_info().rss * 0.9
