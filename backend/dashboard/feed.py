@@ -77,11 +77,16 @@ class DashboardFeed:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time()
+        failing = False
         while True:
             try:
                 self._publish(await self._collect())
             except Exception:  # noqa: BLE001 - one bad tick must not end the dashboard
-                _log.exception("dashboard: a sample failed")
+                if not failing:  # the first failure in a row, with its traceback
+                    _log.exception("dashboard: a sample failed; the next ones are skipped too")
+                failing = True
+            else:
+                failing = False
             due += self._period_s
             # A slow tick (Kafka timing out) skips the seconds it overran, never bunches up.
             due = max(due, loop.time())

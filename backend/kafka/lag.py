@@ -46,6 +46,16 @@ class LagReader:
     def __init__(self, config: dict[str, Any], groups: Sequence[str]) -> None:
         self._admin = AdminClient(config)
         self._groups = tuple(groups)
+        self._unreadable: set[str] = set()
+
+    def _note(self, what: str, error: KafkaException | None) -> None:
+        # One line when a reading starts failing and one when it is back, not one a second.
+        if error is not None and what not in self._unreadable:
+            self._unreadable.add(what)
+            _log.warning("dashboard: %s unreadable: %s", what, error)
+        elif error is None and what in self._unreadable:
+            self._unreadable.discard(what)
+            _log.info("dashboard: %s readable again", what)
 
     def _committed(self, group: str) -> list[TopicPartition]:
         request = [ConsumerGroupTopicPartitions(group)]
@@ -81,16 +91,19 @@ class LagReader:
             try:
                 committed[group] = self._committed(group)
             except KafkaException as error:
-                _log.warning("dashboard: offsets of group %s unreadable: %s", group, error)
+                self._note(f"offsets of group {group}", error)
                 committed[group] = None
+            else:
+                self._note(f"offsets of group {group}", None)
         try:
             commands = self._command_partitions()
             every = {(p.topic, p.partition): p for found in committed.values() for p in found or []}
             every.update({(p.topic, p.partition): p for p in commands})
             ends = self._ends(list(every.values()))
         except KafkaException as error:
-            _log.warning("dashboard: end offsets unreadable: %s", error)
+            self._note("end offsets", error)
             return LagReading(dict.fromkeys(self._groups), None)
+        self._note("end offsets", None)
         lag: dict[str, int | None] = {}
         for group, partitions in committed.items():
             if partitions is None:
