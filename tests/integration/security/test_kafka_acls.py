@@ -1,7 +1,8 @@
 """The broker's ACLs refuse what a principal has no business doing, for real.
 
 Each principal connects with its own certificate (the one the stack starts it with). The
-refusals: the backend cannot write `balance_changed` nor read `commands`; the heartbeat
+refusals: the backend cannot write `balance_changed` nor read `commands`, nor join or commit
+in another service's group (it may read their committed offsets, for the dashboard); the heartbeat
 cannot write `commands`; the generator cannot read `balance_changed`; the tests principal
 cannot change ACLs. Each refusal sits next to an allowed action of the same principal on the
 same connection settings, so a broken connection cannot pass for a refusal.
@@ -13,7 +14,14 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._acl import AclOperation
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
@@ -126,12 +134,44 @@ def test_backend_cannot_read_commands_but_reads_balance_changed(
     assert _read_error(backend, BALANCE_CHANGED.name, group) is None
 
 
+def _join_error(config: KafkaConfig, topic: str, group: str) -> KafkaError | None:
+    """Join `group` subscribed to `topic`: the first error, or None if it joined quietly."""
+    consumer = Consumer({**config, "group.id": group, "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        for _ in range(10):
+            message = consumer.poll(0.5)
+            error = None if message is None else message.error()
+            if error is not None:
+                return error
+        return None
+    finally:
+        consumer.close()
+
+
 def test_backend_cannot_use_a_group_outside_its_prefix(
     principal_config: Callable[[str], KafkaConfig],
 ) -> None:
-    error = _read_error(principal_config("backend"), BALANCE_CHANGED.name, "command-handler")
+    backend = principal_config("backend")
+    error = _join_error(backend, BALANCE_CHANGED.name, "command-handler")
     assert error is not None
     assert error.code() == KafkaError.GROUP_AUTHORIZATION_FAILED
+    # Nor commit offsets in it, not even for a topic it may read.
+    consumer = Consumer({**backend, "group.id": "command-handler", "enable.auto.commit": False})
+    try:
+        with pytest.raises(KafkaException) as refused:
+            consumer.commit(
+                offsets=[TopicPartition(BALANCE_CHANGED.name, 0, 0)], asynchronous=False
+            )
+        assert refused.value.args[0].code() == KafkaError.GROUP_AUTHORIZATION_FAILED
+    finally:
+        consumer.close()
+    # What it may do (the dashboard's lag): read the group's committed offsets.
+    admin = AdminClient(backend)  # kept referenced: a collected client never answers
+    futures = admin.list_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions("command-handler")], request_timeout=_TIMEOUT_S
+    )
+    assert futures["command-handler"].result(timeout=_TIMEOUT_S).group_id == "command-handler"
 
 
 def test_heartbeat_may_only_write_heartbeat(principal_config: Callable[[str], KafkaConfig]) -> None:
