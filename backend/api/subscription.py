@@ -8,6 +8,7 @@ import strawberry
 from backend.api.context import ApiInfo
 from backend.api.types import AccountResult, Dtype, MoneyTransferResult, Transaction
 from backend.hub import TransactionFilter
+from backend.outcomes import PendingTransfer
 from backend.transfers import build_transfer
 from backend.validation import InvalidArgumentError, check_iban
 
@@ -58,7 +59,8 @@ class Subscription:
         to: str,
         descr: str,
     ) -> AsyncGenerator[MoneyTransferResult | None, None]:
-        """Publish ConfirmMoneyTransfer; yields the one result."""
+        """Publish ConfirmMoneyTransfer; yields the result, or a pending one and then the
+        result the moment it is decided."""
         command = build_transfer(
             uuid=uuid,
             token=token,
@@ -71,3 +73,5 @@ class Subscription:
         )
         outcome = await info.context.transfers.transfer(command, info.context.client)
         yield MoneyTransferResult.from_outcome(outcome)
+        if isinstance(outcome, PendingTransfer):
+            yield MoneyTransferResult.from_outcome(await info.context.transfers.decided(command))
