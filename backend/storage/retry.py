@@ -4,7 +4,7 @@ A restart (``pg_ctl restart``, or the postmaster resetting every connection afte
 backend process died) leaves each pooled connection dead. SQLAlchemy notices the first
 one (``connection_invalidated``) and invalidates the whole pool, so the call is simply
 run again on a fresh connection. While the server is down or starting, connecting fails;
-the call is tried again with a short back-off for up to ``wait_s``, then the client gets
+the call is tried again with a short back-off for up to ``wait_s`` (15 s), then the client gets
 ``UnavailableError`` (code ``UNAVAILABLE``, ``dependency: database``) with a retry hint
 instead of "Unexpected error.". Only reads and idempotent writes go through here: running
 them twice gives the same result as once.
@@ -30,7 +30,8 @@ _log = logging.getLogger(__name__)
 
 #: The hint given to clients when the database stayed away for the whole wait.
 RETRY_AFTER_MS = 2000
-_WAIT_S = 5.0
+#: A crash restart (recovery and its checkpoint) took 6.3 s on two busy cores (load 13).
+_WAIT_S = 15.0
 _FIRST_PAUSE_S = 0.05
 _MAX_PAUSE_S = 0.5
 
