@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "transactions", help="find hanging Kafka transactions (exit 3 if one hangs)"
     )
     transactions.add_argument("--abort", action="store_true", help="abort what hangs")
+    transactions.add_argument(
+        "--max-transaction-timeout",
+        type=int,
+        default=15,
+        metavar="MIN",
+        help="look at transactions open longer than this (default: Kafka's 15 min maximum)",
+    )
     init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
     init.add_argument("target", type=Path)
     init.add_argument("--brokers", type=int, choices=(1, 3), default=1)
@@ -144,7 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from stack.transactions import check_transactions
 
             brokers = read_state(layout).brokers
-            hanging = check_transactions(layout, brokers, sys.stdout, abort=args.abort)
+            hanging = check_transactions(
+                layout,
+                brokers,
+                sys.stdout,
+                abort=args.abort,
+                max_transaction_timeout_min=args.max_transaction_timeout,
+            )
             if not hanging:
                 print(f"kafka: no hanging transaction on {brokers} broker(s)")
             elif not args.abort:

@@ -154,10 +154,18 @@ def _run_tool(layout: StackLayout, brokers: int, arguments: list[str]) -> str:
 
 
 def check_transactions(
-    layout: StackLayout, brokers: int, out: TextIO, *, abort: bool
+    layout: StackLayout,
+    brokers: int,
+    out: TextIO,
+    *,
+    abort: bool,
+    max_transaction_timeout_min: int = MAX_TRANSACTION_TIMEOUT_MIN,
 ) -> list[HangingTransaction]:
     """Find hanging transactions on every broker; abort them when ``abort``. Returns what
-    hung. Prints one line per finding (and nothing when all is well)."""
+    hung. Prints one line per finding (and nothing when all is well).
+
+    A shorter ``max_transaction_timeout_min`` looks at younger transactions; the tool
+    still reports only those the coordinator does not know, never a live one."""
     found: list[HangingTransaction] = []
     for broker in range(1, brokers + 1):
         output = _run_tool(
@@ -168,7 +176,7 @@ def check_transactions(
                 "--broker-id",
                 str(broker),
                 "--max-transaction-timeout",
-                str(MAX_TRANSACTION_TIMEOUT_MIN),
+                str(max_transaction_timeout_min),
             ],
         )
         found.extend(parse_hanging(output))
