@@ -12,8 +12,9 @@ ListTransactions, DescribeProducers or abort, so the tool runs as Java
 (`stack.downloads.ensure_kafka_tools`), as broker 1 (a super user: writing markers
 needs the cluster's ClusterAction right).
 
-`python -m stack transactions` reports; `--abort` aborts what hangs. `check_transactions`
-is the same for `stack up` to call once Kafka is healthy.
+`python -m stack transactions` reports; `--abort` aborts what hangs.
+`abort_hanging_transactions` is the one line for `stack up` (or a supervisor) to call once
+Kafka is healthy: it aborts what hangs and never fails the start.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from stack.layout import StackLayout
 __all__ = [
     "HangingTransaction",
     "abort_arguments",
+    "abort_hanging_transactions",
     "check_transactions",
     "parse_hanging",
     "parse_table",
@@ -188,3 +190,12 @@ def check_transactions(
         else:
             out.write(f"kafka: hanging transaction on {transaction}\n")
     return hanging
+
+
+def abort_hanging_transactions(layout: StackLayout, brokers: int, out: TextIO) -> None:
+    """After Kafka started: abort what hangs; a failure of the tool is one line, not a
+    failed start (Kafka itself is healthy, and `./bank transactions` can be run again)."""
+    try:
+        check_transactions(layout, brokers, out, abort=True)
+    except (StackError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
+        out.write(f"kafka: hanging transactions not checked ({exc}); run ./bank transactions\n")

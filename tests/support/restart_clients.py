@@ -29,7 +29,8 @@ DEPOSIT = """mutation ($id: String!, $iban: String!) {
   deposit(uuid: $id, iban: $iban, amount: 100, descr: "restart test") {
   __typename ... on TransferRefused { reason } } }"""
 _PASSWORD = "restart-password"  # a throwaway test account
-_GIVE_UP_S = 120.0
+#: A broker restart and the handler's own recovery took over 2 minutes at load 40.
+_GIVE_UP_S = 300.0
 
 
 @dataclass
@@ -77,6 +78,11 @@ class ApiClients:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    def decided(self) -> int:
+        """How many deposits have been decided so far."""
+        with self.tally.lock:
+            return sum(1 for answer in self.tally.deposits.values() if answer != "never decided")
 
     def stop(self) -> Tally:
         """Stop and wait for every client (each finishes the deposit it is deciding)."""

@@ -157,7 +157,8 @@ def test_kafka_stopped_then_started_leaves_nothing_unanswered(
         finally:
             own_stack.up()
         wait_for("healthy again", lambda: health(backend_address)["status"] == "ok", 120)
-        time.sleep(5)
+        decided = clients.decided()
+        wait_for("a deposit decided again", lambda: clients.decided() > decided, 300, 1.0)
     tally = clients.stop()
     # Reads answer from the database; a login needs the handler through Kafka, so it
     # gets RESULT_TIMEOUT; a command Kafka never took (message.timeout.ms, 30 s) gets
