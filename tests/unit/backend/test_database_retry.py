@@ -1,13 +1,16 @@
 """A dropped or refused database connection is retried; anything else is not."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from backend.api.context import ApiLimits
 from backend.errors import UnavailableError
 from backend.health import health_report
+from backend.outcomes import TransactionView
 from backend.storage.retry import is_connection_failure, retrying
+from tests.support.backend_memory import in_memory_bank
 
 
 def refused() -> OperationalError:
@@ -81,3 +84,25 @@ def test_health_is_ok_or_degraded_naming_what_is_down() -> None:
         503,
         {"status": "degraded", "down": ["database"], "checks": checks},
     )
+
+
+async def test_the_client_sees_the_typed_error_not_unexpected_error() -> None:
+    bank = in_memory_bank(limits=ApiLimits())
+
+    async def unreachable(
+        iban: str, limit: int, before_id: int | None = None
+    ) -> Sequence[TransactionView]:
+        raise UnavailableError("database", 2000)
+
+    bank.store.by_iban = unreachable  # type: ignore[method-assign]
+    result = await bank.schema.execute(
+        '{ transactions_by_iban(iban: "NL66OPEN0000000000", max_items: 5) { id } }',
+        context_value=bank.context,
+    )
+    assert result.errors is not None
+    assert result.errors[0].message == "the database is not reachable right now; try again in 2 s"
+    assert result.errors[0].extensions == {
+        "code": "UNAVAILABLE",
+        "dependency": "database",
+        "retry_after_ms": "2000",
+    }
