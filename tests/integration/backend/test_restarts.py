@@ -24,7 +24,7 @@ from stack.layout import StackLayout
 from tests.support.faults.private_stack import PrivateStack
 from tests.support.restart_clients import ApiClients, Tally
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HISTORY = """query ($iban: String!) { transactions_by_iban(iban: $iban, max_items: 5) { id } }"""
 MONEY_TRANSFER = """
