@@ -30,7 +30,7 @@ from backend.api.context import ApiContext, ApiLimits
 from backend.dashboard.setup import start_dashboard
 from backend.deposits import DepositBudget
 from backend.feedback import FeedbackRouter
-from backend.health import run_probes
+from backend.health import health_report, run_probes
 from backend.hub import TransactionHub
 from backend.interest import LiveInterest
 from backend.kafka.live import LiveFeed
@@ -105,11 +105,9 @@ def create_app(
 
 
 async def _healthz(request: Request) -> Response:
-    healthy, checks = await run_probes(request.app.state.probes)
-    return JSONResponse(
-        {"status": "ok" if healthy else "fail", "checks": checks},
-        status_code=200 if healthy else 503,
-    )
+    _healthy, checks = await run_probes(request.app.state.probes)
+    status_code, body = health_report(checks)
+    return JSONResponse(body, status_code=status_code)
 
 
 async def _metrics(request: Request) -> Response:
@@ -238,6 +236,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                 metrics.transfer_observer(),
                 lookup_after_ms=settings.result_lookup_after_ms,
                 deposits=DepositBudget(settings.deposit_cents_per_client_per_hour),
+                follow_ms=settings.pending_follow_ms,
             ),
             transactions=store,
             hub=hub,

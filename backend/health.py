@@ -1,14 +1,16 @@
 """``/healthz``: can this instance reach Kafka, the registry and its database?
 
 Each probe is bounded in time and runs without blocking the loop; the answer
-is 200 when all pass, 503 otherwise, with one line per dependency.
+is 200 ``ok`` when all pass, otherwise 503 ``degraded`` naming the dependencies
+that are down, with one line per dependency. The process itself keeps serving:
+what does not need the missing dependency still works.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-__all__ = ["HealthProbe", "run_probes"]
+__all__ = ["HealthProbe", "health_report", "run_probes"]
 
 _PROBE_TIMEOUT_S = 2.0
 
@@ -35,3 +37,11 @@ async def run_probes(probes: list[HealthProbe]) -> tuple[bool, dict[str, str]]:
     """Run every probe concurrently; True when all are ok."""
     results = dict(await asyncio.gather(*(_run(probe) for probe in probes)))
     return all(value == "ok" for value in results.values()), results
+
+
+def health_report(checks: dict[str, str]) -> tuple[int, dict[str, object]]:
+    """The HTTP status and body of ``/healthz`` for the probes' results."""
+    down = [name for name, result in checks.items() if result != "ok"]
+    if not down:
+        return 200, {"status": "ok", "checks": checks}
+    return 503, {"status": "degraded", "down": down, "checks": checks}

@@ -43,6 +43,8 @@ def health_probes(
             (await client.get(f"{registry_url.rstrip('/')}/subjects")).raise_for_status()
 
     async def database() -> None:
+        if projector.write_error:
+            raise RuntimeError(projector.write_error)
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 

@@ -11,6 +11,7 @@ from uuid import UUID
 __all__ = [
     "AccountOutcome",
     "Direction",
+    "PendingTransfer",
     "TransactionView",
     "TransferCommand",
     "TransferOutcome",
@@ -45,6 +46,14 @@ class TransferOutcome:
     uuid: UUID
     success: bool
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTransfer:
+    """No answer within the wait: the command is sent and will be decided; asking again
+    with the same uuid gives the answer once it is."""
+
+    uuid: UUID
 
 
 @dataclass(frozen=True, slots=True)

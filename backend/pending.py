@@ -27,7 +27,10 @@ class ResultTimeoutError(ClientError, TimeoutError):
 
     def __init__(self, waited_ms: int) -> None:
         super().__init__(
-            f"no answer from the command handler within {waited_ms} ms", "RESULT_TIMEOUT"
+            f"no answer from the command handler within {waited_ms} ms; it is still"
+            " coming: ask again with the same request",
+            "RESULT_TIMEOUT",
+            retry_after_ms="1000",
         )
 
 
@@ -74,7 +77,6 @@ class PendingResults(Generic[K, V]):
     ) -> None:
         """``on_answer`` receives each request-to-answer latency in seconds (metrics)."""
         self._on_answer = on_answer
-        self._timeout_s = timeout_ms / 1000
         self._timeout_ms = timeout_ms
         self._max_pending = max_pending
         self._recent_size = recent_size
@@ -125,13 +127,15 @@ class PendingResults(Generic[K, V]):
                 settle(waiter)
         return entry.started
 
-    def register(self, key: K, send: Callable[[], None]) -> asyncio.Future[V]:
+    def register(
+        self, key: K, send: Callable[[], None], timeout_ms: int | None = None
+    ) -> asyncio.Future[V]:
         """A future of the answer to ``key``; ``send`` is called if nobody waited yet.
 
         The future is this caller's own: it may set it itself (an answer found
         elsewhere) or cancel it without touching other waiters. Raises
         ``TooManyPendingError`` at the bound; the future fails with
-        ``ResultTimeoutError`` after the wait.
+        ``ResultTimeoutError`` after the wait (``timeout_ms``, else the configured one).
         """
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[V] = loop.create_future()
@@ -150,7 +154,8 @@ class PendingResults(Generic[K, V]):
             except BaseException:
                 del self._pending[key]
                 raise
-        timer = loop.call_later(self._timeout_s, self._time_out, key, entry, waiter)
+        waited_ms = self._timeout_ms if timeout_ms is None else timeout_ms
+        timer = loop.call_later(waited_ms / 1000, self._time_out, key, entry, waiter, waited_ms)
         entry.waiters.append((waiter, timer))
         return waiter
 
@@ -158,9 +163,11 @@ class PendingResults(Generic[K, V]):
         """Register ``key``, call ``send`` once, and await the answer (see ``register``)."""
         return await self.register(key, send)
 
-    def _time_out(self, key: K, entry: _Entry[V], waiter: asyncio.Future[V]) -> None:
+    def _time_out(
+        self, key: K, entry: _Entry[V], waiter: asyncio.Future[V], waited_ms: int
+    ) -> None:
         if not waiter.done():
-            waiter.set_exception(ResultTimeoutError(self._timeout_ms))
+            waiter.set_exception(ResultTimeoutError(waited_ms))
         # The last waiter done (answered elsewhere, cancelled or timed out): the entry
         # leaves the map, so nothing pending outlives its time-out.
         if self._pending.get(key) is entry and all(w.done() for w, _ in entry.waiters):

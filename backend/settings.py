@@ -36,6 +36,9 @@ class BackendSettings(BaseSettings):
     instance_id: str = Field(default_factory=_instance_id)
     #: How long a request waits for the command handler's feedback (ms).
     result_timeout_ms: int = Field(default=5_000, gt=0)
+    #: After a pending answer, how long the money_transfer subscription waits on for the
+    #: decided one (ms); then it ends with RESULT_TIMEOUT (ask again with the same uuid).
+    pending_follow_ms: int = Field(default=600_000, gt=0)
     #: A transfer not answered within this long is also looked up in the results table
     #: (ms): a repeated id then gets its answer even while the handler is slow or down.
     result_lookup_after_ms: int = Field(default=1_000, ge=0)

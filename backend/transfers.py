@@ -3,7 +3,9 @@
 The same uuid always gets the same answer: from this instance's memory while
 it is pending or recent, otherwise from the command handler, which answers a
 repeated command id with its first answer. When the handler is slow or down, the
-backend's table of results (written by the projector) answers ids it knows.
+backend's table of results (written by the projector) answers ids it knows. When
+no answer came within the wait, the answer is ``PendingTransfer``, not an error:
+the command was sent and will be decided; ``decided`` waits on for it.
 """
 
 import asyncio
@@ -13,8 +15,8 @@ from collections.abc import Callable
 from uuid import UUID
 
 from backend.deposits import DepositBudget
-from backend.outcomes import TransferCommand, TransferOutcome
-from backend.pending import PendingResults
+from backend.outcomes import PendingTransfer, TransferCommand, TransferOutcome
+from backend.pending import PendingResults, ResultTimeoutError
 from backend.ports import CommandPublisher, TransactionStore
 from backend.validation import (
     CASH,
@@ -32,6 +34,9 @@ from backend.validation import (
 __all__ = ["TransferService", "build_deposit", "build_transfer"]
 
 _log = logging.getLogger(__name__)
+#: After a pending answer, how long each further wait lasts: the command is sent again
+#: (harmless, the handler answers a repeated id with its first answer) at most this often.
+FOLLOW_WAIT_MS = 60_000
 
 
 def build_transfer(
@@ -87,7 +92,7 @@ def build_deposit(
 
 
 class TransferService:
-    """Sends ConfirmMoneyTransfer and returns the handler's MoneyTransferResult."""
+    """Sends ConfirmMoneyTransfer and returns the handler's answer, or that it is pending."""
 
     def __init__(
         self,
@@ -98,10 +103,12 @@ class TransferService:
         *,
         lookup_after_ms: int = 1000,
         deposits: DepositBudget | None = None,
+        follow_ms: int = 600_000,
     ) -> None:
         """``on_done`` receives each call's duration in seconds (the server's view);
         the results table is asked only when no answer came within ``lookup_after_ms``;
-        deposits (transfers from ``cash``) spend their client's ``deposits`` budget."""
+        deposits (transfers from ``cash``) spend their client's ``deposits`` budget;
+        ``decided`` waits up to ``follow_ms``."""
         self._on_done = on_done
         self._deposits = deposits or DepositBudget()
         self._store = store
@@ -109,26 +116,49 @@ class TransferService:
         self._pending = pending
         self._lookup_after_s = lookup_after_ms / 1000
         self._lookups: set[asyncio.Future[None]] = set()
+        self._follow_ms = follow_ms
 
-    async def transfer(self, command: TransferCommand, client: str = "local") -> TransferOutcome:
-        """The answer to ``command.uuid``, publishing the command at most once here."""
+    async def transfer(
+        self, command: TransferCommand, client: str = "local"
+    ) -> TransferOutcome | PendingTransfer:
+        """The answer to ``command.uuid``, publishing the command at most once here, or
+        ``PendingTransfer`` when none came within the wait."""
         started = time.perf_counter()
         try:
-            return await self._transfer(command, client)
+            known = self._pending.recent(command.uuid)
+            if known is not None:
+                return known
+            if command.from_ == CASH:
+                # Refused before anything is sent: no answer is recorded for the uuid, so
+                # the same deposit can be retried once the budget allows it.
+                self._deposits.take(client, command.amount_cents)
+            try:
+                return await self._answer(command)
+            except ResultTimeoutError:
+                return PendingTransfer(command.uuid)
         finally:
             if self._on_done is not None:
                 self._on_done(time.perf_counter() - started)
 
-    async def _transfer(self, command: TransferCommand, client: str) -> TransferOutcome:
-        known = self._pending.recent(command.uuid)
-        if known is not None:
-            return known
-        if command.from_ == CASH:
-            # Refused before anything is sent: no answer is recorded for the uuid, so the
-            # same deposit can be retried once the budget allows it.
-            self._deposits.take(client, command.amount_cents)
+    async def decided(self, command: TransferCommand) -> TransferOutcome:
+        """The answer to a command already sent (after ``PendingTransfer``), the moment it
+        is decided; raises ``ResultTimeoutError`` after ``follow_ms``."""
+        give_up_ms = self._follow_ms
+        deadline = time.monotonic() + give_up_ms / 1000
+        while True:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                raise ResultTimeoutError(give_up_ms)
+            try:
+                return await self._answer(command, min(left_ms, FOLLOW_WAIT_MS))
+            except ResultTimeoutError:
+                continue
+
+    async def _answer(
+        self, command: TransferCommand, timeout_ms: int | None = None
+    ) -> TransferOutcome:
         answer = self._pending.register(
-            command.uuid, lambda: self._publisher.send_money_transfer(command)
+            command.uuid, lambda: self._publisher.send_money_transfer(command), timeout_ms
         )
         # The handler answers a repeated id with its first answer, so the table only
         # speeds up an answer while the handler is slow or down: not worth a query each.

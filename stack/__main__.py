@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|logs|env|test`: the local stack's command line.
+"""`python -m stack up|down|status|logs|env|test|transactions`: the local stack's command line.
 
 Errors are printed as one line (cause, fix, log) with exit code 1; `status` exits 3 when
 something that should run is not healthy.
@@ -40,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
         "--show-secrets",
         action="store_true",
         help="print passwords and tokens instead of masking them (for eval)",
+    )
+    transactions = commands.add_parser(
+        "transactions", help="find hanging Kafka transactions (exit 3 if one hangs)"
+    )
+    transactions.add_argument("--abort", action="store_true", help="abort what hangs")
+    transactions.add_argument(
+        "--max-transaction-timeout",
+        type=int,
+        default=15,
+        metavar="MIN",
+        help="look at transactions open longer than this (default: Kafka's 15 min maximum)",
     )
     init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
     init.add_argument("target", type=Path)
@@ -135,6 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"# secrets masked; for eval: ./bank env {args.name} --show-secrets",
                     file=sys.stderr,
                 )
+        elif args.command == "transactions":
+            from stack.state import read_state
+            from stack.transactions import check_transactions
+
+            brokers = read_state(layout).brokers
+            hanging = check_transactions(
+                layout,
+                brokers,
+                sys.stdout,
+                abort=args.abort,
+                max_transaction_timeout_min=args.max_transaction_timeout,
+            )
+            if not hanging:
+                print(f"kafka: no hanging transaction on {brokers} broker(s)")
+            elif not args.abort:
+                return 3
         elif args.command == "compose-init":
             from stack.compose_init import compose_init
 

@@ -25,6 +25,7 @@ __all__ = [
     "REGISTRY_ARTIFACT",
     "REGISTRY_VERSION",
     "ensure_kafka_libs",
+    "ensure_kafka_tools",
     "ensure_registry",
     "kafka_version",
     "require_tool",
@@ -34,6 +35,7 @@ DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 REGISTRY_VERSION = "3.3.3"
 REGISTRY_ARTIFACT = f"io.apicurio:apicurio-registry-app:{REGISTRY_VERSION}:tar.gz:all"
 _POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
+_TOOLS_POM = _POM.with_name("tools-pom.xml")
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 _DOWNLOADED = re.compile(r"Downloaded from \S+: \S+/([^/\s]+) \(")
 
@@ -117,6 +119,39 @@ def ensure_kafka_libs(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
         out,
     )
     _check_log4j_binding(staging, layout.log_file("downloads"))
+    (staging / ".complete").write_text(version + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
+def ensure_kafka_tools(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
+    """The folder of Kafka's tools jar (`kafka-transactions.sh` and friends), at the broker's
+    version, fetched by `stack/kafka/tools-pom.xml` if missing; it runs with the broker's
+    jars beside it (`java -cp <libs>/*:<tools>/*`), so only the one jar is fetched."""
+    version = kafka_version()
+    target = layout.cache_dir / f"kafka-{version}" / "tools"
+    if (target / ".complete").exists():
+        return target
+    require_tool("java", "openjdk-17-jre-headless")
+    out.write(f"fetching Apache Kafka {version} tools with Maven (first time only)\n")
+    out.flush()
+    staging = target.with_name("tools.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    _run_maven(
+        [
+            "-f",
+            str(_TOOLS_POM),
+            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+            "-DexcludeTransitive=true",
+            f"-Dkafka.version={version}",
+        ],
+        layout.log_file("downloads"),
+        f"Kafka {version} tools",
+        out,
+    )
     (staging / ".complete").write_text(version + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)

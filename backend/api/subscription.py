@@ -11,6 +11,7 @@ from backend.api.dashboard import DashboardSample
 from backend.api.types import AccountResult, Dtype, MoneyTransferResult, Transaction
 from backend.errors import ClientError
 from backend.hub import TransactionFilter
+from backend.outcomes import PendingTransfer
 from backend.transfers import build_transfer
 from backend.validation import InvalidArgumentError, check_iban
 
@@ -61,7 +62,8 @@ class Subscription:
         to: str,
         descr: str,
     ) -> AsyncGenerator[MoneyTransferResult | None, None]:
-        """Publish ConfirmMoneyTransfer; yields the one result."""
+        """Publish ConfirmMoneyTransfer; yields the result, or a pending one and then the
+        result the moment it is decided."""
         command = build_transfer(
             uuid=uuid,
             token=token,
@@ -74,6 +76,8 @@ class Subscription:
         )
         outcome = await info.context.transfers.transfer(command, info.context.client)
         yield MoneyTransferResult.from_outcome(outcome)
+        if isinstance(outcome, PendingTransfer):
+            yield MoneyTransferResult.from_outcome(await info.context.transfers.decided(command))
 
     @strawberry.subscription
     async def dashboard(self, info: ApiInfo) -> AsyncGenerator[DashboardSample, None]:

@@ -11,7 +11,13 @@ import strawberry
 
 from backend.api.scalars import Long
 from backend.money import format_euro_cents
-from backend.outcomes import AccountOutcome, Direction, TransactionView, TransferOutcome
+from backend.outcomes import (
+    AccountOutcome,
+    Direction,
+    PendingTransfer,
+    TransactionView,
+    TransferOutcome,
+)
 
 __all__ = [
     "Account",
@@ -24,6 +30,7 @@ __all__ = [
     "TransactionPage",
     "TransferConfirmed",
     "TransferPayload",
+    "TransferPending",
     "TransferRefused",
     "account_payload",
     "transfer_payload",
@@ -101,15 +108,22 @@ class AccountResult:
 
 @strawberry.type
 class MoneyTransferResult:
-    """The original's answer to money_transfer."""
+    """The original's answer to money_transfer, plus ``pending``."""
 
     uuid: str | None
     success: bool | None
     reason: str | None
+    pending: bool = strawberry.field(
+        default=False,
+        description="New: true when no answer came within the wait (success and reason "
+        "are null); the subscription then sends the decided result the moment it is known.",
+    )
 
     @classmethod
-    def from_outcome(cls, outcome: TransferOutcome) -> "MoneyTransferResult":
+    def from_outcome(cls, outcome: TransferOutcome | PendingTransfer) -> "MoneyTransferResult":
         """Copy the outcome's fields (uuid in canonical lower-case form)."""
+        if isinstance(outcome, PendingTransfer):
+            return cls(uuid=str(outcome.uuid), success=None, reason=None, pending=True)
         return cls(uuid=str(outcome.uuid), success=outcome.success, reason=outcome.reason)
 
 
@@ -143,9 +157,17 @@ class TransferRefused:
     reason: str
 
 
+@strawberry.type
+class TransferPending:
+    """No answer within the wait: the transfer was sent and will be decided. Ask again
+    with the same uuid for its result, or follow it on the money_transfer subscription."""
+
+    uuid: str
+
+
 AccountPayload = Annotated[Account | AccountRefused, strawberry.union("AccountPayload")]
 TransferPayload = Annotated[
-    TransferConfirmed | TransferRefused, strawberry.union("TransferPayload")
+    TransferConfirmed | TransferRefused | TransferPending, strawberry.union("TransferPayload")
 ]
 
 
@@ -156,8 +178,12 @@ def account_payload(outcome: AccountOutcome) -> Account | AccountRefused:
     return AccountRefused(reason=outcome.reason or "account not available")
 
 
-def transfer_payload(outcome: TransferOutcome) -> TransferConfirmed | TransferRefused:
+def transfer_payload(
+    outcome: TransferOutcome | PendingTransfer,
+) -> TransferConfirmed | TransferRefused | TransferPending:
     """The union member for ``outcome``."""
+    if isinstance(outcome, PendingTransfer):
+        return TransferPending(uuid=str(outcome.uuid))
     if outcome.success:
         return TransferConfirmed(uuid=str(outcome.uuid))
     return TransferRefused(uuid=str(outcome.uuid), reason=outcome.reason or "refused")

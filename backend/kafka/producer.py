@@ -22,13 +22,20 @@ from topology.topics import COMMANDS
 __all__ = ["CommandProducer", "PublishFailedError"]
 
 _log = logging.getLogger(__name__)
+_RETRY_AFTER_MS = 2000
 
 
 class PublishFailedError(ClientError):
-    """The command could not be handed to Kafka; nothing was sent."""
+    """The command could not be handed to Kafka; nothing was sent, so the same request
+    may be sent again (Kafka is down or restarting, or the queue is full)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"command not sent: {detail}", "PUBLISH_FAILED")
+        super().__init__(
+            f"command not sent: {detail}; try again in {_RETRY_AFTER_MS / 1000:g} s",
+            "PUBLISH_FAILED",
+            dependency="kafka",
+            retry_after_ms=str(_RETRY_AFTER_MS),
+        )
 
 
 class CommandProducer:

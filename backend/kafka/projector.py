@@ -64,6 +64,8 @@ class Projector(ConsumerThread):
         self._topics = {t.name: t for t in (BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK)}
         self.rows_written = 0
         self.batches_written = 0
+        #: Why the last batch could not be written (the database), until one is.
+        self.write_error: str | None = None
 
     def begin(self, consumer: KafkaConsumer) -> None:
         """Join the group: partitions are shared with the other instances."""
@@ -87,12 +89,12 @@ class Projector(ConsumerThread):
             except SQLAlchemyError as exc:
                 # The database is an infrastructure dependency: keep the offsets
                 # unstored and retry the same batch until it comes back.
-                self.last_error = f"database write failed: {type(exc).__name__}"
+                self.write_error = f"projector's write failed: {type(exc).__name__}"
                 _log.error("projector write failed, retrying in %.0f s: %s", _RETRY_S, exc)
                 time.sleep(_RETRY_S)
         else:
             return
-        self.last_error = None
+        self.write_error = None
         self.rows_written += len(transactions) + len(results)
         self.batches_written += 1
         _store_owned_offsets(consumer, messages)

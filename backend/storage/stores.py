@@ -1,7 +1,9 @@
 """Async PostgreSQL adapters of ``TransactionStore`` and ``AccountStore``.
 
 They serve the GraphQL queries from the event loop (psycopg async via SQLAlchemy);
-the rows are written by ``backend.storage.writer`` in the projector's thread.
+the rows are written by ``backend.storage.writer`` in the projector's thread. Every
+call is a read or an idempotent write, run through ``backend.storage.retry`` so that a
+PostgreSQL restart costs the client a short wait, not an error.
 """
 
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.outcomes import TransactionView, TransferOutcome
 from backend.ports import AccountRecord
+from backend.storage.retry import retrying
 from backend.storage.tables import ACCOUNTS, TRANSACTIONS, TRANSFER_RESULTS
 
 __all__ = ["PostgresAccountStore", "PostgresTransactionStore"]
@@ -61,12 +64,26 @@ class PostgresTransactionStore:
         self._engine = engine
 
     async def by_id(self, transaction_id: int) -> TransactionView | None:
+        return await retrying(lambda: self._by_id(transaction_id))
+
+    async def by_iban(
+        self, iban: str, limit: int, before_id: int | None = None
+    ) -> Sequence[TransactionView]:
+        return await retrying(lambda: self._by_iban(iban, limit, before_id))
+
+    async def last_per_iban(self) -> Sequence[TransactionView]:
+        return await retrying(self._last_per_iban)
+
+    async def transfer_result(self, command_id: UUID) -> TransferOutcome | None:
+        return await retrying(lambda: self._transfer_result(command_id))
+
+    async def _by_id(self, transaction_id: int) -> TransactionView | None:
         async with self._engine.connect() as connection:
             result = await connection.execute(_BY_ID, {"id": transaction_id})
             row = result.first()
         return None if row is None else _view(row)
 
-    async def by_iban(
+    async def _by_iban(
         self, iban: str, limit: int, before_id: int | None = None
     ) -> Sequence[TransactionView]:
         query = select(*_COLUMNS).where(TRANSACTIONS.c.iban == iban)
@@ -77,12 +94,12 @@ class PostgresTransactionStore:
             result = await connection.execute(query)
             return [_view(row) for row in result]
 
-    async def last_per_iban(self) -> Sequence[TransactionView]:
+    async def _last_per_iban(self) -> Sequence[TransactionView]:
         async with self._engine.connect() as connection:
             result = await connection.execute(_LAST_PER_IBAN)
             return [_view(row) for row in result]
 
-    async def transfer_result(self, command_id: UUID) -> TransferOutcome | None:
+    async def _transfer_result(self, command_id: UUID) -> TransferOutcome | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(_TRANSFER_RESULT, {"command_id": command_id})).first()
         return None if row is None else TransferOutcome(command_id, row.success, row.reason)
@@ -95,11 +112,22 @@ class PostgresAccountStore:
         self._engine = engine
 
     async def find(self, username: str) -> AccountRecord | None:
+        return await retrying(lambda: self._find(username))
+
+    async def add(self, record: AccountRecord) -> AccountRecord:
+        # Idempotent: after a commit whose answer was lost, the retry finds the same row.
+        return await retrying(lambda: self._add(record))
+
+    async def remove(self, record: AccountRecord) -> None:
+        # Idempotent: deletes exactly ``record``, so twice is once.
+        await retrying(lambda: self._remove(record))
+
+    async def _find(self, username: str) -> AccountRecord | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(_ACCOUNT, {"username": username})).first()
         return None if row is None else AccountRecord(username, row.password_hash, row.command_id)
 
-    async def add(self, record: AccountRecord) -> AccountRecord:
+    async def _add(self, record: AccountRecord) -> AccountRecord:
         statement = (
             insert(ACCOUNTS)
             .values(
@@ -113,12 +141,12 @@ class PostgresAccountStore:
             inserted = (await connection.execute(statement)).rowcount
         if inserted == 1:
             return record
-        existing = await self.find(record.username)
+        existing = await self._find(record.username)
         if existing is None:
             raise RuntimeError(f"account {record.username!r} neither inserted nor found")
         return existing
 
-    async def remove(self, record: AccountRecord) -> None:
+    async def _remove(self, record: AccountRecord) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
                 delete(ACCOUNTS).where(

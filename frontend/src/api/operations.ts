@@ -32,8 +32,16 @@ type Transaction = {
 /** get_account answers with an iban and token, or with a reason ("incorrect password"). */
 type AccountResult = { iban: string | null; token: string | null; reason: string | null };
 
-/** money_transfer answers once: success, or the handler's reason ("insufficient funds"). */
-type MoneyTransferResult = { uuid: string | null; success: boolean | null; reason: string | null };
+/**
+ * money_transfer answers success, or the handler's reason ("insufficient funds"); when the
+ * handler has not decided within the API's wait, first `pending: true`, then the result.
+ */
+type MoneyTransferResult = {
+  uuid: string | null;
+  success: boolean | null;
+  reason: string | null;
+  pending?: boolean | null;
+};
 
 const TRANSACTION_FIELDS = "id iban new_balance changed_by from_to descr direction";
 
@@ -56,6 +64,6 @@ const GET_ACCOUNT = `subscription get_account($username: String!, $password: Str
 const MONEY_TRANSFER = `subscription money_transfer($uuid: String!, $token: String!, $amount: Int!,
     $from: String!, $to: String!, $descr: String!) {
   money_transfer(uuid: $uuid, token: $token, amount: $amount, from: $from, to: $to, descr: $descr) {
-    uuid success reason
+    uuid success reason pending
   }
 }`;

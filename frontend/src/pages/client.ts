@@ -9,14 +9,10 @@
  * field's `<id>-error`, `transactions-size`, and the list `transactions`.
  */
 
-import { GraphqlRequestError, requestOnce } from "../api/connection";
+import { GraphqlRequestError, requestOnce, subscribe } from "../api/connection";
+import { followTransfer } from "../api/followTransfer";
 import { LiveTransactions } from "../api/liveTransactions";
-import {
-  type AccountResult,
-  GET_ACCOUNT,
-  MONEY_TRANSFER,
-  type MoneyTransferResult,
-} from "../api/operations";
+import { type AccountResult, GET_ACCOUNT } from "../api/operations";
 import { COMPANY_IBAN } from "../iban";
 import { formatCents, formatWholeEuros } from "../money";
 import { accountFieldFor, transferFieldFor } from "../reasons";
@@ -39,6 +35,8 @@ const DEFAULT_LIST_SIZE = 10;
 const LOGIN_TIMEOUT_MS = 30_000;
 /** A transfer waits for the command handler's answer through Kafka (ms). */
 const TRANSFER_TIMEOUT_MS = 30_000;
+/** A pending transfer waits this long for its decision (ms): the API follows it 10 min. */
+const PENDING_TIMEOUT_MS = 600_000;
 
 function clientPage(): Page {
   const root = el("section", { class: "page", "aria-labelledby": "client-title" });
@@ -203,7 +201,9 @@ function depositCard(session: Session): HTMLElement {
     );
     button.addEventListener("click", () => {
       status.set(`Depositing ${formatCents(cents)}…`);
-      sendTransfer({ cents, from: "cash", token: "cash", to: session.iban, descr: "deposit" })
+      sendTransfer({ cents, from: "cash", token: "cash", to: session.iban, descr: "deposit" }, () =>
+        status.set(`Deposit of ${formatCents(cents)} is pending: ${PENDING_NOTE}`),
+      )
         .then((reason) =>
           reason === null
             ? status.set(`${formatCents(cents)} deposited.`, "ok")
@@ -275,13 +275,19 @@ function transferCard(session: Session): HTMLElement {
     }
     submit.disabled = true;
     status.set(`Transferring ${formatCents(check.cents)} to ${check.to}…`);
-    sendTransfer({
-      cents: check.cents,
-      from: session.iban,
-      token: session.token,
-      to: check.to,
-      descr: check.description,
-    })
+    sendTransfer(
+      {
+        cents: check.cents,
+        from: session.iban,
+        token: session.token,
+        to: check.to,
+        descr: check.description,
+      },
+      () => {
+        status.set(`Transfer of ${formatCents(check.cents)} to ${check.to} is pending: ${PENDING_NOTE}`);
+        submit.disabled = false; // the decision may take minutes; the form is free meanwhile
+      },
+    )
       .then((reason) => {
         if (reason === null) {
           status.set(`${formatCents(check.cents)} transferred to ${check.to}.`, "ok");
@@ -307,13 +313,17 @@ function transferCard(session: Session): HTMLElement {
 
 type TransferOrder = { cents: number; from: string; token: string; to: string; descr: string };
 
-/** Send one money_transfer with a fresh uuid; resolves with null or the failure reason. */
-async function sendTransfer(order: TransferOrder): Promise<string | null> {
+/** What a person reads while a transfer is pending. */
+const PENDING_NOTE = "the bank has not decided yet; its answer shows here as soon as it has.";
+
+/**
+ * Send one money_transfer with a fresh uuid and follow it to its decision; resolves with
+ * null or the failure reason. `onPending` runs when the API says the decision is late.
+ */
+async function sendTransfer(order: TransferOrder, onPending: () => void): Promise<string | null> {
   try {
-    const { money_transfer: result } = await requestOnce<{
-      money_transfer: MoneyTransferResult | null;
-    }>(
-      MONEY_TRANSFER,
+    return await followTransfer(
+      subscribe,
       {
         uuid: newUuid(),
         token: order.token,
@@ -322,12 +332,8 @@ async function sendTransfer(order: TransferOrder): Promise<string | null> {
         to: order.to,
         descr: order.descr,
       },
-      TRANSFER_TIMEOUT_MS,
+      { timeoutMs: TRANSFER_TIMEOUT_MS, pendingTimeoutMs: PENDING_TIMEOUT_MS, onPending },
     );
-    if (result?.success) {
-      return null;
-    }
-    return result?.reason ?? "the server gave no reason";
   } catch (error) {
     return messageOf(error);
   }

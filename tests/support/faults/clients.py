@@ -2,10 +2,11 @@
 
 Each client opens an account, then deposits and pays the company in turn, and reads its
 transactions, as a person at the UI would. A request that fails because a part is down
-(connection refused, 5xx, the backend's result time-out) is sent again *with the same
-command id*, so a retry can never book twice: the handler answers a known id with its
-first answer. What counts is that every operation completes in the end; the clients report
-how many did, how many retries that took and the slowest one (ms).
+(connection refused, 5xx, an UNAVAILABLE or time-out error) or answers that the transfer
+is pending is sent again *with the same command id*, so a retry can never book twice: the
+handler answers a known id with its first answer. What counts is that every operation
+completes in the end; the clients report how many did, how many retries that took and the
+slowest one (ms).
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class _Client:
             # e.g. RESULT_TIMEOUT while the handler restarts, or the database is down.
             raise _UnavailableError(str(body["errors"])[:200])
         data: dict[str, Any] = body["data"]
+        if any(
+            isinstance(v, dict) and v.get("__typename") == "TransferPending" for v in data.values()
+        ):
+            # Sent, not yet decided (the handler is slow or restarting): ask again.
+            raise _UnavailableError("pending")
         return data
 
     def _until_done(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
