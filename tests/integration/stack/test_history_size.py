@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -46,7 +47,12 @@ def test_the_size_grows_with_what_a_topic_receives(
     admin = AdminClient(kafka_config)
     admin.create_topics([NewTopic(name, 2, 1)])[name].result(timeout=10)
     try:
+        # The broker makes the partition folders once the controller's record reaches it.
+        deadline = time.monotonic() + 10
         empty = history_size(kafka_log_dirs(stack_layout), [name])
+        while empty.topics == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            empty = history_size(kafka_log_dirs(stack_layout), [name])
         assert (empty.topics, empty.record_bytes) == (1, 0)
         producer = Producer(kafka_config)
         for n in range(100):
