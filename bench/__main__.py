@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import api, browser_commands, capacity, handler_drain, projector, serde
+from bench import api, browser_commands, capacity, compression, handler_drain, projector, serde
 
 __all__ = ["TOOLS", "main"]
 
@@ -54,6 +54,9 @@ TOOLS = {
     "projector": Tool(projector.HELP, projector.__doc__ or "", projector.configure, projector.run),
     "capacity": Tool(capacity.HELP, capacity.__doc__ or "", capacity.configure, capacity.run),
     "serde": Tool(serde.HELP, serde.__doc__ or "", serde.configure, serde.run),
+    "compression": Tool(
+        compression.HELP, compression.__doc__ or "", compression.configure, compression.run
+    ),
 }
 
 

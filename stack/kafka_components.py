@@ -33,7 +33,7 @@ def _kafka_uuid() -> str:
 
 
 def kafka_components(layout: StackLayout, brokers: int) -> list[Component]:
-    cluster_dir = layout.kafka_dir / f"{brokers}-broker{'s' if brokers > 1 else ''}"
+    cluster_dir = layout.kafka_cluster_dir(brokers)
     cluster_id_file = cluster_dir / "cluster-id"
 
     def cluster_id() -> str:

@@ -83,6 +83,10 @@ class StackLayout:
     def kafka_dir(self) -> Path:
         return self.run_dir / "kafka"
 
+    def kafka_cluster_dir(self, brokers: int) -> Path:
+        """The folder of the `brokers`-node cluster (each size keeps its own data)."""
+        return self.kafka_dir / f"{brokers}-broker{'s' if brokers > 1 else ''}"
+
     @property
     def nginx_dir(self) -> Path:
         return self.run_dir / "nginx"

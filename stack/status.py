@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from stack.components import plan
+from stack.history_size import history_line
 from stack.layout import StackLayout
 from stack.ports import LOOPBACK
 from stack.processes import read_running
@@ -64,5 +65,6 @@ def print_status(layout: StackLayout, out: TextIO) -> bool:
         ports = ", ".join(f"{LOOPBACK}:{port}" for port in status.ports) or "-"
         out.write(f"{status.name:<26} {status.health:<14} {pid:<8} {ports}\n")
     healthy = all(status.ok for status in statuses)
+    out.write(history_line(layout) + "\n")
     out.write(f"run folder: {layout.run_dir}\n")
     return healthy

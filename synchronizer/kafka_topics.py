@@ -1,4 +1,4 @@
-"""Reading and creating topics on the Kafka cluster with the admin client.
+"""Reading, creating and re-configuring topics on the Kafka cluster with the admin client.
 
 Every admin call returns futures; each is waited on with a timeout, so a broker that stops
 answering turns into an error instead of a hang.
@@ -14,14 +14,14 @@ from confluent_kafka.admin import AdminClient
 
 # The public names re-exported by confluent_kafka.admin, imported from where they are
 # defined because the package's type information does not mark them as re-exported.
-from confluent_kafka.admin._config import ConfigResource
+from confluent_kafka.admin._config import AlterConfigOpType, ConfigEntry, ConfigResource
 from confluent_kafka.cimpl import NewTopic
 
 from synchronizer.errors import SynchronizerError
-from synchronizer.topic_plan import ExistingTopic, TopicToCreate
+from synchronizer.topic_plan import ConfigChange, ExistingTopic, TopicToCreate
 from topology.topics import Topic
 
-__all__ = ["ClusterView", "create_topics", "read_cluster"]
+__all__ = ["ClusterView", "alter_topic_configs", "create_topics", "read_cluster"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,40 @@ def create_topics(
     if failures:
         raise SynchronizerError("creating topics failed: " + "; ".join(failures))
     return sorted(created)
+
+
+def alter_topic_configs(
+    admin: AdminClient, changes: Sequence[ConfigChange], timeout_s: float
+) -> list[ConfigChange]:
+    """Set each changed config to its new value, one incremental request per topic (the
+    topic's other configs stay as they are); return the changes made. Any failure raises
+    `SynchronizerError` naming the topic and Kafka's reason, after the others were tried."""
+    by_topic: dict[str, list[ConfigChange]] = {}
+    for change in changes:
+        by_topic.setdefault(change.topic, []).append(change)
+    if not by_topic:
+        return []
+    resources = [
+        ConfigResource(
+            ConfigResource.Type.TOPIC,
+            topic,
+            incremental_configs=[
+                ConfigEntry(c.key, c.now, incremental_operation=AlterConfigOpType.SET)
+                for c in topic_changes
+            ],
+        )
+        for topic, topic_changes in by_topic.items()
+    ]
+    futures = admin.incremental_alter_configs(resources, request_timeout=timeout_s)
+    done: list[ConfigChange] = []
+    failures: list[str] = []
+    for resource, future in futures.items():
+        try:
+            future.result(timeout=timeout_s)
+        except KafkaException as exc:
+            failures.append(f"topic {resource.name}: {exc.args[0]}")
+            continue
+        done.extend(by_topic[resource.name])
+    if failures:
+        raise SynchronizerError("setting topic configs failed: " + "; ".join(failures))
+    return done

@@ -18,13 +18,18 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from synchronizer.errors import ExitCode, SynchronizerError
-from synchronizer.kafka_topics import ClusterView, create_topics, read_cluster
+from synchronizer.kafka_topics import (
+    ClusterView,
+    alter_topic_configs,
+    create_topics,
+    read_cluster,
+)
 from synchronizer.registry_api import RegistryApi, RegistryApiError
 from synchronizer.retry import retry_bounded
 from synchronizer.schema_plan import wanted_subjects
 from synchronizer.schema_sync import SchemaReport, sync_schemas
 from synchronizer.settings import SynchronizerSettings
-from synchronizer.topic_plan import TopicPlan, plan_topics
+from synchronizer.topic_plan import ConfigChange, TopicPlan, plan_topics
 from topology.clients import admin_config
 from topology.settings import KafkaSettings, RegistrySettings
 from topology.topics import ALL_TOPICS, Topic
@@ -43,10 +48,13 @@ class RunReport:
     topics: TopicPlan
     created_topics: tuple[str, ...]
     schemas: SchemaReport
+    altered_configs: tuple[ConfigChange, ...] = ()
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.created_topics) or self.schemas.changed_anything
+        return (
+            bool(self.created_topics) or bool(self.altered_configs) or self.schemas.changed_anything
+        )
 
     def summary(self) -> str:
         """One line saying what changed, or that nothing had to."""
@@ -57,9 +65,11 @@ class RunReport:
                 "already exist as the topology wants"
             )
         else:
-            text = (
-                f"created {len(self.created_topics)} topics, registered "
-                f"{len(self.schemas.registered)} schemas, set compatibility on "
+            text = f"created {len(self.created_topics)} topics, "
+            if self.altered_configs:
+                text += f"set {len(self.altered_configs)} topic configs back (see above), "
+            text += (
+                f"registered {len(self.schemas.registered)} schemas, set compatibility on "
                 f"{len(self.schemas.compatibility_set)} subjects"
             )
         if self.topics.drift:
@@ -78,7 +88,7 @@ def _quiet_librdkafka_logger() -> logging.Logger:
 
 def _sync_topics(
     topics: Sequence[Topic], kafka: KafkaSettings, settings: SynchronizerSettings
-) -> tuple[ClusterView, TopicPlan, list[str]]:
+) -> tuple[ClusterView, TopicPlan, list[str], list[ConfigChange]]:
     admin = AdminClient(
         admin_config(kafka, client_id=settings.client_id), logger=_quiet_librdkafka_logger()
     )
@@ -95,7 +105,10 @@ def _sync_topics(
     created = create_topics(admin, plan.to_create, settings.timeout_s)
     for name in created:
         _log.info("topic %s: created", name)
-    return view, plan, created
+    altered = alter_topic_configs(admin, plan.to_alter, settings.timeout_s)
+    for change in altered:
+        _log.warning("drift (set back): %s", change.describe())
+    return view, plan, created, altered
 
 
 def _sync_schemas(
@@ -121,17 +134,17 @@ def synchronize(
     registry: RegistrySettings,
     settings: SynchronizerSettings,
 ) -> RunReport:
-    """Create the missing `topics`, report drift, register their schemas. Raises a
-    `SynchronizerError` subclass when it cannot."""
-    view, plan, created = _sync_topics(topics, kafka, settings)
+    """Create the missing `topics`, set drifted configs back, report other drift, register
+    their schemas. Raises a `SynchronizerError` subclass when it cannot."""
+    view, plan, created, altered = _sync_topics(topics, kafka, settings)
     schemas = _sync_schemas(topics, registry, settings)
-    return RunReport(view.brokers, len(topics), plan, tuple(created), schemas)
+    return RunReport(view.brokers, len(topics), plan, tuple(created), schemas, tuple(altered))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m synchronizer`: exit 0 when everything is as the topology wants (drift is
-    reported, not fixed), 1 when something was refused, 2 when Kafka or the registry
-    stayed unreachable."""
+    """`python -m synchronizer`: exit 0 when everything is as the topology wants (configs
+    set back; partition and replication drift reported, not fixed), 1 when something was
+    refused, 2 when Kafka or the registry stayed unreachable."""
     del argv  # no options: everything comes from the environment
     logging.basicConfig(
         level=os.environ.get("OPEN_BANK_LOG_LEVEL", "INFO").upper(),

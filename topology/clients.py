@@ -37,8 +37,10 @@ _PRODUCER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # surfaces as a delivery error while someone is still waiting; below the transaction
     # timeout (60 s) as librdkafka requires for transactional producers.
     "message.timeout.ms": 30_000,
-    # Messages are ~100 bytes: compression would cost CPU on the hot path and save little.
-    "compression.type": "none",
+    # The history topics keep every record for good: zstd halves what a burst of the
+    # generator's mix takes on disk (`python -m bench compression`, docs/topology.md) for
+    # little CPU at ~100-byte records.
+    "compression.type": "zstd",
 }
 
 _CONSUMER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {

@@ -197,7 +197,11 @@ class MoneyTransferFailed:
 @dataclass(frozen=True, slots=True)
 class BalanceChanged:
     """Event: account `iban` now holds `new_balance` cents after a signed change of
-    `changed_by` cents (negative for a debit) with counter-party `from_to`."""
+    `changed_by` cents (negative for a debit) with counter-party `from_to`.
+
+    `command_id` is the transfer command that caused it; None in records written before the
+    field was added (schema version 1), which every reader still reads.
+    """
 
     AVRO_NAME: ClassVar[str] = "BalanceChanged"
     iban: str
@@ -205,6 +209,7 @@ class BalanceChanged:
     changed_by: int
     from_to: str
     description: str
+    command_id: uuid.UUID | None = None
 
     def to_avro(self) -> AvroDict:
         return {
@@ -213,16 +218,19 @@ class BalanceChanged:
             "changed_by": self.changed_by,
             "from_to": self.from_to,
             "description": self.description,
+            "command_id": None if self.command_id is None else str(self.command_id),
         }
 
     @classmethod
     def from_avro(cls, data: Mapping[str, Any]) -> BalanceChanged:
+        command_id = data.get("command_id")
         return cls(
             iban=data["iban"],
             new_balance=data["new_balance"],
             changed_by=data["changed_by"],
             from_to=data["from_to"],
             description=data["description"],
+            command_id=None if command_id is None else uuid.UUID(command_id),
         )
 
 

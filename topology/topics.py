@@ -14,6 +14,10 @@ one producer and one consumer and wants its beats in order, so it has one partit
 Replication follows the cluster (see `Topic.replication_for`): 3 on a 3-broker cluster with
 `min.insync.replicas=2`, so one broker may fail without losing an acknowledged write; 1 on the
 single-broker local stack.
+
+The history topics (`HISTORY_TOPICS`: commands, both feedback topics, balance_changed) are the
+bank's event log, kept for good (`retention.ms=-1`, `retention.bytes=-1`): the read models
+are rebuilt from them. `heartbeat` only shows the load is alive and keeps 15 minutes.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = [
     "COMMANDS",
     "DEAD_LETTER",
     "HEARTBEAT",
+    "HISTORY_TOPICS",
     "MONEY_TRANSFER_FEEDBACK",
     "Topic",
     "subject_name",
@@ -51,6 +56,8 @@ __all__ = [
 _FULL_REPLICATION: Final = 3
 _MIN_INSYNC_WHEN_REPLICATED: Final = 2
 _HEARTBEAT_RETENTION_MS: Final = 15 * 60 * 1000  # the original's 15 minutes
+# Kafka's "never delete by age or by size": the event log is the bank's history.
+_KEPT_FOREVER: Final[Mapping[str, str]] = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
 def subject_name(topic_name: str, record_type: type[Record]) -> str:
@@ -112,24 +119,28 @@ COMMANDS: Final = Topic(
     partitions=6,
     key="command id (uuid string, lower case)",
     record_types=(ConfirmAccountCreation, ConfirmMoneyTransfer),
+    configs=_KEPT_FOREVER,
 )
 ACCOUNT_CREATION_FEEDBACK: Final = Topic(
     name="account_creation_feedback",
     partitions=6,
     key="command id (uuid string, lower case)",
     record_types=(AccountCreationConfirmed, AccountCreationFailed),
+    configs=_KEPT_FOREVER,
 )
 MONEY_TRANSFER_FEEDBACK: Final = Topic(
     name="money_transfer_feedback",
     partitions=6,
     key="command id (uuid string, lower case)",
     record_types=(MoneyTransferConfirmed, MoneyTransferFailed),
+    configs=_KEPT_FOREVER,
 )
 BALANCE_CHANGED: Final = Topic(
     name="balance_changed",
     partitions=6,
     key="iban",
     record_types=(BalanceChanged,),
+    configs=_KEPT_FOREVER,
 )
 HEARTBEAT: Final = Topic(
     name="heartbeat",
@@ -156,6 +167,14 @@ ALL_TOPICS: Final[tuple[Topic, ...]] = (
     DEAD_LETTER,
 )
 """Every topic open-bank uses; the synchronizer creates exactly these."""
+
+HISTORY_TOPICS: Final[tuple[Topic, ...]] = (
+    COMMANDS,
+    ACCOUNT_CREATION_FEEDBACK,
+    MONEY_TRANSFER_FEEDBACK,
+    BALANCE_CHANGED,
+)
+"""The event log: every command, every answer and every balance change, kept for good."""
 
 _BY_NAME: Final[dict[str, Topic]] = {t.name: t for t in ALL_TOPICS}
 

@@ -94,6 +94,7 @@ def decide_money_transfer(
                 changed_by=-amount,
                 from_to=command.to,
                 description=command.description,
+                command_id=command.id,
             )
         )
     if credited is not None:
@@ -104,6 +105,7 @@ def decide_money_transfer(
                 changed_by=amount,
                 from_to=command.from_,
                 description=command.description,
+                command_id=command.id,
             )
         )
     return TransferOutcome(MoneyTransferConfirmed(id=command.id), tuple(changes))

@@ -86,8 +86,17 @@ ANSWERS: Final = (
     f" WHERE {_C.command_id.name} = ANY(CAST(%(creation_ids)s AS uuid[]))"
 )
 
+# In the order of BalanceChanged's fields: each row is one record.
+_CHANGE_FIELDS: Final = (
+    _BC.iban,
+    _BC.new_balance,
+    _BC.changed_by,
+    _BC.from_to,
+    _BC.description,
+    _BC.command_id,
+)
 BALANCE_CHANGES: Final = (
-    f"SELECT {_names(_BC.iban, _BC.new_balance, _BC.changed_by, _BC.from_to, _BC.description)}"
+    f"SELECT {_names(*_CHANGE_FIELDS)}"
     f" FROM {BALANCE_CHANGE.name} WHERE {_BC.command_id.name} = ANY(CAST(%(ids)s AS uuid[]))"
     f" ORDER BY {_BC.decided.name}"
 )

@@ -135,7 +135,9 @@ def replayed_command_ids_change_nothing(bank: CommandBank) -> None:
         outputs.feedback[too_much.id]
         == [MoneyTransferFailed(id=too_much.id, reason=reasons.INSUFFICIENT_FUNDS)] * 2
     )
-    assert outputs.balance_changed == [BalanceChanged(carol.iban, 2_500, 2_500, "cash", "it")]
+    assert outputs.balance_changed == [
+        BalanceChanged(carol.iban, 2_500, 2_500, "cash", "it", command_id=deposit.id)
+    ]
 
 
 def undecidable_messages_are_dead_lettered(bank: CommandBank) -> None:

@@ -102,8 +102,8 @@ def test_a_redelivered_batch_publishes_the_same_records_and_changes_nothing(
     balance = _balances(store, [account.iban])[account.iban]
     confirmed = MoneyTransferConfirmed(id=salary.id)
     changes = [
-        BalanceChanged(COMPANY_IBAN, 10**17 - 5_000, -5_000, account.iban, "salary"),
-        BalanceChanged(account.iban, 5_000, 5_000, COMPANY_IBAN, "salary"),
+        BalanceChanged(COMPANY_IBAN, 10**17 - 5_000, -5_000, account.iban, "salary", salary.id),
+        BalanceChanged(account.iban, 5_000, 5_000, COMPANY_IBAN, "salary", salary.id),
     ]
     assert [o.record for o in first.outgoing] == [confirmed, *changes, confirmed]
     # Read again: the stored changes come first (they were decided before anything new).

@@ -1,10 +1,12 @@
 """The synchronizer against the shared stack: the real run's topics and subjects, a no-op
-second run, creation and drift on unique topics, refusal of an incompatible schema, and
-bounded failure when Kafka or the registry is unreachable."""
+second run, creation and drift on unique topics (configs set back, partitions left),
+refusal of an incompatible schema, and bounded failure when Kafka or the registry is
+unreachable."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 # Re-exported by confluent_kafka.admin but not marked so in its type information.
-from confluent_kafka.admin._config import ConfigResource
+from confluent_kafka.admin._config import AlterConfigOpType, ConfigEntry, ConfigResource
 from confluent_kafka.cimpl import NewTopic
 
 from synchronizer.errors import IncompatibleSchemaError
@@ -24,7 +26,7 @@ from synchronizer.settings import SynchronizerSettings
 from topology.records import BalanceChanged, Heartbeat, MoneyTransferConfirmed
 from topology.schemas import schema_text
 from topology.settings import KafkaSettings, RegistrySettings
-from topology.topics import ALL_TOPICS, HEARTBEAT, Topic
+from topology.topics import ALL_TOPICS, HEARTBEAT, HISTORY_TOPICS, Topic
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +55,20 @@ def test_real_topics_exist_with_topology_partitions_and_configs(admin: AdminClie
     resource = ConfigResource(ConfigResource.Type.TOPIC, HEARTBEAT.name)
     entries = admin.describe_configs([resource])[resource].result(timeout=10)
     assert entries["retention.ms"].value == "900000"
+
+
+def _topic_configs(admin: AdminClient, name: str) -> dict[str, str | None]:
+    resource = ConfigResource(ConfigResource.Type.TOPIC, name)
+    entries = admin.describe_configs([resource])[resource].result(timeout=10)
+    return {key: entry.value for key, entry in entries.items()}
+
+
+def test_the_history_topics_keep_everything_and_heartbeat_does_not(admin: AdminClient) -> None:
+    for topic in HISTORY_TOPICS:
+        configs = _topic_configs(admin, topic.name)
+        assert configs["retention.ms"] == "-1", topic.name
+        assert configs["retention.bytes"] == "-1", topic.name
+    assert _topic_configs(admin, HEARTBEAT.name)["retention.ms"] == "900000"
 
 
 def test_every_real_subject_holds_the_local_schema(registry_settings: RegistrySettings) -> None:
@@ -97,7 +113,7 @@ def test_creates_missing_topics_and_subjects_then_is_a_noop(
     assert second.summary().startswith("nothing to change: 1 topics and 2 subjects")
 
 
-def test_drift_is_reported_precisely_and_left_alone(
+def test_partition_drift_is_reported_and_left_while_configs_are_set_back(
     unique_topic: TopicFactory,
     kafka_settings: KafkaSettings,
     registry_settings: RegistrySettings,
@@ -110,12 +126,51 @@ def test_drift_is_reported_precisely_and_left_alone(
 
     report = synchronize([topic], kafka_settings, registry_settings, quick_settings)
     assert report.created_topics == ()
-    assert f"topic {topic.name}: has 2 partitions, topology wants 4" in report.topics.drift
-    assert (
-        f"topic {topic.name}: config retention.ms is '604800000', topology wants '60000'"
-        in report.topics.drift
-    )
+    assert report.topics.drift == (f"topic {topic.name}: has 2 partitions, topology wants 4",)
+    assert [c.describe() for c in report.altered_configs] == [
+        f"topic {topic.name}: retention.ms was '604800000', now '60000'"
+    ]
     assert len(admin.list_topics(topic.name, timeout=10).topics[topic.name].partitions) == 2
+    assert _topic_configs(admin, topic.name)["retention.ms"] == "60000"
+
+
+def test_a_drifted_history_config_is_brought_back_and_logged(
+    unique_topic: TopicFactory,
+    kafka_settings: KafkaSettings,
+    registry_settings: RegistrySettings,
+    quick_settings: SynchronizerSettings,
+    admin: AdminClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    topic = unique_topic((Heartbeat,), configs={"retention.ms": "-1", "retention.bytes": "-1"})
+    synchronize([topic], kafka_settings, registry_settings, quick_settings)
+    # Someone shortens the retention of a history topic by hand, with a config they did
+    # not touch left as it was.
+    drifted = ConfigResource(
+        ConfigResource.Type.TOPIC,
+        topic.name,
+        incremental_configs=[
+            ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET),
+            ConfigEntry("segment.ms", "3600000", incremental_operation=AlterConfigOpType.SET),
+        ],
+    )
+    admin.incremental_alter_configs([drifted])[drifted].result(timeout=10)
+    assert _topic_configs(admin, topic.name)["retention.ms"] == "1000"
+
+    with caplog.at_level(logging.WARNING, logger="synchronizer"):
+        report = synchronize([topic], kafka_settings, registry_settings, quick_settings)
+
+    assert report.changed_anything
+    assert report.topics.drift == ()
+    assert f"drift (set back): topic {topic.name}: retention.ms was '1000', now '-1'" in (
+        caplog.messages
+    )
+    configs = _topic_configs(admin, topic.name)
+    assert configs["retention.ms"] == "-1"
+    assert configs["retention.bytes"] == "-1"
+    assert configs["segment.ms"] == "3600000"
+    third = synchronize([topic], kafka_settings, registry_settings, quick_settings)
+    assert not third.changed_anything
 
 
 def test_incompatible_schema_is_refused_naming_the_subject_and_nothing_is_registered(

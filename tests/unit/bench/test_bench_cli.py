@@ -17,6 +17,7 @@ def test_every_tool_has_its_subcommand() -> None:
         "projector",
         "capacity",
         "serde",
+        "compression",
     }
 
 

@@ -73,8 +73,8 @@ def test_transfer_inside_the_bank_debits_then_credits() -> None:
     assert outcome.feedback == MoneyTransferConfirmed(id=command.id)
     assert outcome.reason is None
     assert outcome.changes == (
-        BalanceChanged(ALICE.iban, 700, -300, BOB.iban, "test"),
-        BalanceChanged(BOB.iban, 300, 300, ALICE.iban, "test"),
+        BalanceChanged(ALICE.iban, 700, -300, BOB.iban, "test", command.id),
+        BalanceChanged(BOB.iban, 300, 300, ALICE.iban, "test", command.id),
     )
 
 
@@ -87,20 +87,22 @@ def test_may_go_down_to_the_limit_exactly() -> None:
 def test_cash_deposit_only_credits() -> None:
     command = transfer(from_="cash", token="cash", to=BOB.iban, amount=1_000)
     outcome = decide_money_transfer(command, ACCOUNTS)
-    assert outcome.changes == (BalanceChanged(BOB.iban, 1_000, 1_000, "cash", "test"),)
+    assert outcome.changes == (BalanceChanged(BOB.iban, 1_000, 1_000, "cash", "test", command.id),)
 
 
 def test_transfer_out_of_the_bank_only_debits() -> None:
     command = transfer(to="Albert Heijn BV", amount=250)
     outcome = decide_money_transfer(command, ACCOUNTS)
-    assert outcome.changes == (BalanceChanged(ALICE.iban, 750, -250, "Albert Heijn BV", "test"),)
+    assert outcome.changes == (
+        BalanceChanged(ALICE.iban, 750, -250, "Albert Heijn BV", "test", command.id),
+    )
 
 
 def test_unknown_but_valid_from_credits_a_known_to() -> None:
     # The original credits `to` when `from` is a valid iban of another bank.
     command = transfer(from_=UNKNOWN_IBAN, token="whatever", amount=5)
     outcome = decide_money_transfer(command, ACCOUNTS)
-    assert outcome.changes == (BalanceChanged(BOB.iban, 5, 5, UNKNOWN_IBAN, "test"),)
+    assert outcome.changes == (BalanceChanged(BOB.iban, 5, 5, UNKNOWN_IBAN, "test", command.id),)
 
 
 def test_a_previous_answer_is_repeated_without_changes() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from synchronizer.run import RunReport
 from synchronizer.schema_sync import SchemaReport
-from synchronizer.topic_plan import TopicPlan
+from synchronizer.topic_plan import ConfigChange, TopicPlan
 
 
 def _report(
@@ -33,3 +33,14 @@ def test_changes_are_counted() -> None:
 def test_drift_is_mentioned() -> None:
     report = _report((), SchemaReport(), drift=("topic a: has 1 partitions, topology wants 6",))
     assert report.summary().endswith("; 1 drift findings left as they are (see above)")
+
+
+def test_configs_set_back_count_as_a_change() -> None:
+    plan = TopicPlan(to_create=(), up_to_date=(), drift=())
+    change = ConfigChange("commands", "retention.ms", "604800000", "-1")
+    report = RunReport(1, 1, plan, (), SchemaReport(up_to_date=["s1"]), (change,))
+    assert report.changed_anything
+    assert report.summary() == (
+        "created 0 topics, set 1 topic configs back (see above), registered 0 schemas, "
+        "set compatibility on 0 subjects"
+    )

@@ -30,6 +30,15 @@ def test_producer_is_low_latency_idempotent_and_mutual_tls() -> None:
     assert "transactional.id" not in config
 
 
+def test_every_producer_of_the_bank_compresses_what_the_history_keeps() -> None:
+    from command_handler.kafka.clients import producer_settings
+    from command_handler.settings import CommandHandlerSettings
+
+    assert producer_config(TLS, client_id="backend")["compression.type"] == "zstd"
+    handler = producer_settings(CommandHandlerSettings(), TLS)
+    assert handler["compression.type"] == "zstd"
+
+
 def test_transactional_producer_times_out_messages_before_the_transaction() -> None:
     config = producer_config(TLS, client_id="h", transactional_id="command-handler-0")
     assert config["transactional.id"] == "command-handler-0"

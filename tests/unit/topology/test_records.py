@@ -58,6 +58,7 @@ any_record: st.SearchStrategy[Record] = st.one_of(
         changed_by=longs,
         from_to=texts,
         description=texts,
+        command_id=st.none() | uuids,
     ),
 )
 
@@ -87,6 +88,8 @@ SPEC_FIELDS: dict[type[Record], list[tuple[str, object]]] = {
         ("changed_by", "long"),
         ("from_to", "string"),
         ("description", "string"),
+        # Added after the spec, optional (docs/topology.md, "Evolving a schema").
+        ("command_id", ["null", "string"]),
     ],
 }
 
@@ -146,6 +149,28 @@ def test_confirm_money_transfer_maps_from_to_avro_from() -> None:
     )
     assert record.to_avro()["from"] == "cash"
     assert "from_" not in record.to_avro()
+
+
+def test_a_balance_changed_written_before_command_id_existed_reads_as_none() -> None:
+    first_version = json.loads(schema_text(BalanceChanged))
+    first_version["fields"] = [f for f in first_version["fields"] if f["name"] != "command_id"]
+    old = {"iban": "NL66OPEN0000000000", "new_balance": 5, "changed_by": 5}
+    old |= {"from_to": "cash", "description": "deposit"}
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(first_version), old)
+    buffer.seek(0)
+    decoded = fastavro.schemaless_reader(
+        buffer, fastavro.parse_schema(first_version), parsed_schema(BalanceChanged)
+    )
+    assert isinstance(decoded, dict)
+    expected = BalanceChanged("NL66OPEN0000000000", 5, 5, "cash", "deposit", command_id=None)
+    assert BalanceChanged.from_avro(decoded) == expected
+
+
+def test_command_id_travels_as_its_lower_case_string() -> None:
+    command_id = uuid.UUID("12345678-9abc-def0-1234-56789abcdef0")
+    change = BalanceChanged("NL66OPEN0000000000", 5, 5, "cash", "deposit", command_id)
+    assert change.to_avro()["command_id"] == "12345678-9abc-def0-1234-56789abcdef0"
 
 
 def test_record_type_by_full_name() -> None:

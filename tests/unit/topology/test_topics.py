@@ -12,6 +12,7 @@ from topology.topics import (
     COMMANDS,
     DEAD_LETTER,
     HEARTBEAT,
+    HISTORY_TOPICS,
     MONEY_TRANSFER_FEEDBACK,
     subject_name,
     topic_by_name,
@@ -57,6 +58,19 @@ def test_min_insync_replicas_only_with_three_replicas() -> None:
 
 def test_heartbeat_keeps_fifteen_minutes() -> None:
     assert HEARTBEAT.configs_for(1) == {"retention.ms": "900000"}
+
+
+def test_the_history_is_kept_for_good_and_nothing_else_is() -> None:
+    assert [t.name for t in HISTORY_TOPICS] == [
+        "commands",
+        "account_creation_feedback",
+        "money_transfer_feedback",
+        "balance_changed",
+    ]
+    for topic in HISTORY_TOPICS:
+        assert topic.configs_for(1) == {"retention.ms": "-1", "retention.bytes": "-1"}
+    assert HEARTBEAT not in HISTORY_TOPICS
+    assert DEAD_LETTER.configs_for(1) == {}
 
 
 def test_replication_needs_a_broker() -> None:
