@@ -28,10 +28,13 @@ from backend.api import build_schema
 from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
 from backend.deposits import DepositBudget
+from backend.event_hub import EventHub
+from backend.event_log import EventLog
 from backend.feedback import FeedbackRouter
 from backend.health import run_probes
 from backend.hub import TransactionHub
 from backend.interest import LiveInterest
+from backend.kafka.history_reader import HistoryReader
 from backend.kafka.live import LiveFeed
 from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
@@ -196,6 +199,29 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         if not await asyncio.to_thread(live.ready.wait, _LIVE_READY_TIMEOUT_S):
             raise RuntimeError("live feed could not assign its partitions within 30 s")
 
+        # The Events page: one reader of the history topics for every subscriber.
+        event_hub = EventHub()
+        stack.callback(event_hub.close)
+        history = HistoryReader(
+            with_quiet_logs(
+                consumer_config(
+                    config.kafka,
+                    client_id=f"{instance}-history",
+                    group_id=f"{instance}-history",
+                    overrides={"enable.auto.commit": False},
+                ),
+            ),
+            serde,
+            loop,
+            event_hub.publish,
+            lambda: event_hub.has_subscribers,
+            crashed,
+            ring_size=settings.event_log_ring_size,
+            start_back=settings.event_log_start_back,
+        )
+        history.start()
+        stack.push_async_callback(asyncio.to_thread, history.stop)
+
         projector = Projector(
             with_quiet_logs(
                 consumer_config(
@@ -240,6 +266,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ),
             transactions=store,
             hub=hub,
+            events=EventLog(history, event_hub),
             limits=ApiLimits(
                 max_amount_cents=settings.max_amount_cents,
                 max_deposit_cents=settings.max_deposit_cents,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from strawberry.types import Info
 
 from backend.accounts import AccountService
+from backend.event_log import EventLog
 from backend.hub import TransactionHub
 from backend.ports import TransactionStore
 from backend.transfers import TransferService
@@ -31,6 +32,8 @@ class ApiContext:
     transactions: TransactionStore
     hub: TransactionHub
     limits: ApiLimits
+    #: The history topics for the Events page; None where no Kafka reader runs (fakes).
+    events: EventLog | None = None
     #: The client's address (per request; rate limits key on it).
     client: str = "local"
 

@@ -1,0 +1,158 @@
+"""Fan-out of the history topics' records to Events page subscribers, sampled to a budget.
+
+One Kafka consumer per process feeds every subscriber (``backend.kafka.history_reader``).
+A subscriber gets a batch at most every ``flush_every_s`` with at most
+``max_per_batch`` records. When more of its records arrive than that, it gets one in
+``k`` of them (``k`` follows the previous window's rate) and the batch says so: a browser
+watching 7,000 records/s gets ~200/s in log order per partition, with the sampling shown,
+and neither it nor the consumer ever waits for the other.
+"""
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+
+from backend.errors import ClientError
+from backend.events import EventFilter, LoggedEvent
+
+__all__ = ["EventBatch", "EventHub", "EventSubscription", "TooManyEventSubscribersError"]
+
+
+class TooManyEventSubscribersError(ClientError):
+    """The process already streams its budget of event logs."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"too many event log subscriptions on this server (at most {limit}); try again later",
+            "RATE_LIMITED",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """What one subscriber gets at a time: records in log order per partition."""
+
+    events: tuple[LoggedEvent, ...]
+    #: 1 = every matching record of the window is here; k = about one in k.
+    sampled_one_in: int
+    #: Records of the window that matched the subscriber's filter.
+    matched: int
+    #: Of those, how many were left out (sampling, or the batch was full).
+    left_out: int
+
+
+@dataclass(eq=False, slots=True)
+class EventSubscription:
+    wanted: EventFilter
+    #: Per (topic, partition): the last offset already sent with the recent past.
+    sent_up_to: dict[tuple[str, int], int]
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    pending: list[LoggedEvent] = field(default_factory=list)
+    matched: int = 0
+    left_out: int = 0
+    one_in: int = 1
+    closed: bool = False
+
+
+class EventHub:
+    """Publish/subscribe of ``LoggedEvent`` within one event loop."""
+
+    def __init__(
+        self, *, max_per_batch: int = 50, flush_every_s: float = 0.25, max_subscribers: int = 50
+    ) -> None:
+        self._max_per_batch = max_per_batch
+        self._flush_every_s = flush_every_s
+        self._max_subscribers = max_subscribers
+        self._subscribers: set[EventSubscription] = set()
+        self.published_total = 0
+
+    @property
+    def has_subscribers(self) -> bool:
+        """Read by the consumer thread to decode only while someone watches."""
+        return bool(self._subscribers)
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many event log streams are open."""
+        return len(self._subscribers)
+
+    def publish(self, events: Sequence[LoggedEvent]) -> None:
+        """Offer records (in log order per partition) to every subscriber; never waits."""
+        self.published_total += len(events)
+        for subscriber in tuple(self._subscribers):
+            for event in events:
+                self._offer(subscriber, event)
+            if subscriber.pending or subscriber.left_out:
+                subscriber.wake.set()
+
+    def _offer(self, subscriber: EventSubscription, event: LoggedEvent) -> None:
+        sent = subscriber.sent_up_to.get((event.topic, event.partition))
+        if sent is not None and event.offset <= sent:
+            return
+        if not subscriber.wanted.matches(event):
+            return
+        subscriber.matched += 1
+        if subscriber.matched % subscriber.one_in == 0 and (
+            len(subscriber.pending) < self._max_per_batch
+        ):
+            subscriber.pending.append(event)
+        else:
+            subscriber.left_out += 1
+
+    def subscribe(
+        self, wanted: EventFilter, sent_up_to: dict[tuple[str, int], int]
+    ) -> EventSubscription:
+        """Register a subscriber now (synchronously: no record falls between the recent
+        past read up to ``sent_up_to`` and the live records)."""
+        if len(self._subscribers) >= self._max_subscribers:
+            raise TooManyEventSubscribersError(self._max_subscribers)
+        subscriber = EventSubscription(wanted, sent_up_to)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: EventSubscription) -> None:
+        """Forget a subscriber whose stream never started."""
+        self._subscribers.discard(subscriber)
+
+    async def stream(
+        self, subscriber: EventSubscription, recent: Sequence[LoggedEvent]
+    ) -> AsyncGenerator[EventBatch, None]:
+        """Yield ``recent`` once, then a batch per window until closed."""
+        try:
+            yield EventBatch(tuple(recent), 1, len(recent), 0)
+            while True:
+                started = time.monotonic()
+                await subscriber.wake.wait()
+                if subscriber.closed:
+                    return
+                # Let the window fill: at most one batch per flush_every_s.
+                rest = self._flush_every_s - (time.monotonic() - started)
+                if rest > 0:
+                    await asyncio.sleep(rest)
+                yield self._take(subscriber)
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def _take(self, subscriber: EventSubscription) -> EventBatch:
+        batch = EventBatch(
+            tuple(subscriber.pending),
+            subscriber.one_in,
+            subscriber.matched,
+            subscriber.left_out,
+        )
+        # The next window samples so that this window's rate would have fit.
+        subscriber.one_in = max(1, math.ceil(subscriber.matched / self._max_per_batch))
+        subscriber.pending = []
+        subscriber.matched = 0
+        subscriber.left_out = 0
+        subscriber.wake.clear()
+        return batch
+
+    def close(self) -> None:
+        """End every stream (at shutdown)."""
+        for subscriber in tuple(self._subscribers):
+            subscriber.closed = True
+            subscriber.wake.set()
+        self._subscribers.clear()
