@@ -1,0 +1,78 @@
+"""The Events page's fan-out: log order, sampling to a budget, recent past sent once."""
+
+import asyncio
+import uuid
+from contextlib import aclosing
+
+import pytest
+
+from backend.event_hub import EventBatch, EventHub, TooManyEventSubscribersError
+from backend.events import EventFilter, LoggedEvent
+from topology.records import MoneyTransferConfirmed
+
+pytestmark = pytest.mark.timeout(10)
+
+
+def answers(partition: int, offsets: range) -> list[LoggedEvent]:
+    return [
+        LoggedEvent(
+            "money_transfer_feedback", partition, o, 0, 5, MoneyTransferConfirmed(uuid.uuid4())
+        )
+        for o in offsets
+    ]
+
+
+async def batches(hub: EventHub, recent: list[LoggedEvent], count: int) -> list[EventBatch]:
+    subscriber = hub.subscribe(EventFilter(None), {("money_transfer_feedback", 0): 4})
+    got: list[EventBatch] = []
+    async with aclosing(hub.stream(subscriber, recent)) as stream:
+        async for batch in stream:
+            got.append(batch)
+            if len(got) == count:
+                break
+    return got
+
+
+async def test_a_slow_window_is_sent_whole_in_log_order_without_the_recent_past_twice() -> None:
+    hub = EventHub(max_per_batch=50, flush_every_s=0.01)
+    recent = answers(0, range(5))
+    task = asyncio.create_task(batches(hub, recent, 2))
+    await asyncio.sleep(0.01)
+    hub.publish(answers(0, range(3, 8)))  # 3 and 4 were in the recent past
+    first, second = await task
+    assert [e.offset for e in first.events] == [0, 1, 2, 3, 4]
+    assert [e.offset for e in second.events] == [5, 6, 7]
+    assert (second.sampled_one_in, second.matched, second.left_out) == (1, 3, 0)
+    assert hub.subscriber_count == 0
+
+
+async def test_a_busy_subscriber_is_capped_then_sampled_in_order() -> None:
+    hub = EventHub(max_per_batch=10, flush_every_s=0.05)
+    task = asyncio.create_task(batches(hub, [], 3))
+    await asyncio.sleep(0.01)
+    hub.publish(answers(1, range(100)))
+    await asyncio.sleep(0.1)
+    hub.publish(answers(1, range(100, 200)))
+    _recent, capped, sampled = await task
+    assert [e.offset for e in capped.events] == list(range(10))
+    assert (capped.matched, capped.left_out, capped.sampled_one_in) == (100, 90, 1)
+    # The next window takes one in ceil(100 / 10), still in offset order.
+    assert sampled.sampled_one_in == 10
+    assert [e.offset for e in sampled.events] == list(range(109, 200, 10))
+    assert sampled.left_out == 90
+
+
+def test_the_number_of_streams_is_bounded() -> None:
+    hub = EventHub(max_subscribers=1)
+    hub.subscribe(EventFilter(None), {})
+    with pytest.raises(TooManyEventSubscribersError, match="at most 1"):
+        hub.subscribe(EventFilter(None), {})
+
+
+async def test_close_ends_every_stream() -> None:
+    hub = EventHub()
+    task = asyncio.create_task(batches(hub, [], 5))
+    await asyncio.sleep(0.01)
+    assert hub.has_subscribers
+    hub.close()
+    assert len(await task) == 1  # the recent past, then the end
