@@ -9,6 +9,7 @@ import "./style.css";
 import { backgroundPage } from "./pages/background";
 import { clientPage } from "./pages/client";
 import { employeePage } from "./pages/employee";
+import { eventsPage } from "./pages/events";
 import { homePage } from "./pages/home";
 import type { Page } from "./pages/page";
 import { connectionBanner } from "./ui/connectionBanner";
@@ -19,6 +20,7 @@ type Route = { path: string; title: string; make: () => Page };
 const ROUTES: Route[] = [
   { path: "#/", title: "Home", make: homePage },
   { path: "#/employee", title: "Bank employee", make: employeePage },
+  { path: "#/events", title: "Events", make: eventsPage },
   { path: "#/client", title: "Client", make: clientPage },
   { path: "#/background", title: "Background", make: backgroundPage },
 ];

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+
+import type { LogBatch, LogRecord } from "../api/eventLog";
+import { LogBuffer } from "./logBuffer";
+
+function record(partition: number, offset: number, topic = "commands"): LogRecord {
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp_ms: 0,
+    record_type: "ConfirmMoneyTransfer",
+    schema_id: 2,
+    command_id: null,
+    fields: [],
+  };
+}
+
+function batch(records: LogRecord[], oneIn = 1, matched = records.length, leftOut = 0): LogBatch {
+  return { records, sampled_one_in: oneIn, matched, left_out: leftOut };
+}
+
+const offsets = (records: LogRecord[]): string[] => records.map((r) => `${r.partition}:${r.offset}`);
+
+describe("LogBuffer", () => {
+  it("draws at most perFrame rows a frame, oldest first", () => {
+    const buffer = new LogBuffer(100, 2);
+    buffer.add(batch([record(0, 1), record(1, 1), record(0, 2)]), 0.25);
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:1", "1:1"]);
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:2"]);
+    expect(buffer.takeForFrame()).toEqual([]);
+  });
+
+  it("drops repeats and anything behind its partition's last offset", () => {
+    const buffer = new LogBuffer(100, 10);
+    buffer.add(batch([record(0, 5), record(0, 6)]), 0.25);
+    buffer.add(batch([record(0, 5), record(0, 6), record(0, 7), record(0, 7, "balance_changed")]), 0.25);
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:5", "0:6", "0:7", "0:7"]);
+  });
+
+  it("keeps only the newest capacity records and counts what gave way", () => {
+    const buffer = new LogBuffer(3, 10);
+    buffer.add(batch([1, 2, 3, 4, 5].map((o) => record(0, o))), 0.25);
+    expect(buffer.skipped).toBe(2);
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:3", "0:4", "0:5"]);
+  });
+
+  it("draws nothing while paused and says how much waits", () => {
+    const buffer = new LogBuffer(3, 10);
+    buffer.paused = true;
+    buffer.add(batch([1, 2, 3, 4].map((o) => record(0, o))), 0.25);
+    expect(buffer.takeForFrame()).toEqual([]);
+    expect(buffer.state).toBe("paused");
+    expect(buffer.describe()).toBe("Paused: 3 new records waiting (the newest 3 are kept).");
+    buffer.paused = false;
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:2", "0:3", "0:4"]);
+  });
+
+  it("says when the server samples, and the rate", () => {
+    const buffer = new LogBuffer(100, 10);
+    buffer.add(batch([record(0, 1)]), 0.5);
+    expect(buffer.state).toBe("live");
+    expect(buffer.describe()).toBe("Live: every record (2 records/s).");
+    buffer.add(batch([record(0, 9)], 8, 2000, 1999), 0.25);
+    expect(buffer.state).toBe("sampling");
+    expect(buffer.describe()).toBe("Sampling: about 1 in 8 of 8000 records/s shown.");
+  });
+
+  it("forgets everything on clear", () => {
+    const buffer = new LogBuffer(100, 10);
+    buffer.add(batch([record(0, 9)]), 0.25);
+    buffer.clear();
+    buffer.add(batch([record(0, 1)]), 0.25);
+    expect(offsets(buffer.takeForFrame())).toEqual(["0:1"]);
+  });
+});

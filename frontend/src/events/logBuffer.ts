@@ -1,0 +1,95 @@
+/**
+ * What the Events page keeps and draws, bounded whatever the load: the last `capacity`
+ * records, at most `perFrame` new rows drawn per animation frame, and while paused
+ * nothing drawn (new records wait, the oldest of them giving way beyond `capacity`).
+ *
+ * Records arrive in log order per partition; one at or below the last offset seen on its
+ * partition is a repeat (the recent past sent again after a reconnect) and is dropped, so
+ * the rows stay in log order per partition.
+ */
+
+import { type LogBatch, type LogRecord } from "../api/eventLog";
+
+export { LogBuffer, type Sampling };
+
+/** How much of the stream the person sees; `oneIn` 1 and `leftOut` 0: everything. */
+type Sampling = { oneIn: number; matchedPerSecond: number; leftOut: number };
+
+class LogBuffer {
+  private readonly lastOffset = new Map<string, number>();
+  /** Received, not drawn yet (oldest first). */
+  private waiting: LogRecord[] = [];
+  /** Records that gave way before they were drawn (the screen kept only the newest). */
+  skipped = 0;
+  paused = false;
+  sampling: Sampling = { oneIn: 1, matchedPerSecond: 0, leftOut: 0 };
+
+  constructor(
+    readonly capacity: number,
+    readonly perFrame: number,
+  ) {}
+
+  /** Take a batch from the server; `seconds` is how long its window was. */
+  add(batch: LogBatch, seconds: number): void {
+    for (const record of batch.records) {
+      const partition = `${record.topic}/${record.partition}`;
+      const last = this.lastOffset.get(partition);
+      if (last !== undefined && record.offset <= last) {
+        continue;
+      }
+      this.lastOffset.set(partition, record.offset);
+      this.waiting.push(record);
+    }
+    const over = this.waiting.length - this.capacity;
+    if (over > 0) {
+      this.waiting.splice(0, over);
+      this.skipped += over;
+    }
+    this.sampling = {
+      oneIn: batch.sampled_one_in,
+      matchedPerSecond: seconds > 0 ? Math.round(batch.matched / seconds) : batch.matched,
+      leftOut: batch.left_out,
+    };
+  }
+
+  /** The records to draw in this frame (oldest first), none while paused. */
+  takeForFrame(): LogRecord[] {
+    if (this.paused) {
+      return [];
+    }
+    return this.waiting.splice(0, this.perFrame);
+  }
+
+  /** Records received but not drawn yet. */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  /** What the person sees of the stream, in words (the page's indicator). */
+  describe(): string {
+    if (this.paused) {
+      return `Paused: ${this.pending} new records waiting (the newest ${this.capacity} are kept).`;
+    }
+    const { oneIn, matchedPerSecond, leftOut } = this.sampling;
+    if (oneIn > 1 || leftOut > 0) {
+      return `Sampling: about 1 in ${Math.max(oneIn, 2)} of ${matchedPerSecond} records/s shown.`;
+    }
+    return `Live: every record (${matchedPerSecond} records/s).`;
+  }
+
+  /** "paused", "sampling" or "live" (the indicator's data-state). */
+  get state(): "paused" | "sampling" | "live" {
+    if (this.paused) {
+      return "paused";
+    }
+    return this.sampling.oneIn > 1 || this.sampling.leftOut > 0 ? "sampling" : "live";
+  }
+
+  /** Forget everything (a new filter). */
+  clear(): void {
+    this.lastOffset.clear();
+    this.waiting = [];
+    this.skipped = 0;
+    this.sampling = { oneIn: 1, matchedPerSecond: 0, leftOut: 0 };
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Events: the records of the history topics (commands, both feedback topics,
+ * balance_changed) as they are written, for one account or all, newest on top; a
+ * command's button shows its answer and the balance changes it caused.
+ *
+ * It stays usable under any load: the server sends at most ~200 records/s per page
+ * (sampling beyond, which the indicator shows), the page draws at most `PER_FRAME`
+ * rows per frame and keeps `CAPACITY`, and it holds still (paused) while the pointer is
+ * on the table or after Pause.
+ *
+ * Test ids: `events-iban`, `events-filter-submit`, `events-all`, `events-filter`
+ * (what is shown), `events-pause`, `events-state` (`data-state` = live / sampling /
+ * paused), `events`, `event-row` rows, `event-chain`; see ../events/recordView.ts.
+ */
+
+import { requestOnce, subscribe } from "../api/connection";
+import { EVENT_CHAIN, EVENT_LOG, type LogBatch, type LogChain, type LogRecord } from "../api/eventLog";
+import { RESUBSCRIBE_AFTER_MS } from "../api/liveTransactions";
+import { LogBuffer } from "../events/logBuffer";
+import { chainView, eventRow } from "../events/recordView";
+import { compactIban, isValidOpenIban } from "../iban";
+import { el } from "../ui/dom";
+import { field, statusLine } from "../ui/forms";
+import type { Page } from "./page";
+
+export { CAPACITY, eventsPage };
+
+/** Rows kept on the page, and drawn at most per animation frame. */
+const CAPACITY = 300;
+const PER_FRAME = 40;
+/** The indicator's text changes at most this often (ms). */
+const DESCRIBE_EVERY_MS = 500;
+const CHAIN_TIMEOUT_MS = 10_000;
+
+function eventsPage(): Page {
+  const buffer = new LogBuffer(CAPACITY, PER_FRAME);
+  let iban: string | null = null;
+  let running = true;
+  let manualPause = false;
+  let pointerInside = false;
+  let frame: number | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastBatchAt = performance.now();
+  let describedAt = 0;
+  let unsubscribe = (): void => undefined;
+
+  const shown = el("p", { "data-testid": "events-filter" });
+  const indicator = el("p", { class: "events-state", "data-testid": "events-state", "data-state": "live" });
+  const problem = statusLine("events-status");
+  const body = el("tbody");
+  const table = el(
+    "table",
+    { "data-testid": "events", class: "events" },
+    el("caption", { class: "visually-hidden" }, "History records, newest first"),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...["Time", "Topic", "Partition", "Offset", "Record", "Schema", "Fields"].map((h) =>
+          el("th", { scope: "col" }, h),
+        ),
+      ),
+    ),
+    body,
+  );
+  const chain = el("div", { class: "card", "data-testid": "event-chain", "aria-live": "polite" });
+  chain.hidden = true;
+
+  const describe = (force = false): void => {
+    const now = performance.now();
+    if (force || now - describedAt >= DESCRIBE_EVERY_MS) {
+      describedAt = now;
+      indicator.textContent = buffer.describe() + (buffer.skipped ? ` ${buffer.skipped} not drawn.` : "");
+      indicator.dataset.state = buffer.state;
+    }
+  };
+  const setPaused = (): void => {
+    buffer.paused = manualPause || pointerInside;
+    pause.textContent = manualPause ? "Resume" : "Pause";
+    pause.setAttribute("aria-pressed", String(manualPause));
+    describe(true);
+    schedule();
+  };
+
+  const draw = (): void => {
+    frame = undefined;
+    const records = buffer.takeForFrame();
+    for (const record of records) {
+      body.prepend(eventRow(record, open));
+    }
+    while (body.rows.length > CAPACITY) {
+      body.lastElementChild?.remove();
+    }
+    describe();
+    schedule();
+  };
+  function schedule(): void {
+    if (frame === undefined && running && buffer.pending > 0 && !buffer.paused) {
+      frame = requestAnimationFrame(draw);
+    }
+  }
+
+  const open = (record: LogRecord): void => {
+    if (record.command_id === null) {
+      return;
+    }
+    chain.hidden = false;
+    chain.replaceChildren(el("h2", {}, "Command ", el("span", { class: "iban" }, record.command_id)), el("p", {}, "Looking it up…"));
+    requestOnce<{ event_chain: LogChain }>(EVENT_CHAIN, { command_id: record.command_id }, CHAIN_TIMEOUT_MS).then(
+      (data) => {
+        chain.replaceChildren(
+          el("h2", {}, "Command ", el("span", { class: "iban" }, record.command_id)),
+          ...chainView(data.event_chain),
+        );
+      },
+      (error: Error) => {
+        chain.replaceChildren(el("p", { class: "status", "data-kind": "error" }, `Could not look it up: ${error.message}.`));
+      },
+    );
+  };
+
+  const stream = (): void => {
+    unsubscribe();
+    lastBatchAt = performance.now();
+    unsubscribe = subscribe<{ event_log: LogBatch }>(EVENT_LOG, { iban }, {
+      next: (data) => {
+        const now = performance.now();
+        buffer.add(data.event_log, (now - lastBatchAt) / 1000);
+        lastBatchAt = now;
+        problem.set(null);
+        describe();
+        schedule();
+      },
+      error: (error) => {
+        problem.set(`The event log stopped: ${error.message}. Trying again…`, "error");
+        restream();
+      },
+      complete: () => restream(),
+    });
+  };
+  const restream = (): void => {
+    if (running) {
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(stream, RESUBSCRIBE_AFTER_MS);
+    }
+  };
+  const show = (wanted: string | null): void => {
+    iban = wanted;
+    buffer.clear();
+    body.replaceChildren();
+    shown.textContent = wanted === null ? "Showing every account." : `Showing account ${wanted}.`;
+    describe(true);
+    stream();
+  };
+
+  const ibanField = field({ id: "events-iban", label: "Account number", testId: "events-iban", autocomplete: "off" });
+  const form = el(
+    "form",
+    { class: "inline-form", novalidate: true },
+    ibanField.element,
+    el("button", { type: "submit", "data-testid": "events-filter-submit" }, "Show"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const wanted = compactIban(ibanField.input.value);
+    if (!isValidOpenIban(wanted)) {
+      ibanField.setError("Enter an account number of this bank, e.g. NL66OPEN0000000000.");
+      return;
+    }
+    ibanField.setError(null);
+    show(wanted);
+  });
+  const all = el("button", { type: "button", class: "secondary", "data-testid": "events-all" }, "All accounts");
+  all.addEventListener("click", () => {
+    ibanField.input.value = "";
+    ibanField.setError(null);
+    show(null);
+  });
+  const pause = el("button", { type: "button", class: "secondary", "data-testid": "events-pause", "aria-pressed": "false" }, "Pause");
+  pause.addEventListener("click", () => {
+    manualPause = !manualPause;
+    setPaused();
+  });
+  // Rows must not move under the pointer: hold still while it is on the table.
+  table.addEventListener("pointerenter", () => {
+    pointerInside = true;
+    setPaused();
+  });
+  table.addEventListener("pointerleave", () => {
+    pointerInside = false;
+    setPaused();
+  });
+
+  const element = el(
+    "section",
+    { class: "page", "aria-labelledby": "events-title" },
+    el(
+      "div",
+      { class: "card" },
+      el("h1", { id: "events-title" }, "Events"),
+      el(
+        "p",
+        {},
+        "The records of the bank's history topics as they are written: commands, their answers and balance changes, " +
+          "decoded from Avro, with their place in the log. Tokens are hidden. Choose a command to see what it caused.",
+      ),
+      form,
+      el("div", { class: "toolbar" }, all, pause, shown),
+      indicator,
+      problem.element,
+    ),
+    chain,
+    el("div", { class: "card" }, el("div", { class: "table-scroll" }, table)),
+  );
+  show(null);
+  return {
+    element,
+    dispose: () => {
+      running = false;
+      clearTimeout(retryTimer);
+      if (frame !== undefined) {
+        cancelAnimationFrame(frame);
+      }
+      unsubscribe();
+    },
+  };
+}
