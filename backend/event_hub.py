@@ -20,6 +20,10 @@ from backend.events import EventFilter, LoggedEvent
 __all__ = ["EventBatch", "EventHub", "EventSubscription", "TooManyEventSubscribersError"]
 
 
+#: Records held for one subscriber while its recent past is read (~0.5 s at most).
+_MAX_HELD = 20_000
+
+
 class TooManyEventSubscribersError(ClientError):
     """The process already streams its budget of event logs."""
 
@@ -50,6 +54,8 @@ class EventSubscription:
     sent_up_to: dict[tuple[str, int], int]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pending: list[LoggedEvent] = field(default_factory=list)
+    #: Records held back, unfiltered, while the recent past is read (None: not holding).
+    held: list[LoggedEvent] | None = field(default_factory=list)
     matched: int = 0
     left_out: int = 0
     one_in: int = 1
@@ -88,6 +94,12 @@ class EventHub:
                 subscriber.wake.set()
 
     def _offer(self, subscriber: EventSubscription, event: LoggedEvent) -> None:
+        if subscriber.held is not None:
+            if len(subscriber.held) < _MAX_HELD:
+                subscriber.held.append(event)
+            else:
+                subscriber.left_out += 1
+            return
         sent = subscriber.sent_up_to.get((event.topic, event.partition))
         if sent is not None and event.offset <= sent:
             return
@@ -101,16 +113,29 @@ class EventHub:
         else:
             subscriber.left_out += 1
 
-    def subscribe(
-        self, wanted: EventFilter, sent_up_to: dict[tuple[str, int], int]
-    ) -> EventSubscription:
-        """Register a subscriber now (synchronously: no record falls between the recent
-        past read up to ``sent_up_to`` and the live records)."""
+    def subscribe(self, wanted: EventFilter) -> EventSubscription:
+        """Register a subscriber now, holding its records back until ``release``.
+
+        Register in the same step of the loop as the snapshot the recent past is read
+        from: then no record falls between the two.
+        """
         if len(self._subscribers) >= self._max_subscribers:
             raise TooManyEventSubscribersError(self._max_subscribers)
-        subscriber = EventSubscription(wanted, sent_up_to)
+        subscriber = EventSubscription(wanted, {})
         self._subscribers.add(subscriber)
         return subscriber
+
+    def release(
+        self, subscriber: EventSubscription, sent_up_to: dict[tuple[str, int], int]
+    ) -> None:
+        """The recent past, up to ``sent_up_to``, is read (and ``wanted`` has seen it):
+        filter the held records now, in order, and let the next ones through."""
+        held, subscriber.held = subscriber.held or [], None
+        subscriber.sent_up_to = sent_up_to
+        for event in held:
+            self._offer(subscriber, event)
+        if subscriber.pending or subscriber.left_out:
+            subscriber.wake.set()
 
     def unsubscribe(self, subscriber: EventSubscription) -> None:
         """Forget a subscriber whose stream never started."""

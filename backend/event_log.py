@@ -45,27 +45,20 @@ class EventLog:
         """The recent past of ``iban`` (or of all accounts), then live batches."""
         wanted = EventFilter(iban)
         # Snapshot and subscribe in one step of the loop: every record after the
-        # snapshot reaches the subscriber; one in both is sent once (``sent_up_to``).
+        # snapshot is held for the subscriber until the recent past is read.
         raws = self._source.snapshot()
-        subscriber = self._hub.subscribe(wanted, {})
+        subscriber = self._hub.subscribe(wanted)
         try:
-            seen = EventFilter(iban)
             recent, positions = await self._search(
                 lambda: (
-                    recent_events(raws, self._source.decode, seen, self._recent_limit),
+                    recent_events(raws, self._source.decode, wanted, self._recent_limit),
                     last_positions(raws),
                 )
             )
-            wanted.learn_from(seen)
-            subscriber.sent_up_to.update(positions)
-            subscriber.pending = [
-                e
-                for e in subscriber.pending
-                if e.offset > positions.get((e.topic, e.partition), -1)
-            ]
         except BaseException:
             self._hub.unsubscribe(subscriber)
             raise
+        self._hub.release(subscriber, positions)
         async for batch in self._hub.stream(subscriber, recent):
             yield batch
 

@@ -168,8 +168,3 @@ class EventFilter:
     def remembers(self, command_id: str) -> bool:
         """True when ``command_id`` is one of the followed account's commands seen."""
         return command_id in self._commands
-
-    def learn_from(self, other: "EventFilter") -> None:
-        """Remember the commands ``other`` has seen (a search of the recent past)."""
-        for command_id in other._commands:
-            self._commands[command_id] = None

@@ -22,8 +22,12 @@ def answers(partition: int, offsets: range) -> list[LoggedEvent]:
     ]
 
 
-async def batches(hub: EventHub, recent: list[LoggedEvent], count: int) -> list[EventBatch]:
-    subscriber = hub.subscribe(EventFilter(None), {("money_transfer_feedback", 0): 4})
+async def batches(
+    hub: EventHub, recent: list[LoggedEvent], count: int, held: list[LoggedEvent] | None = None
+) -> list[EventBatch]:
+    subscriber = hub.subscribe(EventFilter(None))
+    hub.publish(held or [])  # arrives while the recent past is read: held back
+    hub.release(subscriber, {("money_transfer_feedback", 0): 4})
     got: list[EventBatch] = []
     async with aclosing(hub.stream(subscriber, recent)) as stream:
         async for batch in stream:
@@ -36,9 +40,10 @@ async def batches(hub: EventHub, recent: list[LoggedEvent], count: int) -> list[
 async def test_a_slow_window_is_sent_whole_in_log_order_without_the_recent_past_twice() -> None:
     hub = EventHub(max_per_batch=50, flush_every_s=0.01)
     recent = answers(0, range(5))
-    task = asyncio.create_task(batches(hub, recent, 2))
-    await asyncio.sleep(0.01)
-    hub.publish(answers(0, range(3, 8)))  # 3 and 4 were in the recent past
+    # 3 and 4 were in the recent past.
+    task = asyncio.create_task(batches(hub, recent, 2, held=answers(0, range(3, 6))))
+    await asyncio.sleep(0.005)
+    hub.publish(answers(0, range(6, 8)))
     first, second = await task
     assert [e.offset for e in first.events] == [0, 1, 2, 3, 4]
     assert [e.offset for e in second.events] == [5, 6, 7]
@@ -64,9 +69,9 @@ async def test_a_busy_subscriber_is_capped_then_sampled_in_order() -> None:
 
 def test_the_number_of_streams_is_bounded() -> None:
     hub = EventHub(max_subscribers=1)
-    hub.subscribe(EventFilter(None), {})
+    hub.subscribe(EventFilter(None))
     with pytest.raises(TooManyEventSubscribersError, match="at most 1"):
-        hub.subscribe(EventFilter(None), {})
+        hub.subscribe(EventFilter(None))
 
 
 async def test_close_ends_every_stream() -> None:

@@ -72,10 +72,3 @@ def test_an_account_filter_keeps_its_records_and_the_answers_to_its_commands() -
     assert wanted.matches(change(BOB, 500, ALICE))
     assert not wanted.matches(change("NL71OPEN0000009998", 500, ALICE))
     assert EventFilter(None).matches(other_answer)
-
-
-def test_a_filter_learns_the_commands_another_saw() -> None:
-    seen, live = EventFilter(BOB), EventFilter(BOB)
-    seen.matches(transfer())
-    live.learn_from(seen)
-    assert live.remembers(str(COMMAND_ID))
