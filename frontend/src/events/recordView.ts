@@ -27,6 +27,7 @@ function fieldsText(record: LogRecord): string {
 
 function eventRow(record: LogRecord, open: (record: LogRecord) => void): HTMLTableRowElement {
   const isCommand = record.topic === "commands" && record.command_id !== null;
+  const fields = fieldsText(record);
   let type: Node | string = record.record_type;
   if (isCommand) {
     const button = el(
@@ -55,7 +56,7 @@ function eventRow(record: LogRecord, open: (record: LogRecord) => void): HTMLTab
     el("td", { class: "num" }, record.offset),
     el("td", {}, type),
     el("td", { class: "num" }, record.schema_id),
-    el("td", { class: "fields" }, fieldsText(record)),
+    el("td", { class: "fields", title: fields }, fields),
   );
 }
 
