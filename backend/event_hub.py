@@ -45,6 +45,8 @@ class EventBatch:
     matched: int
     #: Of those, how many were left out (sampling, or the batch was full).
     left_out: int
+    #: How long the window was (ms): matched / window is the stream's rate.
+    window_ms: int
 
 
 @dataclass(eq=False, slots=True)
@@ -59,6 +61,7 @@ class EventSubscription:
     matched: int = 0
     left_out: int = 0
     one_in: int = 1
+    window_started: float = field(default_factory=time.monotonic)
     closed: bool = False
 
 
@@ -146,7 +149,7 @@ class EventHub:
     ) -> AsyncGenerator[EventBatch, None]:
         """Yield ``recent`` once, then a batch per window until closed."""
         try:
-            yield EventBatch(tuple(recent), 1, len(recent), 0)
+            yield EventBatch(tuple(recent), 1, len(recent), 0, 0)
             while True:
                 started = time.monotonic()
                 await subscriber.wake.wait()
@@ -161,12 +164,15 @@ class EventHub:
             self._subscribers.discard(subscriber)
 
     def _take(self, subscriber: EventSubscription) -> EventBatch:
+        now = time.monotonic()
         batch = EventBatch(
             tuple(subscriber.pending),
             subscriber.one_in,
             subscriber.matched,
             subscriber.left_out,
+            round((now - subscriber.window_started) * 1000),
         )
+        subscriber.window_started = now
         # The next window samples so that this window's rate would have fit.
         subscriber.one_in = max(1, math.ceil(subscriber.matched / self._max_per_batch))
         subscriber.pending = []

@@ -62,6 +62,7 @@ class LogBatch:
     )
     matched: int = strawberry.field(description="Records of the window matching the filter.")
     left_out: int = strawberry.field(description="Matching records not sent (sampling).")
+    window_ms: int = strawberry.field(description="The window's length (0: the recent past).")
 
     @classmethod
     def from_batch(cls, batch: EventBatch) -> "LogBatch":
@@ -71,6 +72,7 @@ class LogBatch:
             sampled_one_in=batch.sampled_one_in,
             matched=batch.matched,
             left_out=batch.left_out,
+            window_ms=batch.window_ms,
         )
 
 

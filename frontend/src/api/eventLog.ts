@@ -18,7 +18,14 @@ type LogRecord = {
 };
 
 /** Records of one window; `sampled_one_in` > 1 or `left_out` > 0: the server sampled. */
-type LogBatch = { records: LogRecord[]; sampled_one_in: number; matched: number; left_out: number };
+type LogBatch = {
+  records: LogRecord[];
+  sampled_one_in: number;
+  matched: number;
+  left_out: number;
+  /** The window's length; 0 for the first batch, the recent past. */
+  window_ms: number;
+};
 
 type LogChain = {
   command: LogRecord | null;
@@ -31,7 +38,9 @@ const RECORD_FIELDS = `topic partition offset timestamp_ms record_type schema_id
   fields { name value }`;
 
 const EVENT_LOG = `subscription event_log($iban: String) {
-  event_log(iban: $iban) { sampled_one_in matched left_out records { ${RECORD_FIELDS} } }
+  event_log(iban: $iban) {
+    sampled_one_in matched left_out window_ms records { ${RECORD_FIELDS} }
+  }
 }`;
 
 const EVENT_CHAIN = `query event_chain($command_id: String!) {

@@ -29,8 +29,8 @@ class LogBuffer {
     readonly perFrame: number,
   ) {}
 
-  /** Take a batch from the server; `seconds` is how long its window was. */
-  add(batch: LogBatch, seconds: number): void {
+  /** Take a batch from the server. */
+  add(batch: LogBatch): void {
     for (const record of batch.records) {
       const partition = `${record.topic}/${record.partition}`;
       const last = this.lastOffset.get(partition);
@@ -45,9 +45,14 @@ class LogBuffer {
       this.waiting.splice(0, over);
       this.skipped += over;
     }
+    if (batch.window_ms <= 0) {
+      return; // the recent past says nothing about the rate
+    }
+    const sent = batch.records.length;
     this.sampling = {
-      oneIn: batch.sampled_one_in,
-      matchedPerSecond: seconds > 0 ? Math.round(batch.matched / seconds) : batch.matched,
+      // What reached the page, which the server's cap per batch may make fewer than 1 in k.
+      oneIn: sent > 0 ? Math.max(batch.sampled_one_in, Math.round(batch.matched / sent)) : batch.sampled_one_in,
+      matchedPerSecond: Math.round((batch.matched * 1000) / batch.window_ms),
       leftOut: batch.left_out,
     };
   }

@@ -43,7 +43,6 @@ function eventsPage(): Page {
   let drawTimer: ReturnType<typeof setTimeout> | undefined;
   let drawnAt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let lastBatchAt = performance.now();
   let unsubscribe = (): void => undefined;
 
   const shown = el("p", { "data-testid": "events-filter" });
@@ -136,12 +135,9 @@ function eventsPage(): Page {
 
   const stream = (): void => {
     unsubscribe();
-    lastBatchAt = performance.now();
     unsubscribe = subscribe<{ event_log: LogBatch }>(EVENT_LOG, { iban }, {
       next: (data) => {
-        const now = performance.now();
-        buffer.add(data.event_log, (now - lastBatchAt) / 1000);
-        lastBatchAt = now;
+        buffer.add(data.event_log);
         problem.set(null);
         schedule();
       },
