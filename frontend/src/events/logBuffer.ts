@@ -79,7 +79,7 @@ class LogBuffer {
     if (oneIn > 1 || leftOut > 0) {
       return `Sampling: about 1 in ${Math.max(oneIn, 2)} of ${matchedPerSecond} records/s shown.`;
     }
-    return `Live: every record (${matchedPerSecond} records/s).`;
+    return matchedPerSecond > 0 ? `Live: every record (${matchedPerSecond} records/s).` : "Live: every record.";
   }
 
   /** "paused", "sampling" or "live" (the indicator's data-state). */
