@@ -186,8 +186,12 @@ def test_up_removes_a_hand_made_grant_and_changes_nothing_else(
             "ssl.key.location": str(stack_layout.certs_dir / f"{name}.key"),
         }
     )
-    grant = AclRule(
-        "User:backend", ResourceType.TOPIC, COMMANDS.name, ResourcePatternType.LITERAL, _READ
+    grant = AclRule(  # not in the plan: the generator only writes commands
+        "User:command-generator",
+        ResourceType.TOPIC,
+        COMMANDS.name,
+        ResourcePatternType.LITERAL,
+        _READ,
     )
     for future in admin.create_acls([grant.binding()], request_timeout=_TIMEOUT_S).values():
         future.result(timeout=_TIMEOUT_S)
