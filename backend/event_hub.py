@@ -2,14 +2,16 @@
 
 One Kafka consumer per process feeds every subscriber (``backend.kafka.history_reader``).
 A subscriber gets a batch at most every ``flush_every_s`` with at most
-``max_per_batch`` records. When more of its records arrive than that, it gets one in
-``k`` of them (``k`` follows the previous window's rate) and the batch says so: a browser
-watching 7,000 records/s gets ~200/s in log order per partition, with the sampling shown,
-and neither it nor the consumer ever waits for the other.
+``max_per_batch`` records. When more of its records arrive in a window, the batch is a
+uniform sample of them (reservoir sampling, so no partition's chunk crowds out the others)
+put back in arrival order, and it says so: a browser watching 7,000 records/s gets
+~200/s in log order per partition, with the sampling shown, and neither it nor the
+consumer ever waits for the other.
 """
 
 import asyncio
 import math
+import random
 import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
@@ -55,12 +57,13 @@ class EventSubscription:
     #: Per (topic, partition): the last offset already sent with the recent past.
     sent_up_to: dict[tuple[str, int], int]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    pending: list[LoggedEvent] = field(default_factory=list)
+    #: The window's sample: (arrival number, record).
+    pending: list[tuple[int, LoggedEvent]] = field(default_factory=list)
     #: Records held back, unfiltered, while the recent past is read (None: not holding).
     held: list[LoggedEvent] | None = field(default_factory=list)
     matched: int = 0
-    left_out: int = 0
-    one_in: int = 1
+    #: Records lost while held (beyond ``_MAX_HELD``).
+    lost: int = 0
     window_started: float = field(default_factory=time.monotonic)
     closed: bool = False
 
@@ -69,8 +72,15 @@ class EventHub:
     """Publish/subscribe of ``LoggedEvent`` within one event loop."""
 
     def __init__(
-        self, *, max_per_batch: int = 50, flush_every_s: float = 0.25, max_subscribers: int = 50
+        self,
+        *,
+        max_per_batch: int = 50,
+        flush_every_s: float = 0.25,
+        max_subscribers: int = 50,
+        chance: random.Random | None = None,
     ) -> None:
+        # Sampling needs no secure randomness; a seeded one makes tests repeatable.
+        self._chance = chance or random.Random()
         self._max_per_batch = max_per_batch
         self._flush_every_s = flush_every_s
         self._max_subscribers = max_subscribers
@@ -93,7 +103,7 @@ class EventHub:
         for subscriber in tuple(self._subscribers):
             for event in events:
                 self._offer(subscriber, event)
-            if subscriber.pending or subscriber.left_out:
+            if subscriber.matched or subscriber.lost:
                 subscriber.wake.set()
 
     def _offer(self, subscriber: EventSubscription, event: LoggedEvent) -> None:
@@ -101,20 +111,22 @@ class EventHub:
             if len(subscriber.held) < _MAX_HELD:
                 subscriber.held.append(event)
             else:
-                subscriber.left_out += 1
+                subscriber.lost += 1
             return
         sent = subscriber.sent_up_to.get((event.topic, event.partition))
         if sent is not None and event.offset <= sent:
             return
         if not subscriber.wanted.matches(event):
             return
+        number = subscriber.matched
         subscriber.matched += 1
-        if subscriber.matched % subscriber.one_in == 0 and (
-            len(subscriber.pending) < self._max_per_batch
-        ):
-            subscriber.pending.append(event)
-        else:
-            subscriber.left_out += 1
+        if len(subscriber.pending) < self._max_per_batch:
+            subscriber.pending.append((number, event))
+            return
+        # Algorithm R: every record of the window has the same chance to be in the sample.
+        slot = self._chance.randrange(subscriber.matched)
+        if slot < self._max_per_batch:
+            subscriber.pending[slot] = (number, event)
 
     def subscribe(self, wanted: EventFilter) -> EventSubscription:
         """Register a subscriber now, holding its records back until ``release``.
@@ -137,7 +149,7 @@ class EventHub:
         subscriber.sent_up_to = sent_up_to
         for event in held:
             self._offer(subscriber, event)
-        if subscriber.pending or subscriber.left_out:
+        if subscriber.matched or subscriber.lost:
             subscriber.wake.set()
 
     def unsubscribe(self, subscriber: EventSubscription) -> None:
@@ -165,19 +177,19 @@ class EventHub:
 
     def _take(self, subscriber: EventSubscription) -> EventBatch:
         now = time.monotonic()
+        sample = sorted(subscriber.pending, key=lambda numbered: numbered[0])
+        sent = len(sample)
         batch = EventBatch(
-            tuple(subscriber.pending),
-            subscriber.one_in,
-            subscriber.matched,
-            subscriber.left_out,
+            tuple(event for _number, event in sample),
+            math.ceil(subscriber.matched / sent) if sent else 1,
+            subscriber.matched + subscriber.lost,
+            subscriber.matched - sent + subscriber.lost,
             round((now - subscriber.window_started) * 1000),
         )
         subscriber.window_started = now
-        # The next window samples so that this window's rate would have fit.
-        subscriber.one_in = max(1, math.ceil(subscriber.matched / self._max_per_batch))
         subscriber.pending = []
         subscriber.matched = 0
-        subscriber.left_out = 0
+        subscriber.lost = 0
         subscriber.wake.clear()
         return batch
 

@@ -61,10 +61,13 @@ describe("LogBuffer", () => {
     buffer.add(batch([record(0, 1)], 1, 1, 0, 500));
     expect(buffer.state).toBe("live");
     expect(buffer.describe()).toBe("Live: every record (2 records/s).");
-    buffer.add(batch([record(0, 8), record(0, 9)], 8, 2000, 1998));
-    expect(buffer.state).toBe("sampling");
-    // 2 of 2000 reached the page: 1 in 1000, though the server sampled 1 in 8 (the cap).
-    expect(buffer.describe()).toBe("Sampling: about 1 in 1000 of 8000 records/s shown.");
+    const busy = new LogBuffer(100, 10);
+    busy.add(batch([record(0, 8), record(0, 9)], 1000, 2000, 1998));
+    expect(busy.state).toBe("sampling");
+    expect(busy.describe()).toBe("Sampling: about 1 in 1000 of 8000 records/s shown.");
+    // The next window is quieter: the figures move, smoothed over the last windows.
+    busy.add(batch([record(0, 10), record(0, 11)], 500, 1000, 998));
+    expect(busy.describe()).toBe("Sampling: about 1 in 722 of 5778 records/s shown.");
   });
 
   it("takes no rate from the recent past", () => {

@@ -12,6 +12,9 @@ import { type LogBatch, type LogRecord } from "../api/eventLog";
 
 export { LogBuffer, type Sampling };
 
+/** Weight of the previous windows in the indicator's sums (a window is ~250 ms). */
+const DECAY = 0.8;
+
 /** How much of the stream the person sees; `oneIn` 1 and `leftOut` 0: everything. */
 type Sampling = { oneIn: number; matchedPerSecond: number; leftOut: number };
 
@@ -23,6 +26,8 @@ class LogBuffer {
   skipped = 0;
   paused = false;
   sampling: Sampling = { oneIn: 1, matchedPerSecond: 0, leftOut: 0 };
+  /** Decaying sums over the last windows (~2 s), so the indicator does not jump. */
+  private recent = { matched: 0, sent: 0, ms: 0 };
 
   constructor(
     readonly capacity: number,
@@ -48,11 +53,16 @@ class LogBuffer {
     if (batch.window_ms <= 0) {
       return; // the recent past says nothing about the rate
     }
-    const sent = batch.records.length;
+    const r = this.recent;
+    this.recent = {
+      matched: r.matched * DECAY + batch.matched,
+      sent: r.sent * DECAY + batch.records.length,
+      ms: r.ms * DECAY + batch.window_ms,
+    };
+    const { matched, sent, ms } = this.recent;
     this.sampling = {
-      // What reached the page, which the server's cap per batch may make fewer than 1 in k.
-      oneIn: sent > 0 ? Math.max(batch.sampled_one_in, Math.round(batch.matched / sent)) : batch.sampled_one_in,
-      matchedPerSecond: Math.round((batch.matched * 1000) / batch.window_ms),
+      oneIn: sent > 0 ? Math.max(1, Math.round(matched / sent)) : batch.sampled_one_in,
+      matchedPerSecond: Math.round((matched * 1000) / ms),
       leftOut: batch.left_out,
     };
   }
@@ -96,5 +106,6 @@ class LogBuffer {
     this.waiting = [];
     this.skipped = 0;
     this.sampling = { oneIn: 1, matchedPerSecond: 0, leftOut: 0 };
+    this.recent = { matched: 0, sent: 0, ms: 0 };
   }
 }

@@ -32,6 +32,9 @@ const PER_DRAW = 100;
  * redraw moves every row, and painting is what a busy machine cannot do 60 times a second. */
 const DRAW_EVERY_MS = 500;
 const CHAIN_TIMEOUT_MS = 10_000;
+/** A command drawn before its answer was written: ask again, a few times (ms). */
+const CHAIN_RETRY_MS = 1_000;
+const CHAIN_RETRIES = 5;
 
 function eventsPage(): Page {
   const buffer = new LogBuffer(CAPACITY, PER_DRAW);
@@ -42,6 +45,7 @@ function eventsPage(): Page {
   let frame: number | undefined;
   let drawTimer: ReturnType<typeof setTimeout> | undefined;
   let drawnAt = 0;
+  let chainTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe = (): void => undefined;
 
@@ -114,21 +118,34 @@ function eventsPage(): Page {
     }, wait);
   }
 
-  const open = (record: LogRecord): void => {
-    if (record.command_id === null) {
+  let opened: string | null = null;
+  const open = (record: LogRecord, attempt = 0): void => {
+    const commandId = record.command_id;
+    if (commandId === null || !running) {
       return;
     }
-    chain.hidden = false;
-    chain.replaceChildren(el("h2", {}, "Command ", el("span", { class: "iban" }, record.command_id)), el("p", {}, "Looking it up…"));
-    requestOnce<{ event_chain: LogChain }>(EVENT_CHAIN, { command_id: record.command_id }, CHAIN_TIMEOUT_MS).then(
+    opened = commandId;
+    const title = el("h2", {}, "Command ", el("span", { class: "iban" }, commandId));
+    if (attempt === 0) {
+      clearTimeout(chainTimer);
+      chain.hidden = false;
+      chain.replaceChildren(title, el("p", {}, "Looking it up…"));
+    }
+    requestOnce<{ event_chain: LogChain }>(EVENT_CHAIN, { command_id: commandId }, CHAIN_TIMEOUT_MS).then(
       (data) => {
-        chain.replaceChildren(
-          el("h2", {}, "Command ", el("span", { class: "iban" }, record.command_id)),
-          ...chainView(data.event_chain),
-        );
+        if (opened !== commandId) {
+          return; // another command was chosen meanwhile
+        }
+        const found = data.event_chain;
+        const waiting = found.command !== null && found.answer === null && attempt < CHAIN_RETRIES;
+        const again = waiting ? [el("p", { class: "muted" }, "Looking again in a second…")] : [];
+        chain.replaceChildren(title, ...chainView(found), ...again);
+        if (waiting) {
+          chainTimer = setTimeout(() => open(record, attempt + 1), CHAIN_RETRY_MS);
+        }
       },
       (error: Error) => {
-        chain.replaceChildren(el("p", { class: "status", "data-kind": "error" }, `Could not look it up: ${error.message}.`));
+        chain.replaceChildren(title, el("p", { class: "status", "data-kind": "error" }, `Could not look it up: ${error.message}.`));
       },
     );
   };
@@ -229,6 +246,7 @@ function eventsPage(): Page {
       running = false;
       clearTimeout(retryTimer);
       clearTimeout(drawTimer);
+      clearTimeout(chainTimer);
       if (frame !== undefined) {
         cancelAnimationFrame(frame);
       }

@@ -1,6 +1,7 @@
 """The Events page's fan-out: log order, sampling to a budget, recent past sent once."""
 
 import asyncio
+import random
 import uuid
 from contextlib import aclosing
 
@@ -51,20 +52,22 @@ async def test_a_slow_window_is_sent_whole_in_log_order_without_the_recent_past_
     assert hub.subscriber_count == 0
 
 
-async def test_a_busy_subscriber_is_capped_then_sampled_in_order() -> None:
-    hub = EventHub(max_per_batch=10, flush_every_s=0.05)
-    task = asyncio.create_task(batches(hub, [], 3))
+async def test_a_busy_window_is_a_uniform_sample_in_log_order() -> None:
+    hub = EventHub(max_per_batch=10, flush_every_s=0.05, chance=random.Random(7))
+    task = asyncio.create_task(batches(hub, [], 2))
     await asyncio.sleep(0.01)
-    hub.publish(answers(1, range(100)))
-    await asyncio.sleep(0.1)
-    hub.publish(answers(1, range(100, 200)))
-    _recent, capped, sampled = await task
-    assert [e.offset for e in capped.events] == list(range(10))
-    assert (capped.matched, capped.left_out, capped.sampled_one_in) == (100, 90, 1)
-    # The next window takes one in ceil(100 / 10), still in offset order.
-    assert sampled.sampled_one_in == 10
-    assert [e.offset for e in sampled.events] == list(range(109, 200, 10))
-    assert sampled.left_out == 90
+    # Partition 1's chunk comes first, as a consumer hands over a partition at a time.
+    hub.publish(answers(1, range(100)) + answers(2, range(100)))
+    _recent, sampled = await task
+    assert len(sampled.events) == 10
+    assert (sampled.matched, sampled.left_out, sampled.sampled_one_in) == (200, 190, 20)
+    by_partition = {p: [e.offset for e in sampled.events if e.partition == p] for p in (1, 2)}
+    assert by_partition[1], "the first chunk does not crowd out the second"
+    assert by_partition[2], "the second chunk is sampled too"
+    for offsets in by_partition.values():
+        assert offsets == sorted(offsets), "log order per partition"
+    first_of_2 = [e.partition for e in sampled.events].index(2)
+    assert all(e.partition == 2 for e in sampled.events[first_of_2:]), "arrival order"
 
 
 def test_the_number_of_streams_is_bounded() -> None:
