@@ -40,7 +40,7 @@ from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
 from backend.limits import BodySizeLimit
 from backend.metrics import BackendMetrics
-from backend.monitoring import health_probes, register_gauges
+from backend.monitoring import health_probes, register_event_log_gauges, register_gauges
 from backend.outcomes import AccountOutcome, TransferOutcome
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
@@ -276,5 +276,6 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         app.state.metrics = metrics
         app.state.probes = health_probes(config.registry.url, engine, producer, live, projector)
         register_gauges(metrics, accounts, transfers, hub, live, projector)
+        register_event_log_gauges(metrics, event_hub, history)
         _log.info("backend ready on port %d", settings.listen_port)
         yield

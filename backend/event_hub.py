@@ -45,7 +45,7 @@ class EventBatch:
     sampled_one_in: int
     #: Records of the window that matched the subscriber's filter.
     matched: int
-    #: Of those, how many were left out (sampling, or the batch was full).
+    #: Of those, how many were left out (sampling).
     left_out: int
     #: How long the window was (ms): matched / window is the stream's rate.
     window_ms: int
@@ -53,6 +53,8 @@ class EventBatch:
 
 @dataclass(eq=False, slots=True)
 class EventSubscription:
+    """One open stream: its filter and the sample of its current window."""
+
     wanted: EventFilter
     #: Per (topic, partition): the last offset already sent with the recent past.
     sent_up_to: dict[tuple[str, int], int]

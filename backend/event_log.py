@@ -4,6 +4,7 @@ and its ``EventHub``; the searches run in a worker thread, never on the loop."""
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from typing import Protocol, TypeVar
 
 from backend.event_hub import EventBatch, EventHub
@@ -59,8 +60,10 @@ class EventLog:
             self._hub.unsubscribe(subscriber)
             raise
         self._hub.release(subscriber, positions)
-        async for batch in self._hub.stream(subscriber, recent):
-            yield batch
+        # aclosing: a client that stops its stream frees its place in the hub at once.
+        async with aclosing(self._hub.stream(subscriber, recent)) as batches:
+            async for batch in batches:
+                yield batch
 
     async def chain(self, command_id: str) -> CommandChain:
         """Command ``command_id``, its answer and its balance changes, if still in the ring."""

@@ -117,6 +117,24 @@ async def test_a_deposit_s_command_answer_and_balance_change_stream_with_offsets
     assert [chain["answer"][k] for k in keys] == [result[k] for k in keys]
     assert [[c[k] for k in keys] for c in chain["balance_changes"]] == [[change[k] for k in keys]]
     assert chain["matched_by"] in {"content", "command id"}
+    # The closed stream gave its place in the hub back.
+    assert await open_streams(backend_address) == 0
+
+
+async def open_streams(address: str) -> float:
+    """`backend_event_log_streams` of /metrics, once it has settled (or after 5 s)."""
+    deadline = time.monotonic() + 5
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            text = (await client.get(f"http://{address}/metrics")).text
+            value = next(
+                float(line.split()[1])
+                for line in text.splitlines()
+                if line.startswith("backend_event_log_streams ")
+            )
+            if value == 0 or time.monotonic() > deadline:
+                return value
+            await asyncio.sleep(0.1)
 
 
 async def test_a_wrong_iban_is_refused_by_name(graphql_ws_url: str) -> None:
