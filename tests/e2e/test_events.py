@@ -90,3 +90,31 @@ def test_the_events_page_fits_a_phone(
     assert viewport is not None
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     screenshot(page, "phone")
+
+
+def test_pause_holds_the_rows_still_and_resume_draws_what_came(
+    new_page: Callable[[], Page],
+    register: Callable[[Page], tuple[str, str, str]],
+    open_route: Callable[[Page, str], None],
+) -> None:
+    client = new_page()
+    _, _, iban = register(client)
+    events = new_page()
+    open_route(events, "events")
+    events.get_by_test_id("events-iban").fill(iban)
+    events.get_by_test_id("events-filter-submit").click()
+    rows = events.locator("[data-testid=event-row][data-topic=balance_changed]")
+    created = events.locator("[data-testid=event-row][data-record-type=AccountCreationConfirmed]")
+    expect(created).to_have_count(1)  # the account's past is drawn: what comes next is new
+
+    events.get_by_test_id("events-pause").click()
+    state = events.get_by_test_id("events-state")
+    expect(state).to_have_attribute("data-state", "paused")
+    client.get_by_test_id("deposit-1000").click()
+    expect(client.get_by_test_id("balance")).to_have_text("€10,00")
+    expect(state).to_contain_text("Paused: 3 new records waiting")  # command, answer, change
+    expect(rows).to_have_count(0)
+
+    events.get_by_test_id("events-pause").click()
+    expect(state).to_have_attribute("data-state", "live")
+    expect(rows).to_have_count(1)
