@@ -29,16 +29,19 @@ from backend.api.asgi import graphql_routes
 from backend.api.context import ApiContext, ApiLimits
 from backend.dashboard.setup import start_dashboard
 from backend.deposits import DepositBudget
+from backend.event_hub import EventHub
+from backend.event_log import EventLog
 from backend.feedback import FeedbackRouter
 from backend.health import health_report, run_probes
 from backend.hub import TransactionHub
 from backend.interest import LiveInterest
+from backend.kafka.history_reader import HistoryReader
 from backend.kafka.live import LiveFeed
 from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
 from backend.limits import BodySizeLimit
 from backend.metrics import BackendMetrics
-from backend.monitoring import health_probes, register_gauges
+from backend.monitoring import health_probes, register_event_log_gauges, register_gauges
 from backend.outcomes import AccountOutcome, TransferOutcome
 from backend.passwords import PasswordHashing
 from backend.pending import PendingResults
@@ -195,6 +198,29 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         if not await asyncio.to_thread(live.ready.wait, _LIVE_READY_TIMEOUT_S):
             raise RuntimeError("live feed could not assign its partitions within 30 s")
 
+        # The Events page: one reader of the history topics for every subscriber.
+        event_hub = EventHub()
+        stack.callback(event_hub.close)
+        history = HistoryReader(
+            with_quiet_logs(
+                consumer_config(
+                    config.kafka,
+                    client_id=f"{instance}-history",
+                    group_id=f"{instance}-history",
+                    overrides={"enable.auto.commit": False},
+                ),
+            ),
+            serde,
+            loop,
+            event_hub.publish,
+            lambda: event_hub.has_subscribers,
+            crashed,
+            ring_size=settings.event_log_ring_size,
+            start_back=settings.event_log_start_back,
+        )
+        history.start()
+        stack.push_async_callback(asyncio.to_thread, history.stop)
+
         projector = Projector(
             with_quiet_logs(
                 consumer_config(
@@ -240,6 +266,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ),
             transactions=store,
             hub=hub,
+            events=EventLog(history, event_hub),
             limits=ApiLimits(
                 max_amount_cents=settings.max_amount_cents,
                 max_deposit_cents=settings.max_deposit_cents,
@@ -255,5 +282,6 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
         app.state.metrics = metrics
         app.state.probes = health_probes(config.registry.url, engine, producer, live, projector)
         register_gauges(metrics, accounts, transfers, hub, live, projector)
+        register_event_log_gauges(metrics, event_hub, history)
         _log.info("backend ready on port %d", settings.listen_port)
         yield

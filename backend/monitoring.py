@@ -8,8 +8,10 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.event_hub import EventHub
 from backend.health import HealthProbe
 from backend.hub import TransactionHub
+from backend.kafka.history_reader import HistoryReader
 from backend.kafka.live import LiveFeed
 from backend.kafka.producer import CommandProducer
 from backend.kafka.projector import Projector
@@ -17,7 +19,7 @@ from backend.metrics import BackendMetrics
 from backend.outcomes import AccountOutcome, TransferOutcome
 from backend.pending import PendingResults
 
-__all__ = ["health_probes", "register_gauges"]
+__all__ = ["health_probes", "register_event_log_gauges", "register_gauges"]
 
 
 def health_probes(
@@ -75,4 +77,21 @@ def register_gauges(
     metrics.gauge("backend_live_ignored", "Live records nobody here needed.", lambda: live.ignored)
     metrics.gauge(
         "backend_projected_rows", "Rows the projector wrote.", lambda: projector.rows_written
+    )
+
+
+def register_event_log_gauges(
+    metrics: BackendMetrics, hub: EventHub, reader: HistoryReader
+) -> None:
+    """The Events page's gauges: open streams, history records read and undecodable."""
+    metrics.gauge(
+        "backend_event_log_streams", "Open event_log streams.", lambda: hub.subscriber_count
+    )
+    metrics.gauge(
+        "backend_event_log_records", "History records the reader read.", lambda: reader.received
+    )
+    metrics.gauge(
+        "backend_event_log_undecodable",
+        "History records the reader could not decode.",
+        lambda: reader.undecodable,
     )

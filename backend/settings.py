@@ -59,6 +59,10 @@ class BackendSettings(BaseSettings):
     projector_batch_size: int = Field(default=500, gt=0)
     #: How long the projector waits to fill a batch (ms); bounds the table's lag.
     projector_batch_wait_ms: int = Field(default=20, gt=0)
+    #: Raw records of the history topics the Events page's reader keeps (its recent past
+    #: and command lookups), and how many per partition it reads before the end at start.
+    event_log_ring_size: int = Field(default=50_000, gt=0)
+    event_log_start_back: int = Field(default=200, ge=0)
     #: Login attempts (get_account, login, create_account) per client address per minute,
     #: and on the whole server per second (each costs an argon2 hash).
     login_attempts_per_client: int = Field(default=300, gt=0)

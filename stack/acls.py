@@ -12,9 +12,11 @@ Principals are the certificate common names (`CN=backend` → `User:backend`, se
 - command-handler: reads `commands` in its group, writes the two feedback topics,
   `balance_changed` and `dead_letter` inside Kafka transactions (ids `command-handler-*`).
 - backend: writes `commands`; reads the feedback topics and `balance_changed` in its groups
-  (`backend-*`: one live group per instance and the projector's); for the dashboard's lag,
-  describes the groups `command-handler` and `command-generator` and the topic `heartbeat`
-  (committed and end offsets; it cannot join those groups or read their records).
+  (`backend-*`: one live group per instance and the projector's), and `commands` too: the
+  Events page shows the history topics, commands included (tokens hidden, docs/security.md).
+  For the dashboard's lag it describes the groups `command-handler` and `command-generator`
+  and the topic `heartbeat` (committed and end offsets; it cannot join those groups or read
+  their records).
 - heartbeat: writes `heartbeat`. command-generator: reads `heartbeat` and account feedback,
   writes `commands`, in group `command-generator`.
 - bench: reads the consumer groups' committed offsets and the topics' end offsets (lag).
@@ -191,8 +193,9 @@ def acl_plan() -> frozenset[AclRule]:
     )
     rules += _rules("command-handler", _GROUP, ["command-handler"], [_READ, _DESCRIBE])
     rules += _rules("command-handler", _TXN, ["command-handler-"], [_WRITE, _DESCRIBE], _PREFIXED)
-    # backend: write commands; read answers and balance changes in its own groups.
-    rules += _rules("backend", _TOPIC, [_COMMANDS], [_WRITE, _DESCRIBE])
+    # backend: write commands; read answers and balance changes in its own groups, and
+    # commands for the Events page.
+    rules += _rules("backend", _TOPIC, [_COMMANDS], [_WRITE, _READ, _DESCRIBE])
     rules += _rules("backend", _TOPIC, [*feedback, _BALANCE_CHANGED], [_READ, _DESCRIBE])
     rules += _rules("backend", _GROUP, ["backend-"], [_READ, _DESCRIBE], _PREFIXED)
     # backend's dashboard: the lag of the other services' groups (committed offsets only).

@@ -47,6 +47,7 @@ __all__ = [
     "SchemaNotRegisteredError",
     "SerdeError",
     "UndecodableRecord",
+    "schema_id_of",
 ]
 
 MAGIC_BYTE: Final = 0
@@ -61,6 +62,19 @@ _BODY_ERRORS: Final[tuple[type[Exception], ...]] = (
     *(EOFError, ValueError, IndexError, KeyError, TypeError, OverflowError, MemoryError),
     SchemaResolutionError,
 )
+
+
+def schema_id_of(data: bytes) -> int:
+    """The registry schema id in the Confluent header of message value `data`.
+
+    Raises `UndecodableRecord` when `data` is too short or not in the wire format.
+    """
+    if len(data) < _HEADER.size:
+        raise UndecodableRecord(f"value of {len(data)} bytes has no Confluent header")
+    magic, schema_id = _HEADER.unpack_from(data)
+    if magic != MAGIC_BYTE:
+        raise UndecodableRecord(f"magic byte is {magic & 0xFF}, expected {MAGIC_BYTE}")
+    return int(schema_id)
 
 
 class SerdeError(Exception):

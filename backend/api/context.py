@@ -6,6 +6,7 @@ from strawberry.types import Info
 
 from backend.accounts import AccountService
 from backend.dashboard.feed import DashboardFeed
+from backend.event_log import EventLog
 from backend.hub import TransactionHub
 from backend.ports import TransactionStore
 from backend.transfers import TransferService
@@ -34,6 +35,8 @@ class ApiContext:
     limits: ApiLimits
     #: The live dashboard's sampler; None where the app runs without one (unit tests).
     dashboard: DashboardFeed | None = None
+    #: The history topics for the Events page; None where no Kafka reader runs (fakes).
+    events: EventLog | None = None
     #: The client's address (per request; rate limits key on it).
     client: str = "local"
 

@@ -3,8 +3,9 @@
 import strawberry
 
 from backend.api.context import ApiInfo
+from backend.api.event_types import LogChain, events_of
 from backend.api.types import Transaction, TransactionPage
-from backend.validation import InvalidArgumentError, check_iban, check_limit
+from backend.validation import InvalidArgumentError, check_iban, check_limit, normalise_uuid
 
 __all__ = ["Query"]
 
@@ -50,3 +51,9 @@ class Query:
         return TransactionPage(
             items=items, has_more=has_more, next_before=items[-1].id if has_more else None
         )
+
+    @strawberry.field
+    async def event_chain(self, info: ApiInfo, command_id: str) -> LogChain:
+        """Command ``command_id`` from the log, its answer and the balance changes it caused."""
+        command = normalise_uuid("command_id", command_id)
+        return LogChain.from_chain(await events_of(info).chain(str(command)))

@@ -8,6 +8,7 @@ import strawberry
 
 from backend.api.context import ApiInfo
 from backend.api.dashboard import DashboardSample
+from backend.api.event_types import LogBatch, events_of
 from backend.api.types import AccountResult, Dtype, MoneyTransferResult, Transaction
 from backend.errors import ClientError
 from backend.hub import TransactionFilter
@@ -20,7 +21,7 @@ __all__ = ["Subscription"]
 
 @strawberry.type
 class Subscription:
-    """stream_transactions, get_account, money_transfer, dashboard."""
+    """stream_transactions, get_account, money_transfer, event_log, dashboard."""
 
     @strawberry.subscription
     async def stream_transactions(
@@ -42,6 +43,17 @@ class Subscription:
         )
         async for view in info.context.hub.stream(wanted):
             yield Transaction.from_view(view)
+
+    @strawberry.subscription
+    async def event_log(
+        self, info: ApiInfo, iban: str | None = None
+    ) -> AsyncGenerator[LogBatch, None]:
+        """The history topics' records of ``iban`` (or all): the recent past, then live
+        batches, sampled when more arrive than a browser can show (see ``sampled_one_in``)."""
+        if iban is not None:
+            check_iban("iban", iban)
+        async for batch in events_of(info).stream(iban):
+            yield LogBatch.from_batch(batch)
 
     @strawberry.subscription
     async def get_account(

@@ -10,6 +10,7 @@ import { backgroundPage } from "./pages/background";
 import { clientPage } from "./pages/client";
 import { dashboardPage } from "./pages/dashboard";
 import { employeePage } from "./pages/employee";
+import { eventsPage } from "./pages/events";
 import { homePage } from "./pages/home";
 import type { Page } from "./pages/page";
 import { connectionBanner } from "./ui/connectionBanner";
@@ -20,6 +21,7 @@ type Route = { path: string; title: string; make: () => Page };
 const ROUTES: Route[] = [
   { path: "#/", title: "Home", make: homePage },
   { path: "#/employee", title: "Bank employee", make: employeePage },
+  { path: "#/events", title: "Events", make: eventsPage },
   { path: "#/client", title: "Client", make: clientPage },
   { path: "#/background", title: "Background", make: backgroundPage },
   { path: "#/dashboard", title: "Dashboard", make: dashboardPage },

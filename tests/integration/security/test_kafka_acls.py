@@ -123,15 +123,17 @@ def test_backend_cannot_write_balance_changed(
     assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
-def test_backend_cannot_read_commands_but_reads_balance_changed(
+def test_backend_reads_commands_and_balance_changed_the_generator_not_commands(
     principal_config: Callable[[str], KafkaConfig],
 ) -> None:
     backend = principal_config("backend")
     group = f"backend-acl-test-{uuid.uuid4().hex[:8]}"  # a group name the backend may use
-    error = _read_error(backend, COMMANDS.name, group)
+    # The Events page reads the commands topic (docs/security.md).
+    assert _read_error(backend, COMMANDS.name, group) is None
+    assert _read_error(backend, BALANCE_CHANGED.name, group) is None
+    error = _read_error(principal_config("command-generator"), COMMANDS.name, "command-generator")
     assert error is not None
     assert error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
-    assert _read_error(backend, BALANCE_CHANGED.name, group) is None
 
 
 def _join_error(config: KafkaConfig, topic: str, group: str) -> KafkaError | None:
@@ -224,8 +226,12 @@ def test_up_removes_a_hand_made_grant_and_changes_nothing_else(
             "ssl.key.location": str(stack_layout.certs_dir / f"{name}.key"),
         }
     )
-    grant = AclRule(
-        "User:backend", ResourceType.TOPIC, COMMANDS.name, ResourcePatternType.LITERAL, _READ
+    grant = AclRule(  # not in the plan: the generator only writes commands
+        "User:command-generator",
+        ResourceType.TOPIC,
+        COMMANDS.name,
+        ResourcePatternType.LITERAL,
+        _READ,
     )
     for future in admin.create_acls([grant.binding()], request_timeout=_TIMEOUT_S).values():
         future.result(timeout=_TIMEOUT_S)

@@ -8,6 +8,7 @@ import pytest
 from confluent_kafka.admin._acl import AclOperation
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
 
+from backend.kafka.history_reader import HISTORY_TOPICS
 from stack.acls import AclRule, acl_plan, super_users
 from stack.certs import CLIENT_PRINCIPALS
 from stack.kafka_config import KafkaNode, render_server_properties
@@ -49,7 +50,8 @@ def _reads_and_writes(principal: str) -> tuple[set[str], set[str]]:
     [
         (
             "backend",
-            {ACCOUNT_CREATION_FEEDBACK, MONEY_TRANSFER_FEEDBACK, BALANCE_CHANGED},
+            # commands too: the Events page shows the history topics.
+            {COMMANDS, ACCOUNT_CREATION_FEEDBACK, MONEY_TRANSFER_FEEDBACK, BALANCE_CHANGED},
             {COMMANDS},
         ),
         (
@@ -72,9 +74,15 @@ def test_each_service_reads_and_writes_exactly_its_topics(
 
 
 def test_the_issue_s_two_refusals_are_in_the_plan() -> None:
-    reads, writes = _reads_and_writes("backend")
+    _reads, writes = _reads_and_writes("backend")
     assert BALANCE_CHANGED.name not in writes
-    assert COMMANDS.name not in reads
+    generator_reads, _writes = _reads_and_writes("command-generator")
+    assert COMMANDS.name not in generator_reads
+
+
+def test_the_backend_reads_the_history_topics_for_the_events_page() -> None:
+    reads, _writes = _reads_and_writes("backend")
+    assert {topic.name for topic in HISTORY_TOPICS} <= reads
 
 
 def test_only_brokers_are_super_users_and_no_app_may_alter_the_cluster() -> None:
