@@ -53,6 +53,8 @@ def _postgres_component(layout: StackLayout) -> Component:
         cwd=layout.postgres_dir,
         user=postgres.run_as_user(),
         after_ready=lambda: postgres.provision(layout),
+        # SIGTERM would wait for every client to leave; SIGINT is the fast shutdown.
+        stop_signal="INT",
     )
 
 
