@@ -1,7 +1,7 @@
 """Sampling CPU and memory of every component process with psutil.
 
-Components are what the stack started (one pid file each in ``<run dir>/pids``, read with
-``stack.processes.read_running``), each with all its descendants (PostgreSQL backends,
+Components are what the stack's supervisord runs (``stack.supervision.component_pids``),
+each with all its descendants (PostgreSQL backends,
 nginx workers), plus the benchmark's own browser (Chromium under Playwright's driver) and
 the harness (this Python process and Playwright's Node driver: they run on the same cores,
 so their share belongs in the picture too). RSS is summed over a component's processes
@@ -21,7 +21,7 @@ import psutil
 from bench.cpu import ProcessTimes, cpu_percent_between
 from bench.rows import ComponentUsage
 from stack.layout import StackLayout
-from stack.processes import read_running
+from stack.supervision import component_pids
 
 __all__ = ["BROWSER", "HARNESS", "MACHINE", "ComponentSampler", "stack_component_pids"]
 
@@ -40,16 +40,10 @@ _Times: TypeAlias = dict[tuple[int, float], ProcessTimes]
 def stack_component_pids(run_dir: Path) -> dict[str, int]:
     """The running components of the stack in ``run_dir`` and their root pids.
 
-    Read with the stack's own code, which also checks that a pid still belongs to the
-    process the stack started (start time in the pid file).
+    Asked of the stack's supervisord, which runs them.
     """
     layout = StackLayout.from_environ({**os.environ, "OPEN_BANK_RUN_DIR": str(run_dir)})
-    found: dict[str, int] = {}
-    for pid_file in sorted(layout.pids_dir.glob("*.json")):
-        running = read_running(layout, pid_file.stem)
-        if running is not None:
-            found[running.name] = running.pid
-    return found
+    return component_pids(layout)
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:

@@ -78,15 +78,19 @@ class Supervisor:
         self.layout = layout
         self.paths = supervisor_paths(layout)
 
-    def _proxy(self) -> Any:
+    def _call(self, method: str, *args: Any) -> Any:
         transport = SupervisorTransport(None, None, self.paths.server_url)
         # The host part is ignored: the transport talks to the unix socket.
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+        proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        try:
+            return getattr(proxy.supervisor, method)(*args)
+        finally:
+            transport.close()
 
     def call(self, method: str, *args: Any) -> Any:
         """One XML-RPC call (`supervisor.<method>`); a StackError if supervisord is not there."""
         try:
-            return getattr(self._proxy(), method)(*args)
+            return self._call(method, *args)
         except OSError as exc:
             raise StackError(
                 f"supervisord does not answer on {self.paths.socket} ({exc})",
@@ -99,7 +103,7 @@ class Supervisor:
         if not self.paths.socket.exists():
             return False
         try:
-            state = self._proxy().getState()
+            state = self._call("getState")
         except (OSError, xmlrpc.client.Error):
             return False
         return bool(state.get("statename") == "RUNNING")
