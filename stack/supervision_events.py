@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from supervisor import childutils
 
-__all__ = ["ProgramRecord", "exit_cause", "main"]
+__all__ = ["ProgramRecord", "Recorder", "exit_cause", "handle", "main"]
 
 # A start after any of these is a restart; a start from STOPPED is `up` starting it.
 _RESTART_FROM = frozenset({"EXITED", "BACKOFF", "FATAL"})
@@ -82,7 +82,7 @@ class Recorder:
         temporary.replace(self.path)
 
 
-def _handle(
+def handle(
     event: str, payload: str, recorder: Recorder, rpc: Any, once: frozenset[str], err: TextIO
 ) -> None:
     if event.startswith("TICK_"):
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     while True:
         headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
         try:
-            _handle(headers["eventname"], payload, recorder, rpc, once, sys.stderr)
+            handle(headers["eventname"], payload, recorder, rpc, once, sys.stderr)
         except Exception as exc:  # noqa: BLE001 (a failed record must not stop the events)
             sys.stderr.write(f"event {headers['eventname']} not recorded: {exc!r}\n")
         sys.stderr.flush()

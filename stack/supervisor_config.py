@@ -173,6 +173,8 @@ def render_supervisord(
             "loglevel=info",
             f"pidfile={_escape(str(paths.pid_file))}",
             f"directory={_escape(str(paths.base))}",
+            # Any log not named here goes under the run folder, not /tmp.
+            f"childlogdir={_escape(str(paths.logs_dir))}",
             "",
             "[rpcinterface:supervisor]",
             "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -186,6 +188,8 @@ def render_supervisord(
             "events=PROCESS_STATE,TICK_5",
             "autostart=true",
             "autorestart=true",
+            # Its stdout is the event protocol, not worth a log.
+            "stdout_logfile=NONE",
             f"stderr_logfile={_escape(str(paths.logs_dir / f'{EVENT_LISTENER}.log'))}",
             f"stderr_logfile_maxbytes={LOG_MAX_BYTES}",
             f"stderr_logfile_backups={LOG_BACKUPS}",
