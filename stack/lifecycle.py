@@ -24,6 +24,7 @@ from stack.ports import LOOPBACK
 from stack.processes import stop_recorded
 from stack.state import StackState, read_state, write_state
 from stack.supervision import RUNNING_STATES, Supervisor
+from stack.supervision_orphans import stop_orphans
 from stack.supervisor_config import EVENT_LISTENER, ProgramSpec, render_program
 
 __all__ = ["down", "up"]
@@ -177,6 +178,7 @@ def up(
     for name in stop_recorded(layout, out):
         out.write(f"{name} will run under supervisord\n")
     supervisor = Supervisor(layout)
+    stop_orphans(supervisor, out)
     state = read_state(layout)
     wanted = brokers or state.brokers
     if wanted != state.brokers:
@@ -241,7 +243,7 @@ def down(layout: StackLayout, out: TextIO) -> list[str]:
     stopped = stop_recorded(layout, out)
     supervisor = Supervisor(layout)
     if not supervisor.running():
-        return stopped
+        return stopped + stop_orphans(supervisor, out)
     # First the listener, so that nothing revives a program while the others stop.
     supervisor.stop([EVENT_LISTENER])
     remaining = sorted(supervisor.all_info())
