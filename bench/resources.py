@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -83,8 +83,15 @@ def _started_at(processes: list[psutil.Process]) -> float | None:
 class ComponentSampler:
     """Takes samples; each one's CPU figure covers the time since the previous sample."""
 
-    def __init__(self, run_dir: Path, *, include_browser: bool = True) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        *,
+        include_browser: bool = True,
+        components: Callable[[Path], dict[str, int]] = stack_component_pids,
+    ) -> None:
         self._run_dir = run_dir
+        self._components = components
         self._include_browser = include_browser
         self._previous: dict[str, dict[tuple[int, float], float]] = {}
         self._previous_at = time.time()
@@ -95,7 +102,7 @@ class ComponentSampler:
     def _processes(self) -> dict[str, list[psutil.Process]]:
         components = {
             name: _tree(psutil.Process(pid))
-            for name, pid in stack_component_pids(self._run_dir).items()
+            for name, pid in self._components(self._run_dir).items()
             if psutil.pid_exists(pid)
         }
         if self._include_browser:
