@@ -76,6 +76,9 @@ def _registry_component(layout: StackLayout) -> Component:
                 f"jdbc:postgresql://{LOOPBACK}:{layout.ports.postgres}/registry"
             ),
             "apicurio.datasource.username": "registry",
+            # A pooled connection is checked before use: after PostgreSQL restarts (crash,
+            # supervisord) the pool would hand out dead ones for minutes.
+            "quarkus.datasource.postgresql.jdbc.validate-on-borrow": "true",
             # Confluent's default; Apicurio's own is NONE.
             "apicurio.rules.global.compatibility": "BACKWARD",
             "quarkus.log.console.color": "false",
