@@ -78,9 +78,9 @@ class BackendSettings(BaseSettings):
     #: The UI's origin, allowed by CORS (the stack sets ``OPEN_BANK_WEB_URL``).
     web_url: str | None = Field(default=None, validation_alias=AliasChoices("OPEN_BANK_WEB_URL"))
     migrate_on_start: bool = True
-    #: The stack's pid files (``<run dir>/pids``): the dashboard's CPU and RSS per
-    #: component. Unset: the dashboard shows no components.
-    pids_dir: Path | None = None
+    #: The unix socket of the stack's supervisord, which names each component's pid: the
+    #: dashboard's CPU and RSS per component. Unset: the dashboard shows no components.
+    supervisor_socket: Path | None = None
     #: The command handler's metrics port as the stack set it; if unset, 9102 + offset.
     command_handler_metrics_port: int | None = Field(
         default=None, validation_alias=AliasChoices("OPEN_BANK_COMMAND_HANDLER_METRICS_PORT")

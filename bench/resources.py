@@ -1,7 +1,7 @@
 """Sampling CPU and memory of every component process with psutil.
 
-Components are what the stack started (one pid file each in ``<run dir>/pids``, read with
-``stack.processes.read_running``), each with all its descendants (PostgreSQL backends,
+Components are what the stack's supervisord runs (``stack.supervision.component_pids``),
+each with all its descendants (PostgreSQL backends,
 nginx workers), plus the benchmark's own browser (Chromium under Playwright's driver) and
 the harness (this Python process and Playwright's Node driver: they run on the same cores,
 so their share belongs in the picture too). RSS is summed over a component's processes
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -21,7 +21,7 @@ import psutil
 from bench.cpu import ProcessTimes, cpu_percent_between
 from bench.rows import ComponentUsage
 from stack.layout import StackLayout
-from stack.processes import read_running
+from stack.supervision import component_pids
 
 __all__ = ["BROWSER", "HARNESS", "MACHINE", "ComponentSampler", "stack_component_pids"]
 
@@ -40,16 +40,10 @@ _Times: TypeAlias = dict[tuple[int, float], ProcessTimes]
 def stack_component_pids(run_dir: Path) -> dict[str, int]:
     """The running components of the stack in ``run_dir`` and their root pids.
 
-    Read with the stack's own code, which also checks that a pid still belongs to the
-    process the stack started (start time in the pid file).
+    Asked of the stack's supervisord, which runs them.
     """
     layout = StackLayout.from_environ({**os.environ, "OPEN_BANK_RUN_DIR": str(run_dir)})
-    found: dict[str, int] = {}
-    for pid_file in sorted(layout.pids_dir.glob("*.json")):
-        running = read_running(layout, pid_file.stem)
-        if running is not None:
-            found[running.name] = running.pid
-    return found
+    return component_pids(layout)
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -89,8 +83,15 @@ def _started_at(processes: list[psutil.Process]) -> float | None:
 class ComponentSampler:
     """Takes samples; each one's CPU figure covers the time since the previous sample."""
 
-    def __init__(self, run_dir: Path, *, include_browser: bool = True) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        *,
+        include_browser: bool = True,
+        components: Callable[[Path], dict[str, int]] = stack_component_pids,
+    ) -> None:
         self._run_dir = run_dir
+        self._components = components
         self._include_browser = include_browser
         self._previous: dict[str, dict[tuple[int, float], float]] = {}
         self._previous_at = time.time()
@@ -101,7 +102,7 @@ class ComponentSampler:
     def _processes(self) -> dict[str, list[psutil.Process]]:
         components = {
             name: _tree(psutil.Process(pid))
-            for name, pid in stack_component_pids(self._run_dir).items()
+            for name, pid in self._components(self._run_dir).items()
             if psutil.pid_exists(pid)
         }
         if self._include_browser:

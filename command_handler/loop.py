@@ -70,7 +70,7 @@ class _Batch:
 
 class CommandLoop:
     """One handler instance: this thread gathers, decodes and stores; the pipeline's thread
-    publishes. `on_stuck` replaces the process when a publish hangs (default: raise)."""
+    publishes. `on_stuck` ends the process when a publish hangs (default: raise)."""
 
     def __init__(
         self,
@@ -239,11 +239,11 @@ class CommandLoop:
 
     def _publish_stuck(self) -> NoReturn:
         """The publishing thread is blocked inside librdkafka past all its own time-outs.
-        Nothing in this process can unblock it, so the process is replaced: the new one
-        fences the stuck transaction and reads on from the committed offsets, as after a
-        SIGKILL."""
+        Nothing in this process can unblock it, so the process ends and its supervisor
+        starts a new one, which fences the stuck transaction and reads on from the committed
+        offsets, as after a SIGKILL."""
         _LOGGER.error(
-            "kafka transaction stuck, restarting the handler",
+            "kafka transaction stuck, the handler exits to be restarted",
             extra={"waited_s": self.pipeline.stuck_after_s},
         )
         self._metrics.retries.labels(dependency="kafka").inc()

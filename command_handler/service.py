@@ -21,7 +21,7 @@ from command_handler.kafka.clients import command_consumer, transactional_publis
 from command_handler.logs import configure_logging
 from command_handler.loop import CommandLoop, LoopOptions
 from command_handler.metrics import HandlerMetrics
-from command_handler.restart import restart_in_place
+from command_handler.restart import exit_for_restart
 from command_handler.settings import CommandHandlerSettings, load_settings
 from command_handler.storage.postgres import PostgresStore
 from command_handler.topics import HandlerTopics
@@ -75,7 +75,7 @@ def run_service(
             stop=stop,
             options=options,
             rng=secrets.SystemRandom(),
-            on_stuck=restart_in_place,
+            on_stuck=exit_for_restart,
         )
         _LOGGER.info(
             "command handler started",

@@ -36,6 +36,8 @@ class Component:
     # For a component that already runs: bring it up to date (pid of its leader); True if
     # that changed something (nginx: a rebuilt UI or a new configuration, then a reload).
     refresh: Callable[[int, TextIO], bool] | None = None
+    # The signal supervisord stops it with (PostgreSQL: INT, its fast shutdown).
+    stop_signal: str = "TERM"
 
 
 @dataclass

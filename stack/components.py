@@ -53,6 +53,8 @@ def _postgres_component(layout: StackLayout) -> Component:
         cwd=layout.postgres_dir,
         user=postgres.run_as_user(),
         after_ready=lambda: postgres.provision(layout),
+        # SIGTERM would wait for every client to leave; SIGINT is the fast shutdown.
+        stop_signal="INT",
     )
 
 
@@ -74,6 +76,9 @@ def _registry_component(layout: StackLayout) -> Component:
                 f"jdbc:postgresql://{LOOPBACK}:{layout.ports.postgres}/registry"
             ),
             "apicurio.datasource.username": "registry",
+            # A pooled connection is checked before use: after PostgreSQL restarts (crash,
+            # supervisord) the pool would hand out dead ones for minutes.
+            "quarkus.datasource.postgresql.jdbc.validate-on-borrow": "true",
             # Confluent's default; Apicurio's own is NONE.
             "apicurio.rules.global.compatibility": "BACKWARD",
             "quarkus.log.console.color": "false",

@@ -17,6 +17,7 @@ from stack.nginx import NGINX_PROXY_ROLE
 from stack.passwords import password_file, read_company_token, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
+from stack.supervision import supervisor_paths
 
 __all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
 
@@ -65,8 +66,8 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         env["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] = str(
             password_file(where.secrets_dir, NGINX_PROXY_ROLE)
         )
-        # The dashboard reads each component's CPU and RSS by the pids recorded here.
-        env["OPEN_BANK_BACKEND_PIDS_DIR"] = str(where.pids_dir)
+        # The dashboard reads each component's CPU and RSS by the pids supervisord names.
+        env["OPEN_BANK_BACKEND_SUPERVISOR_SOCKET"] = str(supervisor_paths(where).socket)
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")

@@ -1,28 +1,31 @@
-"""`up` and `down`: start what is not running, in order, and stop exactly what was started.
+"""`up` and `down`: supervisord runs every process; `up` starts what is not running, in order.
 
-`up` is idempotent: a component whose recorded process still runs and answers its health
-check is left alone. A component that is not running gets its ports checked (a stranger on
-one is a one-line error), is prepared (downloads, formatting, rendering), started in its own
-session and awaited with a bounded wait. Every failure is a `StackError` naming cause, fix
-and log.
+`up` starts supervisord (`stack.supervision`) if it is not running, then walks the start
+groups: a component supervisord runs (or is restarting) is left alone; any other gets its
+ports checked (a stranger on one is a one-line error), is prepared (downloads, formatting,
+rendering), written into supervisord's configuration and started, and awaited with a bounded
+wait. From then on supervisord starts it again whenever it dies. `down` stops every program in
+reverse order, then supervisord itself, so nothing comes back. Every failure is a
+`StackError` naming cause, fix and log.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
+import sys
 import time
 from typing import TextIO
 
-from stack.components import Component, StartGroup, base_environ, plan
+from stack.component import Component, StartGroup
+from stack.components import base_environ, plan
 from stack.errors import StackError
 from stack.health import port_open
 from stack.layout import StackLayout
 from stack.ports import LOOPBACK
-from stack.processes import read_running, remove_pid_file, spawn, stop
+from stack.processes import stop_recorded
 from stack.state import StackState, read_state, write_state
+from stack.supervision import RUNNING_STATES, Supervisor
+from stack.supervision_orphans import stop_orphans
+from stack.supervisor_config import EVENT_LISTENER, ProgramSpec, render_program
 
 __all__ = ["down", "up"]
 
@@ -39,17 +42,36 @@ def _check_ports_free(layout: StackLayout, component: Component) -> None:
             )
 
 
-def _wait_healthy(
-    layout: StackLayout, component: Component, process: subprocess.Popen[bytes] | None
-) -> None:
+def _install(supervisor: Supervisor, component: Component, argv: list[str]) -> None:
+    """Write the program file of `component` (mode 0600: its environment holds passwords)."""
+    spec = ProgramSpec(
+        name=component.name,
+        argv=argv,
+        cwd=component.cwd,
+        log=supervisor.layout.log_file(component.name),
+        env=component.extra_env(),
+        user=component.user,
+        stop_signal=component.stop_signal,
+        one_shot=component.one_shot,
+    )
+    path = supervisor.paths.program_config(component.name)
+    text = render_program(spec)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+        path.chmod(0o600)
+
+
+def _wait_healthy(supervisor: Supervisor, component: Component) -> None:
     deadline = time.monotonic() + component.ready_timeout_s
-    log = layout.log_file(component.name)
+    log = supervisor.layout.log_file(component.name)
     while time.monotonic() < deadline:
         if component.healthy():
             return
-        if process is not None and process.poll() is not None:
+        info = supervisor.info(component.name)
+        if info is not None and info.state == "FATAL":
             raise StackError(
-                f"{component.name} exited with code {process.returncode} while starting",
+                f"{component.name} exited again and again while starting ({info.spawn_error}); "
+                "supervisord keeps trying",
                 component.fix_hint,
                 log,
             )
@@ -61,59 +83,66 @@ def _wait_healthy(
     )
 
 
-def _run_one_shot(layout: StackLayout, component: Component, out: TextIO) -> None:
+def _run_one_shot(supervisor: Supervisor, component: Component, out: TextIO) -> None:
     started = time.monotonic()
-    argv = component.prepare(out)
-    env = base_environ() | component.extra_env()
-    process = spawn(layout, component.name, argv, env=env, cwd=component.cwd, user=component.user)
-    try:
-        code = process.wait(timeout=component.ready_timeout_s)
-    except subprocess.TimeoutExpired:
-        stop(layout, component.name)
+    _install(supervisor, component, component.prepare(out))
+    supervisor.update()
+    info = supervisor.info(component.name)
+    if info is None or info.state not in RUNNING_STATES:
+        supervisor.start_program(component.name)
+    log = supervisor.layout.log_file(component.name)
+    deadline = started + component.ready_timeout_s
+    while (info := supervisor.info(component.name)) is not None and info.state in RUNNING_STATES:
+        if time.monotonic() > deadline:
+            supervisor.stop([component.name])
+            raise StackError(
+                f"{component.name} did not finish within {component.ready_timeout_s:.0f} s",
+                "read the log",
+                log,
+            )
+        time.sleep(_POLL_S)
+    if info is None or info.state != "EXITED" or info.exit_status != 0:
+        if info is not None and info.state == "EXITED":
+            how = f"exit code {info.exit_status}"
+        else:
+            how = f"did not start: {info.spawn_error if info else 'unknown to supervisord'}"
         raise StackError(
-            f"{component.name} did not finish within {component.ready_timeout_s:.0f} s",
-            "read the log",
-            layout.log_file(component.name),
-        ) from None
-    remove_pid_file(layout, component.name)
-    if code != 0:
-        raise StackError(
-            f"{component.name} exited with code {code}",
+            f"{component.name} failed ({how})",
             "read the log, fix the cause and run ./bank up again",
-            layout.log_file(component.name),
+            log,
         )
     out.write(f"{component.name:<18} ran in {time.monotonic() - started:.1f} s (exit 0)\n")
 
 
-def _start_group(layout: StackLayout, group: StartGroup, out: TextIO) -> bool:
+def _start_group(supervisor: Supervisor, group: StartGroup, out: TextIO) -> bool:
     """Start what is not running in `group`, wait for all; True if anything was started."""
     started_at = time.monotonic()
-    launched: dict[str, subprocess.Popen[bytes]] = {}
-    waiting: list[Component] = []
+    infos = supervisor.all_info()
+    launched: list[str] = []
     refreshed = False
     for component in group.components:
-        running = read_running(layout, component.name)
-        if running is not None:
-            if component.refresh is not None:
-                refreshed = component.refresh(running.pid, out) or refreshed
-            waiting.append(component)
+        info = infos.get(component.name)
+        if info is not None and info.state in RUNNING_STATES:
+            if component.refresh is not None and info.pid is not None:
+                refreshed = component.refresh(info.pid, out) or refreshed
             continue
-        _check_ports_free(layout, component)
-        argv = component.prepare(out)
-        env = base_environ() | component.extra_env()
-        launched[component.name] = spawn(
-            layout, component.name, argv, env=env, cwd=component.cwd, user=component.user
-        )
-        waiting.append(component)
-    for component in waiting:
-        _wait_healthy(layout, component, launched.get(component.name))
+        _check_ports_free(supervisor.layout, component)
+        _install(supervisor, component, component.prepare(out))
+        launched.append(component.name)
+    if launched:
+        supervisor.update()
+        for name in launched:
+            supervisor.start_program(name)
+    for component in group.components:
+        _wait_healthy(supervisor, component)
     # Only once the whole group answers: a cluster-wide step (Kafka's ACLs) needs every node.
-    for component in waiting:
+    for component in group.components:
         if component.after_ready is not None:
             component.after_ready()
-    for component in waiting:
-        running = read_running(layout, component.name)
-        pid = running.pid if running else "?"
+    infos = supervisor.all_info()
+    for component in group.components:
+        info = infos.get(component.name)
+        pid = info.pid if info is not None and info.pid else "?"
         where = ", ".join(f"{LOOPBACK}:{port}" for port in component.ports) or "-"
         if component.name in launched:
             took = time.monotonic() - started_at
@@ -124,6 +153,21 @@ def _start_group(layout: StackLayout, group: StartGroup, out: TextIO) -> bool:
     return bool(launched) or refreshed
 
 
+def _prune_programs(supervisor: Supervisor, groups: list[StartGroup]) -> None:
+    """Remove the program files of components the stack no longer has (Kafka nodes after
+    a change of --brokers), so supervisord forgets them."""
+    wanted = {component.name for group in groups for component in group.components}
+    for path in supervisor.paths.programs_dir.glob("*.conf"):
+        if path.stem not in wanted:
+            path.unlink()
+
+
+def _listener_argv(supervisor: Supervisor, groups: list[StartGroup]) -> list[str]:
+    once = [c.name for group in groups for c in group.components if c.one_shot]
+    argv = [sys.executable, "-m", "stack.supervision_events", str(supervisor.paths.events_file)]
+    return argv + (["--once", *once] if once else [])
+
+
 def up(
     layout: StackLayout, out: TextIO, *, brokers: int | None = None, services: bool = True
 ) -> bool:
@@ -131,13 +175,18 @@ def up(
     from stack.certs import ensure_certificates
     from stack.passwords import ensure_company_token
 
+    for name in stop_recorded(layout, out):
+        out.write(f"{name} will run under supervisord\n")
+    supervisor = Supervisor(layout)
+    stop_orphans(supervisor, out)
     state = read_state(layout)
     wanted = brokers or state.brokers
     if wanted != state.brokers:
+        infos = supervisor.all_info()
         running_nodes = [
-            f"kafka-{node}"
-            for node in range(1, state.brokers + 1)
-            if read_running(layout, f"kafka-{node}") is not None
+            name
+            for name, info in infos.items()
+            if name.startswith("kafka-") and info.state in RUNNING_STATES
         ]
         if running_nodes:
             raise StackError(
@@ -151,8 +200,14 @@ def up(
     ensure_company_token(layout.secrets_dir)
     changed = bool(renewed)
     groups = plan(layout, wanted, services=services)
+    every = plan(layout, wanted, services=True)
+    if supervisor.start(base_environ(), _listener_argv(supervisor, every)):
+        out.write(f"supervisord        started   (socket {supervisor.paths.socket})\n")
+    _prune_programs(supervisor, every)
+    supervisor.update()
+    infos = supervisor.all_info()
     services_pending = any(
-        read_running(layout, component.name) is None
+        infos.get(component.name) is None or infos[component.name].state not in RUNNING_STATES
         for group in groups
         for component in group.components
         if component.is_service and not component.one_shot
@@ -162,16 +217,13 @@ def up(
         if one_shots:
             if services_pending:
                 for component in one_shots:
-                    _run_one_shot(layout, component, out)
+                    _run_one_shot(supervisor, component, out)
                 changed = True
             continue
-        changed = _start_group(layout, group, out) or changed
+        changed = _start_group(supervisor, group, out) or changed
     return changed
 
 
-# SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
-_STOP_SIGNALS = {"postgres": signal.SIGINT}
-_STOP_TIMEOUT_S = 45.0
 # Stop order: the reverse of start, with every Kafka node stopped together.
 _STOP_ORDER = (
     "command-generator",
@@ -187,32 +239,29 @@ _STOP_ORDER = (
 
 
 def down(layout: StackLayout, out: TextIO) -> list[str]:
-    """Stop every process the stack started (recorded in `.run/pids`); return their names."""
-    recorded = sorted(path.stem for path in layout.pids_dir.glob("*.json"))
-    stopped: list[str] = []
+    """Stop every program supervisord runs, in order, then supervisord; return their names."""
+    stopped = stop_recorded(layout, out)
+    supervisor = Supervisor(layout)
+    if not supervisor.running():
+        return stopped + stop_orphans(supervisor, out)
+    # First the listener, so that nothing revives a program while the others stop.
+    supervisor.stop([EVENT_LISTENER])
+    remaining = sorted(supervisor.all_info())
     for pattern in _STOP_ORDER:
         if pattern.endswith("*"):
-            names = [name for name in recorded if name.startswith(pattern[:-1])]
+            names = [name for name in remaining if name.startswith(pattern[:-1])]
         else:
-            names = [name for name in recorded if name == pattern]
-        stopped += _stop_together(layout, names, out)
-        recorded = [name for name in recorded if name not in names]
-    stopped += _stop_together(layout, recorded, out)  # anything of an older version
+            names = [name for name in remaining if name == pattern]
+        stopped += _stop_together(supervisor, names, out)
+        remaining = [name for name in remaining if name not in names]
+    stopped += _stop_together(supervisor, remaining, out)  # any other program
+    supervisor.shutdown()
+    out.write("supervisord        stopped\n")
     return stopped
 
 
-def _stop_together(layout: StackLayout, names: list[str], out: TextIO) -> list[str]:
-    # Signal every one first so that, e.g., three Kafka nodes shut down in parallel; then
-    # `stop` waits for each group and kills what is left after the bounded wait.
-    running = [name for name in names if read_running(layout, name) is not None]
-    for name in running:
-        process = read_running(layout, name)
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, _STOP_SIGNALS.get(name, signal.SIGTERM))
-    for name in names:
-        stop_signal = _STOP_SIGNALS.get(name, signal.SIGTERM)
-        stop(layout, name, stop_signal=stop_signal, timeout_s=_STOP_TIMEOUT_S)
-        if name in running:
-            out.write(f"{name:<18} stopped\n")
-    return running
+def _stop_together(supervisor: Supervisor, names: list[str], out: TextIO) -> list[str]:
+    stopped = supervisor.stop(names) if names else []
+    for name in stopped:
+        out.write(f"{name:<18} stopped\n")
+    return stopped

@@ -65,7 +65,8 @@ def nginx_values(layout: StackLayout) -> dict[str, str]:
     return {
         "PID_FILE": str(base / "nginx.pid"),
         "ERROR_LOG": "stderr",
-        "ACCESS_LOG": str(base / "access.log"),
+        # Into nginx's own log (stdout), which supervisord rotates; a file here would grow.
+        "ACCESS_LOG": "/dev/stdout",
         "TEMP_DIR": str(base / "temp"),
         "MIME_TYPES": str(_MIME_TYPES),
         "BACKEND": f"{LOOPBACK}:{layout.ports.backend}",

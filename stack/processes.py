@@ -1,9 +1,9 @@
-"""Starting and stopping the stack's processes: own session, own log, a pid file.
+"""Processes recorded in `.run/pids` by a version of the stack before supervision.
 
-Each process is started in a session of its own (so it is the leader of its process group)
-with stdout and stderr appended to `.run/logs/<name>.log`. The pid file records the pid and
-the process's start time: after a reboot a pid may belong to a stranger, and `down` must stop
-exactly what the stack started and nothing else.
+That version started each process itself, in a session of its own, and recorded its pid and
+start time in a pid file (after a reboot a pid may belong to a stranger). supervisord runs
+everything now (`stack.supervision`); this module only stops what such an older version left
+running, so `up` and `down` take over a stack started before the change.
 """
 
 from __future__ import annotations
@@ -12,25 +12,18 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TextIO
 
 import psutil
 
 from stack.layout import StackLayout
 
-__all__ = [
-    "RunningProcess",
-    "group_alive",
-    "read_running",
-    "remove_pid_file",
-    "spawn",
-    "stop",
-]
+__all__ = ["stop_recorded"]
 
+# SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+_STOP_SIGNALS = {"postgres": signal.SIGINT}
 # Two processes started within this many seconds of each other count as the same start.
 _START_TIME_TOLERANCE_S = 1.0
 
@@ -44,39 +37,7 @@ class RunningProcess:
     started_at: float  # seconds since the epoch, as psutil reports it
 
 
-def spawn(
-    layout: StackLayout,
-    name: str,
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    cwd: Path,
-    user: str | None = None,
-) -> subprocess.Popen[bytes]:
-    """Start `argv` as component `name` in its own session and record its pid file."""
-    layout.logs_dir.mkdir(parents=True, exist_ok=True)
-    layout.pids_dir.mkdir(parents=True, exist_ok=True)
-    log_path = layout.log_file(name)
-    with log_path.open("ab") as log:
-        log.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S%z')} starting {name}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            user=user,
-        )
-    started_at = psutil.Process(process.pid).create_time()
-    record = {"pid": process.pid, "started_at": started_at, "argv": list(argv)}
-    layout.pid_file(name).write_text(json.dumps(record) + "\n")
-    return process
-
-
-def read_running(layout: StackLayout, name: str) -> RunningProcess | None:
+def _read_running(layout: StackLayout, name: str) -> RunningProcess | None:
     """The process recorded for `name` if it still runs and is the one the stack started."""
     path = layout.pid_file(name)
     try:
@@ -95,11 +56,11 @@ def read_running(layout: StackLayout, name: str) -> RunningProcess | None:
     return RunningProcess(name=name, pid=pid, started_at=started_at)
 
 
-def remove_pid_file(layout: StackLayout, name: str) -> None:
+def _remove_pid_file(layout: StackLayout, name: str) -> None:
     layout.pid_file(name).unlink(missing_ok=True)
 
 
-def group_alive(pgid: int) -> bool:
+def _group_alive(pgid: int) -> bool:
     """True while any process of process group `pgid` exists (zombies excluded)."""
     for process in psutil.process_iter(["pid"]):
         try:
@@ -126,7 +87,7 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
-def stop(
+def _stop(
     layout: StackLayout, name: str, *, stop_signal: int = signal.SIGTERM, timeout_s: float = 30.0
 ) -> bool:
     """Stop component `name`: `stop_signal` to its leader, then SIGKILL to what is left.
@@ -135,16 +96,16 @@ def stop(
     postmaster, the nginx master). Whatever is left of its process group and descendants
     after `timeout_s` seconds is killed. Returns True if something was running.
     """
-    running = read_running(layout, name)
+    running = _read_running(layout, name)
     if running is None:
-        remove_pid_file(layout, name)
+        _remove_pid_file(layout, name)
         return False
     descendants = _descendants(running.pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(running.pid, stop_signal)
 
     def anything_left() -> bool:
-        return group_alive(running.pid) or any(_alive(child) for child in descendants)
+        return _group_alive(running.pid) or any(_alive(child) for child in descendants)
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and anything_left():
@@ -157,5 +118,20 @@ def stop(
                 child.kill()
         while anything_left() and time.monotonic() < deadline + 5:
             time.sleep(0.1)
-    remove_pid_file(layout, name)
+    _remove_pid_file(layout, name)
     return True
+
+
+def stop_recorded(layout: StackLayout, out: TextIO) -> list[str]:
+    """Stop every process an older version recorded (all signalled first, so they shut down
+    in parallel), remove the pid files; the names of those that ran."""
+    names = sorted(path.stem for path in layout.pids_dir.glob("*.json"))
+    running = {name: found for name in names if (found := _read_running(layout, name))}
+    for name, process in running.items():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, _STOP_SIGNALS.get(name, signal.SIGTERM))
+    for name in names:
+        _stop(layout, name, stop_signal=_STOP_SIGNALS.get(name, signal.SIGTERM), timeout_s=45.0)
+        if name in running:
+            out.write(f"{name:<18} stopped (started by an older version, without supervision)\n")
+    return list(running)

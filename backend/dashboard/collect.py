@@ -42,12 +42,12 @@ class Collector:
         handler_metrics_url: str,
         own_metrics: Callable[[], bytes],
         lag: LagReader,
-        pids_dir: Path | None,
+        supervisor_socket: Path | None,
     ) -> None:
         self._handler_url = handler_metrics_url
         self._own_metrics = own_metrics
         self._lag = lag
-        self._pids_dir = pids_dir
+        self._supervisor_socket = supervisor_socket
         self._http = httpx.AsyncClient(timeout=_SCRAPE_TIMEOUT_S)
         self._silent: set[str] = set()
 
@@ -74,7 +74,9 @@ class Collector:
         return response.text
 
     def _usage(self) -> dict[str, Usage]:
-        return {} if self._pids_dir is None else component_usage(self._pids_dir)
+        if self._supervisor_socket is None:
+            return {}
+        return component_usage(self._supervisor_socket)
 
     async def __call__(self) -> Sample:
         at = time.time()

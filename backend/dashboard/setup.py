@@ -25,7 +25,7 @@ def start_dashboard(
         handler_metrics_url=settings.handler_metrics_url,
         own_metrics=metrics.render,
         lag=LagReader(admin_config, settings.dashboard_groups),
-        pids_dir=settings.pids_dir,
+        supervisor_socket=settings.supervisor_socket,
     )
     stack.push_async_callback(collector.aclose)
     feed = DashboardFeed(collector)

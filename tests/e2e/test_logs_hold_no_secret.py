@@ -38,7 +38,9 @@ def test_no_log_holds_a_password_or_token_of_the_run(
     }
     assert any(name.startswith("token of ") for name in secrets), "no token was handed out"
     logs = stack_logs(stack_layout)
-    assert any(log.name == "access.log" for log in logs), f"nginx's access log is missing: {logs}"
+    nginx = stack_layout.log_file("nginx")
+    assert nginx in logs, f"nginx's log is missing: {logs}"
+    assert '"GET / HTTP' in nginx.read_text(errors="replace"), "no access log in nginx's log"
     leaks = {
         str(log.relative_to(stack_layout.run_dir)): found
         for log in logs

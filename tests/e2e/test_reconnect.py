@@ -1,7 +1,8 @@
 """The UI recovers by itself after the backend restarts, and says so meanwhile.
 
-Stops the shared stack's backend and starts it again with `python -m stack up` (which
-restarts exactly what is down)."""
+Stops the shared stack's backend through its supervisord (so it stays down while the UI is
+looked at) and starts it again with `python -m stack up` (which starts exactly what is
+down)."""
 
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from stack.layout import StackLayout
-from stack.processes import stop
+from stack.supervision import Supervisor
 
 # Not marked `faults`: those are deselected unless asked for, and this restart (of the
 # backend only, seconds long) is part of the UI's definition of done, so it runs with the
@@ -50,7 +51,8 @@ def test_reconnects_after_backend_restart(
     expect(page.get_by_test_id("balance")).to_have_text("€10,00")
     state = page.get_by_test_id("connection-state")
 
-    assert stop(StackLayout.from_environ(), "backend"), "the stack runs no backend: ./bank up"
+    stopped = Supervisor(StackLayout.from_environ()).stop(["backend"])
+    assert stopped == ["backend"], "the stack runs no backend: ./bank up"
     try:
         expect(state).to_have_attribute("data-state", "reconnecting")
         expect(state).to_contain_text("reconnecting by itself")

@@ -26,7 +26,7 @@ def test_one_of_three_brokers_killed_for_good(
 ) -> None:
     with under_load(three_broker_stack, LOAD) as run:
         time.sleep(8)
-        three_broker_stack.kill("kafka-2")
+        three_broker_stack.kill("kafka-2", stay_down=True)
         assert three_broker_stack.health()["kafka-2"] == "stopped"
         time.sleep(20)  # the bank runs on two brokers
     assert_nothing_lost(

@@ -43,7 +43,8 @@ def secrets_in(text: str, secrets: Mapping[str, str]) -> list[str]:
 
 
 def stack_logs(layout: StackLayout) -> list[Path]:
-    """Every log the stack writes: each process's log and nginx's access log."""
+    """Every log the stack writes: each process's log (nginx's holds its access log) and
+    anything left in nginx's folder by an older version."""
     logs = [*layout.logs_dir.glob("*.log"), *layout.nginx_dir.glob("*.log")]
     return sorted(path for path in logs if path.is_file())
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench.graphql_ws import GraphQLWebSocket
 from stack.layout import StackLayout
-from stack.processes import read_running
+from stack.supervision import component_pids
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +40,7 @@ async def _samples(address: str, count: int) -> list[dict[str, Any]]:
 
 
 def _running_components(layout: StackLayout) -> set[str]:
-    names = {path.stem for path in layout.pids_dir.glob("*.json")}
-    return {name for name in names if read_running(layout, name) is not None}
+    return set(component_pids(layout))
 
 
 def test_samples_come_once_a_second_with_every_figure(

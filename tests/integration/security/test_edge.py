@@ -21,8 +21,8 @@ import psutil
 import pytest
 
 from stack.layout import StackLayout
-from stack.processes import read_running
 from stack.state import read_state
+from stack.supervision import component_pids, supervisor_paths
 
 pytestmark = pytest.mark.integration
 
@@ -87,18 +87,13 @@ def test_the_listener_check_sees_a_wildcard_behind_a_loopback_listener() -> None
 
 
 def stack_pids(layout: StackLayout) -> list[int]:
-    """Every process of the stack: each recorded component and all it started."""
-    pids = []
-    for record in sorted(layout.pids_dir.glob("*.json")):
-        running = read_running(layout, record.stem)
-        if running is None:
-            continue
-        try:
-            children = psutil.Process(running.pid).children(recursive=True)
-        except psutil.Error:
-            children = []
-        pids += [running.pid, *(child.pid for child in children)]
-    assert pids, f"no process of the stack runs ({layout.pids_dir})"
+    """Every process of the stack: supervisord (its socket is a unix one), every component it
+    runs, its event listener, and all they started."""
+    components = component_pids(layout)
+    assert components, f"no process of the stack runs ({layout.run_dir})"
+    supervisord = psutil.Process(int(supervisor_paths(layout).pid_file.read_text()))
+    pids = [supervisord.pid, *(child.pid for child in supervisord.children(recursive=True))]
+    assert set(components.values()) <= set(pids)
     return pids
 
 

@@ -1,13 +1,15 @@
 """The stack's lifecycle on a PRIVATE stack (own run folder, own port offset), never the shared one.
 
 Infrastructure only (`--no-services`): `up` twice is a no-op, `down` leaves none of its
-processes alive, data survives `down` + `up`, a taken port is a one-line error, and a test
+processes alive (supervisord included) and nothing comes back, data survives `down` + `up`,
+`up` after a power cut brings everything back, a taken port is a one-line error, and a test
 that needs a stack that is not running fails with one line. The downloads come from the
 shared stack's cache, so this runs in about a minute.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from stack.health import port_open
 from stack.layout import MAX_PORT_OFFSET, StackLayout
 from stack.ports import Ports
 from stack.postgres import admin_conninfo
-from stack.processes import read_running
+from stack.supervision import supervisor_paths
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -90,19 +93,16 @@ class PrivateStack:
         )
 
     def recorded_processes(self) -> list[psutil.Process]:
-        """Every process the stack started: recorded leaders, their groups and descendants."""
-        recorded = [
-            read_running(self.layout, path.stem) for path in self.layout.pids_dir.glob("*.json")
-        ]
-        leaders = {running.pid for running in recorded if running is not None}
+        """Every process the stack started: supervisord, its children, their process groups
+        and descendants (PostgreSQL's backends leave the postmaster's group with setsid)."""
+        supervisord = psutil.Process(int(supervisor_paths(self.layout).pid_file.read_text()))
+        descendants = supervisord.children(recursive=True)
+        leaders = {child.pid for child in supervisord.children()}
         in_groups = [
             process for process in psutil.process_iter(["pid"]) if _pgid(process.pid) in leaders
         ]
-        # PostgreSQL's backends leave the postmaster's group (setsid): count descendants too.
-        descendants = [
-            child for leader in leaders for child in psutil.Process(leader).children(recursive=True)
-        ]
-        return list({process.pid: process for process in in_groups + descendants}.values())
+        found = [supervisord, *descendants, *in_groups]
+        return list({process.pid: process for process in found}.values())
 
 
 def _pgid(pid: int) -> int | None:
@@ -191,7 +191,10 @@ def test_down_stops_everything_and_up_keeps_the_data(private_stack: PrivateStack
     down = private_stack.run("down")
     assert down.returncode == 0, down.stderr
     assert not [process for process in processes if _alive(process)]
-    assert list(private_stack.layout.pids_dir.glob("*.json")) == []
+    assert not supervisor_paths(private_stack.layout).socket.exists()
+    time.sleep(6)  # past the event listener's five-second tick: nothing comes back
+    ports = private_stack.layout.ports
+    assert not [port for port in ports.all(1) if port_open(port)]
     status = private_stack.run("status")
     assert status.returncode == 3
     assert "stopped" in status.stdout
@@ -203,6 +206,29 @@ def test_down_stops_everything_and_up_keeps_the_data(private_stack: PrivateStack
     with psycopg.connect(admin_conninfo(private_stack.layout)) as connection:
         notes = connection.execute("SELECT note FROM kept").fetchall()
     assert ("survives down",) in notes
+
+
+def test_a_power_cut_then_up_brings_everything_back(private_stack: PrivateStack) -> None:
+    """supervisord and every process SIGKILLed at once; `up` finds their files (supervisord's
+    socket and pid file, PostgreSQL's postmaster.pid) stale and starts it all again."""
+    processes = private_stack.recorded_processes()
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    deadline = time.monotonic() + 30
+    while [process for process in processes if _alive(process)]:
+        assert time.monotonic() < deadline, "processes outlived SIGKILL"
+        time.sleep(0.1)
+    assert supervisor_paths(private_stack.layout).socket.exists()  # left behind
+
+    up = private_stack.run("up", "--no-services")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "supervisord        started" in up.stdout
+    result = private_stack.run("status")
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:-1]}
+    for name in ("postgres", "kafka-1", "registry", "nginx"):
+        assert rows[name][:1] == ["healthy"], result.stdout
+        assert rows[name][2] in {"RUNNING", "STARTING"}, result.stdout  # RUNNING after 5 s
 
 
 def test_a_taken_port_is_a_one_line_error(private_stack: PrivateStack) -> None:

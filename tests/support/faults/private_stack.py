@@ -2,9 +2,9 @@
 
 The shared stack in `.run` is everyone's; faults are injected only into a stack of our
 own (`OPEN_BANK_RUN_DIR`, `OPEN_BANK_PORT_OFFSET`, the shared download cache), started
-and stopped with the stack's own command line (`python -m stack up|down`), so what is
-restarted here is restarted exactly as a person would restart it. Components are found
-through the stack's pid files (`stack.processes.read_running`).
+and stopped with the stack's own command line (`python -m stack up|down`). Its supervisord
+starts again whatever is killed, as it would for a person. Components are found through
+supervisord (`stack.supervision.component_pid`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from pathlib import Path
 
 import psutil
 
+from stack.components import plan
 from stack.layout import REPO_DIR, StackLayout
-from stack.processes import group_alive, read_running
+from stack.state import read_state
 from stack.status import collect_status
+from stack.supervision import Supervisor, component_pid
 
 __all__ = ["PrivateStack", "StackCommandError", "fresh_run_dir"]
 
@@ -99,26 +101,61 @@ class PrivateStack:
 
     def pid(self, name: str) -> int | None:
         """The pid of component `name` while it runs."""
-        running = read_running(self.layout, name)
-        return None if running is None else running.pid
+        return component_pid(self.layout, name)
+
+    def healthy(self, name: str) -> bool:
+        """Whether component `name` answers its own health check (as `status` checks it)."""
+        groups = plan(self.layout, read_state(self.layout).brokers, services=True)
+        found = [c for group in groups for c in group.components if c.name == name]
+        if not found:
+            raise KeyError(f"the stack has no component {name!r}")
+        return found[0].healthy()
+
+    def wait_back(self, name: str, killed_pid: int, timeout_s: float = 180.0) -> float:
+        """Seconds from now until supervisord runs `name` again (a pid other than
+        `killed_pid`) and it answers its health check; nobody runs `stack up`."""
+        started = time.monotonic()
+        while True:
+            pid = self.pid(name)
+            if pid is not None and pid != killed_pid and self.healthy(name):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout_s:
+                raise TimeoutError(f"{name} not back and healthy {timeout_s:.0f} s after its kill")
+            time.sleep(0.1)
+
+    def stop(self, name: str) -> None:
+        """Stop `name` the way `./bank down` does, so supervisord does not start it again
+        (until the next `up`)."""
+        Supervisor(self.layout).stop([name])
 
     def health(self) -> dict[str, str]:
         """Component → health, as `python -m stack status` shows it."""
         return {status.name: status.health for status in collect_status(self.layout)}
 
-    def kill(self, name: str, sig: int = signal.SIGKILL, timeout_s: float = 30.0) -> int:
+    def kill(
+        self,
+        name: str,
+        sig: int = signal.SIGKILL,
+        timeout_s: float = 30.0,
+        *,
+        stay_down: bool = False,
+    ) -> int:
         """Send `sig` to the whole process group of `name` and wait until it is gone.
 
         A group, not a pid: PostgreSQL's backends and nginx's workers die with their leader,
-        as on a crashed machine. Returns the pid that was killed.
+        as on a crashed machine. supervisord starts it again at once, unless `stay_down`:
+        then it is told to stop right after the signal (if it already started a new process,
+        that one gets its stop signal while it starts). Returns the pid that was killed.
         """
         pid = self.pid(name)
         if pid is None:
             raise RuntimeError(f"{name} is not running")
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
+        if stay_down:
+            self.stop(name)
         deadline = time.monotonic() + timeout_s
-        while group_alive(pid):
+        while _group_alive(pid):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name} (pid {pid}) still alive {timeout_s} s after {sig}")
             time.sleep(0.1)
@@ -171,3 +208,14 @@ class PrivateStack:
             with contextlib.suppress(psutil.Error):
                 sizes[name] = psutil.Process(pid).memory_info().rss / 2**20
         return sizes
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while any process of process group `pgid` exists (zombies excluded)."""
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return False

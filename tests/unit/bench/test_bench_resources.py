@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -20,11 +19,10 @@ def test_an_empty_run_dir_has_no_components(tmp_path: Path) -> None:
 def test_a_busy_component_shows_cpu_and_memory(tmp_path: Path) -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        pids = tmp_path / "pids"
-        pids.mkdir()
-        record = {"pid": busy.pid, "started_at": psutil.Process(busy.pid).create_time()}
-        (pids / "spinner.json").write_text(json.dumps(record))
-        sampler = ComponentSampler(tmp_path, include_browser=False)
+        # The stack's supervisord would name it; here the spinner is the one component.
+        sampler = ComponentSampler(
+            tmp_path, include_browser=False, components=lambda _: {"spinner": busy.pid}
+        )
         process = psutil.Process(busy.pid)
         sampler.sample()  # baseline
         before, started = sum(process.cpu_times()[:2]), time.time()

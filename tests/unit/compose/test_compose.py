@@ -129,3 +129,11 @@ def test_dockerfile_copies_every_python_package() -> None:
     copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.MULTILINE))
     packages = {spec.module.split(".")[0] for spec in SERVICES} | {"topology", "stack"}
     assert packages <= copied
+
+
+def test_every_long_running_service_is_restarted_by_docker(services: dict[str, Any]) -> None:
+    # The local stack's supervisord restarts whatever dies; under Docker its restart policy.
+    one_shots = {"init", *(spec.name for spec in SERVICES if spec.one_shot)}
+    for name, service in services.items():
+        wanted = "no" if name in one_shots else "unless-stopped"
+        assert service.get("restart", "no") == wanted, name
