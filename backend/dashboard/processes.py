@@ -27,6 +27,8 @@ __all__ = ["component_pids", "component_usage"]
 def component_pids(socket: Path) -> dict[str, int]:
     """The stack's running components and their pids, asked of supervisord over its unix
     socket (its XML-RPC `getAllProcessInfo`); empty when supervisord does not answer."""
+    if not socket.exists():
+        return {}
     transport = SupervisorTransport(None, None, f"unix://{socket}")
     # The host part is ignored: the transport talks to the unix socket.
     proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
@@ -34,6 +36,8 @@ def component_pids(socket: Path) -> dict[str, int]:
         infos = cast(list[dict[str, Any]], proxy.supervisor.getAllProcessInfo())
     except (OSError, xmlrpc.client.Error):
         return {}
+    finally:
+        transport.close()
     return {str(info["name"]): int(info["pid"]) for info in infos if int(info["pid"]) > 0}
 
 

@@ -93,8 +93,12 @@ def test_service_env_names_are_those_of_the_local_stack(
         environment = services[spec.name]["environment"]
         local = set(service_env(spec.env_name, layout))
         # The database URL and the company token are built at start from the generated
-        # secrets (DATABASE_ROLE, COMPANY_TOKEN_FILE).
-        built = {"OPEN_BANK_DATABASE_URL", "OPEN_BANK_COMPANY_TOKEN"}
+        # secrets (DATABASE_ROLE, COMPANY_TOKEN_FILE); compose runs no supervisord.
+        built = {
+            "OPEN_BANK_DATABASE_URL",
+            "OPEN_BANK_COMPANY_TOKEN",
+            "OPEN_BANK_BACKEND_SUPERVISOR_SOCKET",
+        }
         assert local - built <= set(environment), spec.name
         if spec.env_name in SERVICE_DATABASES:
             assert environment["DATABASE_ROLE"] == SERVICE_DATABASES[spec.env_name]
