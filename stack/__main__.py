@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|logs|env|test`: the local stack's command line.
+"""`python -m stack up|down|status|logs|env|replay|verify|test`: the local stack's command line.
 
 Errors are printed as one line (cause, fix, log) with exit code 1; `status` exits 3 when
 something that should run is not healthy.
@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print passwords and tokens instead of masking them (for eval)",
     )
+    replay = commands.add_parser(
+        "replay", help="rebuild the API's read model from the log, compare, switch if equal"
+    )
+    replay.add_argument("--check-only", action="store_true", help="rebuild and compare only")
+    commands.add_parser("verify", help="check the handler's state against the log")
     init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
     init.add_argument("target", type=Path)
     init.add_argument("--brokers", type=int, choices=(1, 3), default=1)
@@ -135,6 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"# secrets masked; for eval: ./bank env {args.name} --show-secrets",
                     file=sys.stderr,
                 )
+        elif args.command in ("replay", "verify"):
+            from replay.cli import run_replay, run_verify
+
+            if args.command == "replay":
+                return run_replay(layout, check_only=args.check_only, out=sys.stdout)
+            return run_verify(layout, out=sys.stdout)
         elif args.command == "compose-init":
             from stack.compose_init import compose_init
 

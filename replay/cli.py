@@ -1,0 +1,77 @@
+"""`./bank replay [--check-only]` and `./bank verify` on the stack of a layout.
+
+Replay reads as the backend's principal (its groups are ``backend-*``; this one never joins
+or commits) and writes as the backend's database role; verify reads the handler's database
+as its role and the feedback and balance topics as the backend's principal.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+import psycopg
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from backend.settings import BackendSettings
+from bench.stack_access import kafka_settings_from_env, registry_settings_from_env
+from replay.rebuild import ReplayConfig, replay
+from replay.verify import VerifyConfig, verify
+from stack.env import service_env
+from stack.layout import StackLayout
+from stack.postgres import admin_conninfo, provision
+from topology.clients import consumer_config, registry_config
+from topology.serde import RecordSerde
+
+__all__ = ["run_replay", "run_verify"]
+
+_BACKEND_DATABASE = "backend"
+
+
+def _backend_access(layout: StackLayout, client_id: str) -> tuple[dict[str, object], RecordSerde]:
+    env = service_env("backend", layout)
+    config = consumer_config(
+        kafka_settings_from_env(env), client_id=client_id, group_id=f"backend-{client_id}"
+    )
+    registry = SchemaRegistryClient(registry_config(registry_settings_from_env(env)))
+    return dict(config), RecordSerde(registry)
+
+
+def _ensure_backend_database(layout: StackLayout, out: TextIO) -> None:
+    """Make the backend's database again (empty, owned by its role) if it was dropped."""
+    with psycopg.connect(admin_conninfo(layout), autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (_BACKEND_DATABASE,)
+        ).fetchone()
+    if found is None:
+        print(f"the database {_BACKEND_DATABASE!r} is gone: making it again, empty", file=out)
+        provision(layout)
+
+
+def run_replay(layout: StackLayout, *, check_only: bool, out: TextIO) -> int:
+    """Exit code of `./bank replay`."""
+    _ensure_backend_database(layout, out)
+    kafka, serde = _backend_access(layout, "replay")
+    return replay(
+        ReplayConfig(
+            kafka=kafka,
+            serde=serde,
+            database_url=service_env("backend", layout)["OPEN_BANK_DATABASE_URL"],
+            handler_database_url=service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"],
+            projector_group=BackendSettings.model_fields["projector_group_id"].default,
+            check_only=check_only,
+        ),
+        out,
+    )
+
+
+def run_verify(layout: StackLayout, *, out: TextIO) -> int:
+    """Exit code of `./bank verify`."""
+    kafka, serde = _backend_access(layout, "verify")
+    return verify(
+        VerifyConfig(
+            kafka=kafka,
+            serde=serde,
+            handler_database_url=service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"],
+        ),
+        out,
+    )
