@@ -27,13 +27,16 @@ __all__ = ["run_replay", "run_verify"]
 _BACKEND_DATABASE = "backend"
 
 
-def _backend_access(layout: StackLayout, client_id: str) -> tuple[dict[str, object], RecordSerde]:
+def _backend_access(
+    layout: StackLayout, client_id: str
+) -> tuple[dict[str, object], SchemaRegistryClient]:
+    """The backend principal's consumer config and a registry client (close it)."""
     env = service_env("backend", layout)
     config = consumer_config(
         kafka_settings_from_env(env), client_id=client_id, group_id=f"backend-{client_id}"
     )
     registry = SchemaRegistryClient(registry_config(registry_settings_from_env(env)))
-    return dict(config), RecordSerde(registry)
+    return dict(config), registry
 
 
 def _ensure_backend_database(layout: StackLayout, out: TextIO) -> None:
@@ -47,31 +50,37 @@ def _ensure_backend_database(layout: StackLayout, out: TextIO) -> None:
         provision(layout)
 
 
+def _handler_database_url(layout: StackLayout) -> str:
+    return service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"]
+
+
 def run_replay(layout: StackLayout, *, check_only: bool, out: TextIO) -> int:
     """Exit code of `./bank replay`."""
     _ensure_backend_database(layout, out)
-    kafka, serde = _backend_access(layout, "replay")
-    return replay(
-        ReplayConfig(
-            kafka=kafka,
-            serde=serde,
-            database_url=service_env("backend", layout)["OPEN_BANK_DATABASE_URL"],
-            handler_database_url=service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"],
-            projector_group=BackendSettings.model_fields["projector_group_id"].default,
-            check_only=check_only,
-        ),
-        out,
-    )
+    kafka, registry = _backend_access(layout, "replay")
+    with registry:
+        return replay(
+            ReplayConfig(
+                kafka=kafka,
+                serde=RecordSerde(registry),
+                database_url=service_env("backend", layout)["OPEN_BANK_DATABASE_URL"],
+                handler_database_url=_handler_database_url(layout),
+                projector_group=BackendSettings.model_fields["projector_group_id"].default,
+                check_only=check_only,
+            ),
+            out,
+        )
 
 
 def run_verify(layout: StackLayout, *, out: TextIO) -> int:
     """Exit code of `./bank verify`."""
-    kafka, serde = _backend_access(layout, "verify")
-    return verify(
-        VerifyConfig(
-            kafka=kafka,
-            serde=serde,
-            handler_database_url=service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"],
-        ),
-        out,
-    )
+    kafka, registry = _backend_access(layout, "verify")
+    with registry:
+        return verify(
+            VerifyConfig(
+                kafka=kafka,
+                serde=RecordSerde(registry),
+                handler_database_url=_handler_database_url(layout),
+            ),
+            out,
+        )
