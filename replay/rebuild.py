@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -72,7 +73,10 @@ def replay(config: ReplayConfig, out: TextIO) -> int:
         bc_ends = {p: end for (topic, p), end in ends.items() if topic == BALANCE_CHANGED.name}
         if live:
             _wait_for_projector(config, reader.last_records, out)
+            comparing = time.monotonic()
             diffs = _compare(model, schema, bc_ends, partitions, since)
+            rows = sum(d.matching + d.different + d.only_live + d.only_rebuilt for d in diffs)
+            print(f"compared {rows:,} rows in {time.monotonic() - comparing:.1f} s", file=out)
             for diff in diffs:
                 print(diff.summary(), file=out)
             for diff in diffs:
@@ -115,14 +119,21 @@ def replay(config: ReplayConfig, out: TextIO) -> int:
 def _rebuild(
     reader: LogReader, serde: RecordSerde, write: Callable[..., None], out: TextIO
 ) -> None:
+    """Decode each batch while the one before is written (psycopg waits without the GIL)."""
     started = last = time.monotonic()
-    for batch in reader.batches():
-        transactions, results = project_batch(batch, serde)
-        write(transactions, results)
-        now = time.monotonic()
-        if now - last >= _PROGRESS_S:
-            last = now
-            print(f"  … {reader.records:,} events read", file=out, flush=True)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-writer") as pool:
+        writing: Future[None] | None = None
+        for batch in reader.batches():
+            transactions, results = project_batch(batch, serde)
+            if writing is not None:
+                writing.result()
+            writing = pool.submit(write, transactions, results)
+            now = time.monotonic()
+            if now - last >= _PROGRESS_S:
+                last = now
+                print(f"  … {reader.records:,} events read", file=out, flush=True)
+        if writing is not None:
+            writing.result()
     seconds = max(time.monotonic() - started, 1e-9)
     print(
         f"replay: read {reader.records:,} events of {', '.join(t.name for t in _TOPICS)} and "
