@@ -14,6 +14,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from backend.settings import BackendSettings
 from bench.stack_access import kafka_settings_from_env, registry_settings_from_env
+from command_handler.settings import CommandHandlerSettings
 from replay.rebuild import ReplayConfig, replay
 from replay.verify import VerifyConfig, verify
 from stack.env import service_env
@@ -75,10 +76,19 @@ def run_replay(layout: StackLayout, *, check_only: bool, out: TextIO) -> int:
 def run_verify(layout: StackLayout, *, out: TextIO) -> int:
     """Exit code of `./bank verify`."""
     kafka, registry = _backend_access(layout, "verify")
+    handler = CommandHandlerSettings.model_fields["group_id"].default
+    # Only the handler's principal may read `commands`: assigned, never joined or committed.
+    commands = consumer_config(
+        kafka_settings_from_env(service_env("command-handler", layout)),
+        client_id="command-handler-verify",
+        group_id=handler,
+    )
     with registry:
         return verify(
             VerifyConfig(
                 kafka=kafka,
+                commands_kafka=dict(commands),
+                handler_group=handler,
                 serde=RecordSerde(registry),
                 handler_database_url=_handler_database_url(layout),
             ),

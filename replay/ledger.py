@@ -102,10 +102,13 @@ class BalanceCheck:
 
 @dataclass(slots=True)
 class AnswerCheck:
-    """Feed every answer of the feedback topics (``add``); then read the findings."""
+    """Feed every answer of the feedback topics (``add``) and every command message the
+    handler has consumed (``ask``); then read the findings. A command id is answered once
+    per message that carried it: a re-sent id gets the same answer again (SPEC §3)."""
 
     stored: Mapping[UUID, Answer]
     counts: dict[UUID, int] = field(default_factory=dict)
+    asked: dict[UUID, int] = field(default_factory=dict)
     different: list[str] = field(default_factory=list)
     not_stored: dict[UUID, Answer] = field(default_factory=dict)
     answers: int = 0
@@ -121,12 +124,25 @@ class AnswerCheck:
         if answer != expected:
             self.different.append(f"{command_id}: stored {expected}, published {answer}")
 
+    def ask(self, command_id: UUID) -> None:
+        """One message on ``commands`` carried ``command_id`` (only stored ids count)."""
+        if command_id in self.stored:
+            self.asked[command_id] = self.asked.get(command_id, 0) + 1
+
+    def miscounted(self) -> dict[UUID, tuple[int, int]]:
+        """Answered ids whose answers are not one per message: id → (asked, answered)."""
+        return {
+            command_id: (self.asked.get(command_id, 0), count)
+            for command_id, count in self.counts.items()
+            if count != self.asked.get(command_id, 0)
+        }
+
     def unanswered(self) -> list[UUID]:
         """Stored answers never published."""
         return [command_id for command_id in self.stored if command_id not in self.counts]
 
     def repeated(self) -> int:
-        """Command ids answered more than once (the same answer: a re-sent id)."""
+        """Command ids answered more than once (the same answer each time)."""
         return sum(1 for count in self.counts.values() if count > 1)
 
 

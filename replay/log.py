@@ -8,7 +8,7 @@ never count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
@@ -83,6 +83,13 @@ class LogReader:
             if batch:
                 self.records += len(batch)
                 yield batch
+
+    def read_to(self, ends: Mapping[tuple[str, int], int]) -> Iterator[list[Message]]:
+        """Move the ends to ``ends`` (e.g. a group's committed offsets; never backwards)
+        and read what lies before them."""
+        for key, end in ends.items():
+            self.ends[key] = max(end, self.ends.get(key, 0))
+        yield from self.batches()
 
     def read_on(self) -> Iterator[list[Message]]:
         """Move the ends to now and read what was added since."""

@@ -22,7 +22,7 @@ from confluent_kafka import Message
 from backend.kafka.decoding import decode_batch
 from replay.handler_state import read_handler_state, stored_since
 from replay.ledger import Answer, AnswerCheck, BalanceCheck
-from replay.log import LogReader
+from replay.log import LogReader, committed_offsets
 from topology.records import (
     AccountCreationConfirmed,
     AccountCreationFailed,
@@ -32,7 +32,12 @@ from topology.records import (
     Record,
 )
 from topology.serde import RecordSerde
-from topology.topics import ACCOUNT_CREATION_FEEDBACK, BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
+from topology.topics import (
+    ACCOUNT_CREATION_FEEDBACK,
+    BALANCE_CHANGED,
+    COMMANDS,
+    MONEY_TRANSFER_FEEDBACK,
+)
 
 __all__ = ["VerifyConfig", "answer_of", "verify"]
 
@@ -44,9 +49,12 @@ _SHOWN = 5
 
 @dataclass(frozen=True, slots=True)
 class VerifyConfig:
-    """Where everything is; ``kafka`` is a consumer config that may read ``_TOPICS``."""
+    """Where everything is: ``kafka`` may read ``_TOPICS``, ``commands_kafka`` may read
+    ``commands`` and the handler's group's offsets (``handler_group``)."""
 
     kafka: dict[str, Any]
+    commands_kafka: dict[str, Any]
+    handler_group: str
     serde: RecordSerde
     handler_database_url: str
 
@@ -81,8 +89,18 @@ class _Checks:
             elif (answer := answer_of(record)) is not None:
                 self.answers.add(*answer)
 
+    def ask(self, messages: list[Message]) -> None:
+        for message in messages:
+            key = message.key()
+            try:
+                command_id = UUID(key.decode() if isinstance(key, bytes) else str(key))
+            except (ValueError, UnicodeDecodeError):
+                continue  # undecidable: the handler dead-letters it, nobody answers it
+            self.answers.ask(command_id)
+
     def waiting(self) -> bool:
-        return bool(self.balances.short() or self.answers.unanswered())
+        answers = self.answers
+        return bool(self.balances.short() or answers.unanswered() or answers.miscounted())
 
 
 def verify(config: VerifyConfig, out: TextIO) -> int:
@@ -90,27 +108,40 @@ def verify(config: VerifyConfig, out: TextIO) -> int:
     state = read_handler_state(config.handler_database_url)
     checks = _Checks(BalanceCheck(state.accounts), AnswerCheck(state.answers), config.serde)
     reader = LogReader(config.kafka, _TOPICS)
+    commands = LogReader(config.commands_kafka, [COMMANDS])
     started = time.monotonic()
     try:
         for batch in reader.batches():
             checks.feed(batch)
+        # Offsets are committed in the transaction that publishes the answers: taken after
+        # the feedback's ends, they cover every answer read (and maybe a few more).
+        _ask(checks, commands, config)
         deadline = time.monotonic() + _READ_ON_S
         while checks.waiting() and time.monotonic() < deadline:
             time.sleep(0.5)
             for batch in reader.read_on():
                 checks.feed(batch)
+            _ask(checks, commands, config)
     finally:
         reader.close()
+        commands.close()
     seconds = max(time.monotonic() - started, 1e-9)
+    records = reader.records + commands.records
     print(
         f"verify: the handler holds {len(state.accounts):,} accounts and "
-        f"{len(state.answers):,} answered commands; read {reader.records:,} records of the log "
-        f"in {seconds:.1f} s ({reader.records / seconds:,.0f} records/s)",
+        f"{len(state.answers):,} answered commands; read {records:,} records of the log "
+        f"in {seconds:.1f} s ({records / seconds:,.0f} records/s)",
         file=out,
     )
     problems = _report(checks, config.handler_database_url, out)
     print(f"verify: {'OK' if not problems else f'MISMATCH: {problems} problem(s)'}", file=out)
     return 1 if problems else 0
+
+
+def _ask(checks: _Checks, commands: LogReader, config: VerifyConfig) -> None:
+    consumed = committed_offsets(config.commands_kafka, config.handler_group, [COMMANDS])
+    for batch in commands.read_to(consumed):
+        checks.ask(batch)
 
 
 def _report(checks: _Checks, handler_url: str, out: TextIO) -> int:
@@ -129,6 +160,10 @@ def _report(checks: _Checks, handler_url: str, out: TextIO) -> int:
         ),
         ("answers published unlike the stored one", answers.different),
         ("answered commands without an answer in the log", [str(i) for i in answers.unanswered()]),
+        (
+            "commands answered other than once per message that asked",
+            [f"{i}: asked {n} times, answered {m}" for i, (n, m) in answers.miscounted().items()],
+        ),
         (
             "answers in the log for commands the handler never answered",
             [str(i) for i in answers.not_stored if i not in newer_ids],
@@ -153,9 +188,9 @@ def _report(checks: _Checks, handler_url: str, out: TextIO) -> int:
     )
     print(
         f"answers: {len(answers.counts):,} answered commands found in {answers.answers:,} "
-        f"published answers; {answers.repeated():,} answered again for a re-sent command id "
-        f"(the same answer); {len(newer_ids) + len(newer_ibans):,} records newer than the "
-        "snapshot",
+        f"published answers, one per message on {COMMANDS.name} ({sum(answers.asked.values()):,} "
+        f"read); {answers.repeated():,} ids were sent again and answered again the same; "
+        f"{len(newer_ids) + len(newer_ibans):,} records newer than the snapshot",
         file=out,
     )
     return problems

@@ -99,6 +99,19 @@ def test_missing_different_and_unstored_answers_are_each_found() -> None:
     assert check.not_stored == {stranger: ("creation", "NL1", "1" * 20, None)}
 
 
+def test_each_message_that_asked_gets_exactly_one_answer() -> None:
+    stored = answers(3)
+    once, resent, doubled = stored
+    check = AnswerCheck(stored)
+    for command_id in (once, resent, resent, doubled, uuid4()):  # the last: never stored
+        check.ask(command_id)
+    for command_id in (once, resent, resent, doubled, doubled):
+        check.add(command_id, stored[command_id])
+    assert check.miscounted() == {doubled: (1, 2)}
+    assert check.repeated() == 2
+    assert check.unanswered() == []
+
+
 def test_a_rebuild_agrees_with_the_handler_where_their_counts_agree() -> None:
     rebuilt = {"NL1": (2, 30), "NL2": (1, 5), "NL3": (4, 9), "NL4": (1, 1)}
     handler = {"NL1": (2, 30), "NL2": (3, 7), "NL3": (4, 8), "NL5": (0, 0)}
