@@ -10,8 +10,9 @@ one, and switch to it only if they match.
    into ``public`` in one transaction (``ReadModel.switch``); the API's queries wait for it
    for a moment and carry on, the projector goes on writing into the new tables.
 
-Without live tables (the database was dropped) the rebuilt copy is checked against the
-handler's balances instead, and switched to when they agree.
+Without live rows (the database was dropped, or a backend started since made it empty
+tables) the rebuilt copy is checked against the handler's balances instead, and switched
+to when they agree.
 """
 
 from __future__ import annotations
@@ -59,16 +60,25 @@ def replay(config: ReplayConfig, out: TextIO) -> int:
     schema, aside = f"replay_{stamp}", f"replaced_{stamp}"
     switched = False
     try:
-        live = model.has_live_tables()
-        writer, engine = model.create_copy(schema)
+        live = model.has_live_rows()
+        writer, engine, indexes = model.create_copy(schema)
         since = model.now()
         reader = LogReader(config.kafka, _TOPICS)
         try:
             ends = reader.snapshot_ends()
+            started = time.monotonic()
             _rebuild(reader, config.serde, writer.write, out)
+            model.build_indexes(indexes)
+            seconds = max(time.monotonic() - started, 1e-9)
         finally:
             reader.close()
             engine.dispose()
+        print(
+            f"replay: read {reader.records:,} events of {', '.join(t.name for t in _TOPICS)}, "
+            f"wrote and indexed them in {seconds:.1f} s: {reader.records / seconds:,.0f} events/s",
+            file=out,
+            flush=True,
+        )
         partitions = BALANCE_CHANGED.partitions
         bc_ends = {p: end for (topic, p), end in ends.items() if topic == BALANCE_CHANGED.name}
         if live:
@@ -85,8 +95,8 @@ def replay(config: ReplayConfig, out: TextIO) -> int:
             same = all(diff.ok for diff in diffs)
         else:
             print(
-                "no live read model (its tables are gone): checking the rebuild against the "
-                "handler's balances",
+                "no live read model to compare with (its tables are gone or empty): checking "
+                "the rebuild against the handler's balances",
                 file=out,
             )
             same = _check_against_handler(model, schema, config.handler_database_url, out)
@@ -101,14 +111,15 @@ def replay(config: ReplayConfig, out: TextIO) -> int:
         low_id = min((end * partitions + p for p, end in bc_ends.items()), default=0)
         copied = model.switch(schema, aside, low_id, since)
         switched = True
-        kept = f"; the old tables are in schema {aside}" if live else ""
+        if copied is None:
+            print("replay: switched: the rebuilt tables are live", file=out)
+            return 0
         print(
             f"replay: switched: the rebuilt tables are live ({copied} rows written meanwhile "
-            f"copied over, logins kept){kept}",
+            f"copied over, logins kept); the old tables are in schema {aside}",
             file=out,
         )
-        if live:
-            print(f"  drop the old ones when done: DROP SCHEMA {aside} CASCADE;", file=out)
+        print(f"  drop the old ones when done: DROP SCHEMA {aside} CASCADE;", file=out)
         return 0
     finally:
         if not switched:
@@ -120,7 +131,7 @@ def _rebuild(
     reader: LogReader, serde: RecordSerde, write: Callable[..., None], out: TextIO
 ) -> None:
     """Decode each batch while the one before is written (psycopg waits without the GIL)."""
-    started = last = time.monotonic()
+    last = time.monotonic()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-writer") as pool:
         writing: Future[None] | None = None
         for batch in reader.batches():
@@ -134,13 +145,6 @@ def _rebuild(
                 print(f"  … {reader.records:,} events read", file=out, flush=True)
         if writing is not None:
             writing.result()
-    seconds = max(time.monotonic() - started, 1e-9)
-    print(
-        f"replay: read {reader.records:,} events of {', '.join(t.name for t in _TOPICS)} and "
-        f"wrote them in {seconds:.1f} s: {reader.records / seconds:,.0f} events/s",
-        file=out,
-        flush=True,
-    )
 
 
 def _wait_for_projector(
