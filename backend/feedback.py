@@ -49,8 +49,13 @@ class Delivered:
     polled_at: float = 0.0
 
 
-def transaction_view(record: BalanceChanged, partition: int, offset: int) -> TransactionView:
-    """The stored/streamed form of one BalanceChanged (id from its coordinates)."""
+def transaction_view(
+    record: BalanceChanged, partition: int, offset: int, produced_ms: int = 0
+) -> TransactionView:
+    """The stored/streamed form of one BalanceChanged (id from its coordinates).
+
+    ``produced_ms`` is the event's Kafka timestamp (0: none); it becomes ``changed_at_ms``.
+    """
     return TransactionView(
         id=transaction_id(partition, offset, BALANCE_CHANGED.partitions),
         iban=record.iban,
@@ -58,6 +63,7 @@ def transaction_view(record: BalanceChanged, partition: int, offset: int) -> Tra
         changed_by_cents=record.changed_by,
         from_to=record.from_to,
         description=record.description,
+        changed_at_ms=produced_ms or None,
     )
 
 

@@ -83,6 +83,9 @@ class TransactionView:
     changed_by_cents: int
     from_to: str
     description: str
+    #: When the change happened: the event's Kafka timestamp (ms since the epoch); None
+    #: where unknown (rows projected before it was kept). ``at`` queries read it.
+    changed_at_ms: int | None = None
 
     @property
     def direction(self) -> Direction:

@@ -7,6 +7,7 @@ for tests.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -72,6 +73,11 @@ class TransactionStore(Protocol):
         self, iban: str, limit: int, before_id: int | None = None
     ) -> Sequence[TransactionView]:
         """Newest first, at most ``limit``, only ids below ``before_id`` if given."""
+        ...
+
+    async def as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
+        """``iban``'s newest ``limit`` transactions that had happened at ``at``, newest first
+        (the first one's balance is the account's balance then)."""
         ...
 
     async def last_per_iban(self) -> Sequence[TransactionView]:

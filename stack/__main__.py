@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|logs|env|test|transactions`: the local stack's command line.
+"""`python -m stack up|down|status|logs|env|transactions|replay|verify|test`: the command line.
 
 Errors are printed as one line (cause, fix, log) with exit code 1; `status` exits 3 when
 something that should run is not healthy.
@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIN",
         help="look at transactions open longer than this (default: Kafka's 15 min maximum)",
     )
+    replay = commands.add_parser(
+        "replay", help="rebuild the API's read model from the log, compare, switch if equal"
+    )
+    replay.add_argument("--check-only", action="store_true", help="rebuild and compare only")
+    commands.add_parser("verify", help="check the handler's state against the log")
     init = commands.add_parser("compose-init", help="certificates etc. for compose.yaml")
     init.add_argument("target", type=Path)
     init.add_argument("--brokers", type=int, choices=(1, 3), default=1)
@@ -162,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"kafka: no hanging transaction on {brokers} broker(s)")
             elif not args.abort:
                 return 3
+        elif args.command in ("replay", "verify"):
+            from replay.cli import run_replay, run_verify
+
+            if args.command == "replay":
+                return run_replay(layout, check_only=args.check_only, out=sys.stdout)
+            return run_verify(layout, out=sys.stdout)
         elif args.command == "compose-init":
             from stack.compose_init import compose_init
 

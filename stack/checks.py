@@ -28,6 +28,7 @@ PYTHON_PACKAGES = (
     "backend",
     "load",
     "bench",
+    "replay",
     "stack",
 )
 

@@ -1,10 +1,16 @@
 """Queries, served from the backend's own transactions table."""
 
+from datetime import UTC, datetime
+from typing import Annotated
+
 import strawberry
 
 from backend.api.context import ApiInfo
 from backend.api.event_types import LogChain, events_of
-from backend.api.types import Transaction, TransactionPage
+from backend.api.scalars import Long
+from backend.api.types import AccountAt, Transaction, TransactionPage
+from backend.moments import parse_moment
+from backend.money import format_euro_cents
 from backend.validation import InvalidArgumentError, check_iban, check_limit, normalise_uuid
 
 __all__ = ["Query"]
@@ -57,3 +63,31 @@ class Query:
         """Command ``command_id`` from the log, its answer and the balance changes it caused."""
         command = normalise_uuid("command_id", command_id)
         return LogChain.from_chain(await events_of(info).chain(str(command)))
+
+    async def account(
+        self,
+        info: ApiInfo,
+        iban: str,
+        at: Annotated[
+            str | None,
+            strawberry.argument(
+                description="ISO 8601 moment, e.g. 2026-12-05T08:00:00Z (no offset: UTC); "
+                "null: now."
+            ),
+        ] = None,
+        max_items: int = 20,
+    ) -> AccountAt:
+        """``iban`` as it was at ``at``: its balance then and its newest transactions until
+        then (each counts from its event's Kafka timestamp)."""
+        check_iban("iban", iban)
+        moment = datetime.now(UTC) if at is None else parse_moment("at", at)
+        check_limit("max_items", max_items, info.context.limits.max_page_size)
+        rows = await info.context.transactions.as_of(iban, moment, max_items)
+        balance = rows[0].new_balance_cents if rows else None
+        return AccountAt(
+            iban=iban,
+            at=moment.astimezone(UTC).isoformat(),
+            balance=None if balance is None else format_euro_cents(balance),
+            balance_cents=None if balance is None else Long(balance),
+            transactions=[Transaction.from_view(row) for row in rows],
+        )

@@ -21,6 +21,7 @@ from backend.outcomes import (
 
 __all__ = [
     "Account",
+    "AccountAt",
     "AccountPayload",
     "AccountRefused",
     "AccountResult",
@@ -89,6 +90,21 @@ class TransactionPage:
     has_more: bool
     next_before: int | None = strawberry.field(
         description="Pass as `before` to get the next (older) page; null on the last page."
+    )
+
+
+@strawberry.type
+class AccountAt:
+    """An account as it was at a moment: its balance then and its transactions until then."""
+
+    iban: str
+    at: str = strawberry.field(description="The moment asked for, ISO 8601 in UTC.")
+    balance: str | None = strawberry.field(
+        description="The balance then, e.g. €1.234,56; null before the account's first change."
+    )
+    balance_cents: Long | None
+    transactions: list[Transaction] = strawberry.field(
+        description="The newest transactions that had happened by then, newest first."
     )
 
 

@@ -22,10 +22,13 @@ from topology.records import BalanceChanged, MoneyTransferConfirmed, MoneyTransf
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
 
-__all__ = ["ProjectionSink", "Projector"]
+__all__ = ["PROJECTED_TOPICS", "ProjectionSink", "Projector", "project_batch"]
 
 _log = logging.getLogger(__name__)
 _RETRY_S = 1.0
+
+#: The topics the read model is projected from, by name.
+PROJECTED_TOPICS = {t.name: t for t in (BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK)}
 
 
 class ProjectionSink(Protocol):
@@ -61,7 +64,6 @@ class Projector(ConsumerThread):
         )
         self._serde = serde
         self._writer = writer
-        self._topics = {t.name: t for t in (BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK)}
         self.rows_written = 0
         self.batches_written = 0
         #: Why the last batch could not be written (the database), until one is.
@@ -69,19 +71,11 @@ class Projector(ConsumerThread):
 
     def begin(self, consumer: KafkaConsumer) -> None:
         """Join the group: partitions are shared with the other instances."""
-        consumer.subscribe(list(self._topics))
+        consumer.subscribe(list(PROJECTED_TOPICS))
 
     def handle(self, consumer: KafkaConsumer, messages: list[Message]) -> None:
         """Write the batch's rows in one transaction, then store its offsets."""
-        delivered, _skipped = decode_batch(messages, self._serde, self._topics)
-        transactions: list[TransactionView] = []
-        results: list[TransferOutcome] = []
-        for item in delivered:
-            record = item.record
-            if isinstance(record, BalanceChanged):
-                transactions.append(transaction_view(record, item.partition, item.offset))
-            elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
-                results.append(transfer_outcome(record))
+        transactions, results = project_batch(messages, self._serde)
         while not self.stopping:
             try:
                 self._writer.write(transactions, results)
@@ -98,6 +92,24 @@ class Projector(ConsumerThread):
         self.rows_written += len(transactions) + len(results)
         self.batches_written += 1
         _store_owned_offsets(consumer, messages)
+
+
+def project_batch(
+    messages: Sequence[Message], serde: RecordSerde
+) -> tuple[list[TransactionView], list[TransferOutcome]]:
+    """The rows a batch of projected-topic messages becomes (``replay`` uses it too)."""
+    delivered, _skipped = decode_batch(messages, serde, PROJECTED_TOPICS)
+    transactions: list[TransactionView] = []
+    results: list[TransferOutcome] = []
+    for item in delivered:
+        record = item.record
+        if isinstance(record, BalanceChanged):
+            transactions.append(
+                transaction_view(record, item.partition, item.offset, item.produced_ms)
+            )
+        elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
+            results.append(transfer_outcome(record))
+    return transactions, results
 
 
 def _store_owned_offsets(consumer: KafkaConsumer, messages: list[Message]) -> None:

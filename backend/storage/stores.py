@@ -7,6 +7,7 @@ PostgreSQL restart costs the client a short wait, not an error.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Row, bindparam, delete, select
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.outcomes import TransactionView, TransferOutcome
 from backend.ports import AccountRecord
 from backend.storage.retry import retrying
-from backend.storage.tables import ACCOUNTS, TRANSACTIONS, TRANSFER_RESULTS
+from backend.storage.tables import ACCOUNTS, AS_OF_TIME, TRANSACTIONS, TRANSFER_RESULTS
 
 __all__ = ["PostgresAccountStore", "PostgresTransactionStore"]
 
@@ -27,6 +28,7 @@ _COLUMNS = (
     TRANSACTIONS.c.changed_by,
     TRANSACTIONS.c.from_to,
     TRANSACTIONS.c.description,
+    TRANSACTIONS.c.changed_at,
 )
 
 
@@ -46,7 +48,8 @@ _ACCOUNT = select(ACCOUNTS.c.password_hash, ACCOUNTS.c.command_id).where(
 )
 
 
-def _view(row: Row[int, str, int, int, str, str]) -> TransactionView:
+def _view(row: Row[int, str, int, int, str, str, datetime | None]) -> TransactionView:
+    changed = row.changed_at
     return TransactionView(
         id=row.id,
         iban=row.iban,
@@ -54,6 +57,7 @@ def _view(row: Row[int, str, int, int, str, str]) -> TransactionView:
         changed_by_cents=row.changed_by,
         from_to=row.from_to,
         description=row.description,
+        changed_at_ms=None if changed is None else round(changed.timestamp() * 1000),
     )
 
 
@@ -90,6 +94,20 @@ class PostgresTransactionStore:
         if before_id is not None:
             query = query.where(TRANSACTIONS.c.id < before_id)
         query = query.order_by(TRANSACTIONS.c.id.desc()).limit(limit)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [_view(row) for row in result]
+
+    async def as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
+        return await retrying(lambda: self._as_of(iban, at, limit))
+
+    async def _as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
+        query = (
+            select(*_COLUMNS)
+            .where(TRANSACTIONS.c.iban == iban, AS_OF_TIME <= at)  # noqa: SIM300 (a SQL expression)
+            .order_by(TRANSACTIONS.c.iban, AS_OF_TIME.desc(), TRANSACTIONS.c.id.desc())
+            .limit(limit)
+        )
         async with self._engine.connect() as connection:
             result = await connection.execute(query)
             return [_view(row) for row in result]

@@ -16,7 +16,7 @@ from sqlalchemy import (
     func,
 )
 
-__all__ = ["ACCOUNTS", "METADATA", "TRANSACTIONS", "TRANSFER_RESULTS"]
+__all__ = ["ACCOUNTS", "AS_OF_TIME", "METADATA", "TRANSACTIONS", "TRANSFER_RESULTS"]
 
 METADATA = MetaData()
 
@@ -33,10 +33,19 @@ TRANSACTIONS = Table(
     Column("from_to", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # When the change happened (the event's Kafka timestamp): a replay writes the same
+    # value, so ``at`` queries give the same answer after one. NULL in rows projected
+    # before it was kept: ``at`` reads ``recorded_at`` there (``AS_OF_TIME``).
+    Column("changed_at", DateTime(timezone=True), nullable=True),
 )
+#: The moment an ``at`` query compares with (one expression, also indexed).
+AS_OF_TIME = func.coalesce(TRANSACTIONS.c.changed_at, TRANSACTIONS.c.recorded_at)
 # transactions_by_iban (newest first) and all_last_transactions (DISTINCT ON iban,
 # newest first) both read this index forwards.
 Index("transactions_iban_id", TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+# An account's state at a moment: its newest row at or before it, found without reading
+# the rows after it (the company account gets millions).
+Index("transactions_iban_as_of", TRANSACTIONS.c.iban, AS_OF_TIME.desc(), TRANSACTIONS.c.id.desc())
 
 #: What the command handler answered to each money transfer, by command id.
 TRANSFER_RESULTS = Table(

@@ -19,11 +19,16 @@ from backend.outcomes import TransactionView, TransferOutcome
 __all__ = ["ProjectionWriter"]
 
 # Column order of both statements is the order of the arrays bound below.
+# changed_at is sent as epoch milliseconds and converted by the server (no datetime per row).
 _INSERT_TRANSACTIONS = text(
-    "INSERT INTO transactions (id, iban, new_balance, changed_by, from_to, description) "
-    "SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:ibans AS text[]), "
+    "INSERT INTO transactions "
+    "(id, iban, new_balance, changed_by, from_to, description, changed_at) "
+    "SELECT id, iban, new_balance, changed_by, from_to, description, "
+    "to_timestamp(changed_ms / 1000.0) "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:ibans AS text[]), "
     "CAST(:new_balances AS bigint[]), CAST(:changes AS bigint[]), "
-    "CAST(:from_tos AS text[]), CAST(:descriptions AS text[])) "
+    "CAST(:from_tos AS text[]), CAST(:descriptions AS text[]), CAST(:changed_ms AS bigint[])) "
+    "AS batch(id, iban, new_balance, changed_by, from_to, description, changed_ms) "
     "ON CONFLICT (id) DO NOTHING"
 )
 _INSERT_RESULTS = text(
@@ -57,6 +62,7 @@ class ProjectionWriter:
                         "changes": [t.changed_by_cents for t in transactions],
                         "from_tos": [t.from_to for t in transactions],
                         "descriptions": [t.description for t in transactions],
+                        "changed_ms": [t.changed_at_ms for t in transactions],
                     },
                 )
             if results:

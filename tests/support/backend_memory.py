@@ -9,9 +9,11 @@ the API's tests see the real rules, limit and reason texts.
 import asyncio
 import itertools
 import random
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import strawberry
@@ -95,6 +97,16 @@ class InMemoryTransactionStore:
             rows = [t for t in rows if t.id < before_id]
         return rows[:limit]
 
+    async def as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
+        moment = at.timestamp() * 1000
+        rows = [
+            t
+            for t in self.transactions.values()
+            if t.iban == iban and t.changed_at_ms is not None and t.changed_at_ms <= moment
+        ]
+        rows.sort(key=lambda t: (t.changed_at_ms, t.id), reverse=True)
+        return rows[:limit]
+
     async def last_per_iban(self) -> Sequence[TransactionView]:
         last: dict[str, TransactionView] = {}
         for transaction in sorted(self.transactions.values(), key=lambda t: t.id):
@@ -170,12 +182,16 @@ class InMemoryCommandHandler:
         asyncio.get_running_loop().call_soon(self._router.route, published)
 
     def _publish(self, topic: str, record: Record) -> Delivered:
-        return Delivered(topic, 0, next(self._offsets[topic]), record)
+        # A Kafka timestamp, as the broker gives it: `at` queries read it.
+        now_ms = time.time_ns() // 1_000_000
+        return Delivered(topic, 0, next(self._offsets[topic]), record, produced_ms=now_ms)
 
     def _project(self, published: list[Delivered]) -> None:
         for item in published:
             if isinstance(item.record, BalanceChanged):
-                self._store.add_transaction(transaction_view(item.record, 0, item.offset))
+                self._store.add_transaction(
+                    transaction_view(item.record, 0, item.offset, item.produced_ms)
+                )
             elif isinstance(item.record, MoneyTransferConfirmed | MoneyTransferFailed):
                 self._store.add_result(transfer_outcome(item.record))
 

@@ -6,6 +6,7 @@ migrated with the backend's alembic scripts, dropped afterwards).
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -148,3 +149,23 @@ async def test_one_batch_keeps_the_first_of_repeats_and_any_text(stores: Stores)
 async def test_an_empty_batch_writes_nothing(stores: Stores) -> None:
     stores.write([], [])
     assert await stores.transactions.by_iban(IBAN, 10) == []
+
+
+async def test_as_of_gives_the_rows_that_had_happened_by_then(stores: Stores) -> None:
+    # Epoch milliseconds of 2026-12-05 08:00:00.123 UTC, then one and two hours later.
+    t0 = 1_796_457_600_123
+    hour = 3_600_000
+    rows = [
+        TransactionView(6, IBAN, 100, 100, "cash", "a", changed_at_ms=t0),
+        TransactionView(12, IBAN, 150, 50, "cash", "b", changed_at_ms=t0 + hour),
+        TransactionView(18, IBAN, 120, -30, "x", "c", changed_at_ms=t0 + 2 * hour),
+        TransactionView(7, OTHER, 9, 9, "cash", "d", changed_at_ms=t0),
+    ]
+    stores.write(rows, [])
+    moment = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    assert await stores.transactions.as_of(IBAN, moment, 10) == [rows[1], rows[0]]
+    assert await stores.transactions.as_of(IBAN, moment, 1) == [rows[1]]
+    exactly = datetime.fromtimestamp((t0 + hour) / 1000, UTC)  # the millisecond kept
+    assert [t.id for t in await stores.transactions.as_of(IBAN, exactly, 10)] == [12, 6]
+    assert await stores.transactions.as_of(IBAN, moment - timedelta(days=1), 10) == []
+    assert await stores.transactions.by_id(18) == rows[2]
