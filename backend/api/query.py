@@ -64,6 +64,7 @@ class Query:
         command = normalise_uuid("command_id", command_id)
         return LogChain.from_chain(await events_of(info).chain(str(command)))
 
+    @strawberry.field
     async def account(
         self,
         info: ApiInfo,
