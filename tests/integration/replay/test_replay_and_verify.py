@@ -19,7 +19,9 @@ from replay.cli import run_replay, run_verify
 from stack.layout import StackLayout
 from tests.integration.replay.conftest import Bank
 
-pytestmark = pytest.mark.integration
+# Replay reads the whole log (twice in one test): minutes on a stack that ran a benchmark.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+REBUILDS = text("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^replay_[0-9]'")
 
 AT = """
 query ($iban: String!, $at: String) {
@@ -119,6 +121,43 @@ def test_replay_matches_and_switches_while_the_api_answers(
     aside = report.split("the old tables are in schema ")[1].split()[0]
     with superuser("backend").connect() as connection:
         connection.execute(text(f"DROP SCHEMA {aside} CASCADE"))
+
+
+def test_replay_reports_a_corrupted_live_row_and_switches_nothing(
+    layout: StackLayout, bank: Bank, superuser: Callable[[str], Engine]
+) -> None:
+    iban = bank.open_account()["iban"]
+    bank.deposit(iban, 900)
+    backend = superuser("backend")
+    newest = text("SELECT max(id) FROM transactions WHERE iban = :iban")
+
+    def newest_row() -> Any:
+        with backend.connect() as connection:
+            return connection.execute(newest, {"iban": iban}).scalar()
+
+    bank.wait_for(lambda: newest_row() is not None, "the deposit's projection")
+    row = newest_row()
+    change = text("UPDATE transactions SET new_balance = new_balance + :by WHERE id = :id")
+    with backend.connect() as connection:
+        rebuilds = connection.execute(REBUILDS).scalar_one()
+        connection.execute(change, {"by": 1, "id": row})
+    try:
+        code, report = replay(layout, check_only=False)
+        with backend.connect() as connection:
+            still = connection.execute(
+                text("SELECT new_balance FROM transactions WHERE id = :id"), {"id": row}
+            ).scalar_one()
+            leftovers = connection.execute(REBUILDS).scalar_one()
+    finally:
+        with backend.connect() as connection:
+            connection.execute(change, {"by": -1, "id": row})
+    assert code == 1, report
+    assert "transactions: DIFFER: " in report
+    assert "1 different, 0 only in the live one, 0 only in the rebuilt one" in report
+    assert f"transactions: live ({row}, '{iban}', 901, 900" in report
+    assert "replay: DIFFERENT: nothing switched" in report
+    assert still == 901  # the live table was left alone
+    assert leftovers == rebuilds  # and the rebuild dropped
 
 
 def _read_model(engine: Engine) -> tuple[dict[int, tuple[Any, ...]], dict[Any, tuple[Any, ...]]]:
