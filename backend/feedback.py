@@ -47,9 +47,13 @@ class Delivered:
     produced_ms: int = 0
     #: When our consumer thread polled it, seconds since the epoch.
     polled_at: float = 0.0
+    #: The W3C trace context it came with (sampled only), see ``backend.tracing``.
+    traceparent: str | None = None
 
 
-def transaction_view(record: BalanceChanged, partition: int, offset: int) -> TransactionView:
+def transaction_view(
+    record: BalanceChanged, partition: int, offset: int, traceparent: str | None = None
+) -> TransactionView:
     """The stored/streamed form of one BalanceChanged (id from its coordinates)."""
     return TransactionView(
         id=transaction_id(partition, offset, BALANCE_CHANGED.partitions),
@@ -58,6 +62,7 @@ def transaction_view(record: BalanceChanged, partition: int, offset: int) -> Tra
         changed_by_cents=record.changed_by,
         from_to=record.from_to,
         description=record.description,
+        traceparent=traceparent,
     )
 
 
@@ -95,7 +100,11 @@ class FeedbackRouter:
         for delivered in batch:
             record = delivered.record
             if isinstance(record, BalanceChanged):
-                self._hub.publish(transaction_view(record, delivered.partition, delivered.offset))
+                self._hub.publish(
+                    transaction_view(
+                        record, delivered.partition, delivered.offset, delivered.traceparent
+                    )
+                )
             elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
                 if self._on_stage is not None:
                     self._observe_stages(delivered, self._transfers.sent_at(record.id))

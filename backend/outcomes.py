@@ -74,6 +74,8 @@ class TransactionView:
     changed_by_cents: int
     from_to: str
     description: str
+    #: The trace it was delivered in (W3C ``traceparent``), when sampled and live.
+    traceparent: str | None = None
 
     @property
     def direction(self) -> Direction:

@@ -17,6 +17,7 @@ from stack.nginx import NGINX_PROXY_ROLE
 from stack.passwords import password_file, read_company_token, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
+from stack.zipkin import zipkin_spans_url
 
 __all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
 
@@ -59,6 +60,7 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         "OPEN_BANK_HEARTBEAT_PORT": str(ports.heartbeat),
         "OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT": str(ports.command_generator_metrics),
         "OPEN_BANK_WEB_URL": f"http://{LOOPBACK}:{ports.nginx}/",
+        "OPEN_BANK_TRACING_ZIPKIN_URL": zipkin_spans_url(where),
     }
     if name == "backend":
         # A path, not the secret: the backend reads it at start.
