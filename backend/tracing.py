@@ -10,6 +10,7 @@ operation without a trace context gets none.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from topology.tracing import TRACEPARENT, context_from_traceparent, kafka_header
 __all__ = ["HttpTracing", "TracedTransportWS", "command_span", "traced_delivery"]
 
 _TRACER = trace.get_tracer("open-bank.backend")
+_OPERATION_NAME = re.compile(r"^\s*(?:query|mutation|subscription)\s+(\w+)")
 
 
 class HttpTracing:
@@ -63,7 +65,9 @@ class TracedTransportWS(BaseGraphQLTransportWSHandler[Any, None]):
         if parent is None:
             await super().handle_subscribe(message)
             return
-        name = message["payload"].get("operationName") or "operation"
+        payload = message["payload"]
+        named = _OPERATION_NAME.match(payload.get("query") or "")
+        name = payload.get("operationName") or (named.group(1) if named else "operation")
         span = _TRACER.start_span(f"graphql {name}", context=parent, kind=SpanKind.SERVER)
         # The operation's task copies the current context when it is created inside.
         token = context.attach(trace.set_span_in_context(span, parent))
@@ -90,7 +94,7 @@ def command_span(record: Record) -> tuple[Span, list[tuple[str, str | bytes | No
 
 
 def traced_delivery(
-    route: Callable[[Sequence[Delivered]], None],
+    route: Callable[[Sequence[Delivered]], None], tracer: trace.Tracer = _TRACER
 ) -> Callable[[Sequence[Delivered]], None]:
     """`route`, with a consumer span per traced record: from the feed thread's poll to
     the answer handed to its request or subscribers. The record then carries that span's
@@ -107,7 +111,7 @@ def traced_delivery(
             if parent is None:
                 routed.append(delivered)
                 continue
-            span = _TRACER.start_span(
+            span = tracer.start_span(
                 f"deliver {type(delivered.record).__name__}",
                 context=parent,
                 kind=SpanKind.CONSUMER,

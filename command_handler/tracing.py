@@ -33,7 +33,10 @@ _Headers = list[tuple[str, bytes]]
 class BatchTrace:
     """The spans of one batch; every method is cheap when nothing in it is traced."""
 
-    def __init__(self, batch: Span, commands: dict[uuid.UUID, Span]) -> None:
+    def __init__(
+        self, batch: Span, commands: dict[uuid.UUID, Span], tracer: trace.Tracer = _TRACER
+    ) -> None:
+        self._tracer = tracer
         self._batch = batch
         self._commands = commands
         self._headers: dict[uuid.UUID, _Headers] = {
@@ -53,7 +56,7 @@ class BatchTrace:
             yield
             return
         parent = trace.set_span_in_context(self._batch)
-        with _TRACER.start_as_current_span(name, context=parent):
+        with self._tracer.start_as_current_span(name, context=parent):
             yield
 
     def mark(self, event: str) -> None:
@@ -96,10 +99,13 @@ def _traced_sources(messages: Sequence[Any]) -> dict[tuple[int, int], Context]:
 
 
 def start_batch_trace(
-    messages: Sequence[Any], commands: Sequence[DecodedCommand], started_ns: int
+    messages: Sequence[Any],
+    commands: Sequence[DecodedCommand],
+    started_ns: int,
+    tracer: trace.Tracer = _TRACER,
 ) -> BatchTrace:
     """The spans of a batch read as `messages` and decoded as `commands`, begun at
-    `started_ns` (epoch ns, when the batch was gathered)."""
+    `started_ns` (epoch ns, when its handling began); tests pass their own `tracer`."""
     traced = _traced_sources(messages)
     parents: dict[uuid.UUID, Context] = {}
     if traced:
@@ -107,7 +113,7 @@ def start_batch_trace(
             parent = traced.get((item.source.partition, item.source.offset))
             if parent is not None:
                 parents[item.command.id] = parent
-    batch = _TRACER.start_span(
+    batch = tracer.start_span(
         "handle batch",
         start_time=started_ns,
         links=[Link(trace.get_current_span(p).get_span_context()) for p in parents.values()],
@@ -117,7 +123,7 @@ def start_batch_trace(
     for item in commands if parents else ():
         command_id = item.command.id
         if command_id in parents and command_id not in spans:
-            spans[command_id] = _TRACER.start_span(
+            spans[command_id] = tracer.start_span(
                 f"decide {type(item.command).__name__}",
                 context=parents[command_id],
                 kind=SpanKind.CONSUMER,
@@ -125,4 +131,4 @@ def start_batch_trace(
                 links=[Link(batch.get_span_context())],
                 attributes={"batch.size": len(messages), "command.id": str(command_id)},
             )
-    return BatchTrace(batch, spans)
+    return BatchTrace(batch, spans, tracer)

@@ -21,6 +21,7 @@ import { COMPANY_IBAN } from "../iban";
 import { formatCents, formatWholeEuros } from "../money";
 import { accountFieldFor, transferFieldFor } from "../reasons";
 import { type Session, clearSession, loadSession, saveSession } from "../session";
+import { startSpan } from "../tracing/spans";
 import { newUuid } from "../uuid";
 import { el } from "../ui/dom";
 import { field, statusLine } from "../ui/forms";
@@ -307,8 +308,13 @@ function transferCard(session: Session): HTMLElement {
 
 type TransferOrder = { cents: number; from: string; token: string; to: string; descr: string };
 
-/** Send one money_transfer with a fresh uuid; resolves with null or the failure reason. */
+/**
+ * Send one money_transfer with a fresh uuid; resolves with null or the failure reason.
+ * The click starts a trace that follows the command to the screen (docs/tracing.md).
+ */
 async function sendTransfer(order: TransferOrder): Promise<string | null> {
+  const click = startSpan(order.from === "cash" ? "click deposit" : "click transfer", undefined, "CLIENT");
+  let outcome = "error";
   try {
     const { money_transfer: result } = await requestOnce<{
       money_transfer: MoneyTransferResult | null;
@@ -323,13 +329,18 @@ async function sendTransfer(order: TransferOrder): Promise<string | null> {
         descr: order.descr,
       },
       TRANSFER_TIMEOUT_MS,
+      { traceparent: click.traceparent },
     );
     if (result?.success) {
+      outcome = "success";
       return null;
     }
+    outcome = "refused";
     return result?.reason ?? "the server gave no reason";
   } catch (error) {
     return messageOf(error);
+  } finally {
+    click.end({ outcome });
   }
 }
 
