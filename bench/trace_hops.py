@@ -71,7 +71,11 @@ def hops_of(spans: Sequence[_Span]) -> dict[str, float]:
     milestones = [
         (HOPS[0], _start(click) if click else None),
         (HOPS[1], _start(api) if api else None),
-        (HOPS[2], _end(sent) if sent else None),
+        # The broker's acknowledgement may reach the API after the handler has the command.
+        (
+            HOPS[2],
+            min(_end(sent), _start(handler)) if sent and handler else _end(sent) if sent else None,
+        ),
         (HOPS[3], _start(handler) if handler else None),
         (HOPS[4], int(stored["timestamp"]) if stored else None),
         (HOPS[5], _end(handler) if handler else None),

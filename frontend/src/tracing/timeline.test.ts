@@ -56,6 +56,17 @@ describe("hopsOf", () => {
     ]);
   });
 
+  it("never has the handler start before the command was sent", () => {
+    const late = [
+      span("backend", "send confirmmoneytransfer", 0, 9_000, { kind: "PRODUCER" }),
+      span("command-handler", "decide confirmmoneytransfer", 5_000, 10_000),
+    ];
+    expect(hopsOf(late).map((hop) => [hop.label, hop.durationMs])).toEqual([
+      ["Kafka → handler (fetch, batching)", 0],
+      ["handler: decide + PostgreSQL", 10],
+    ]);
+  });
+
   it("has no hops without spans", () => {
     expect(hopsOf([])).toEqual([]);
   });

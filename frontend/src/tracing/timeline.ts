@@ -54,7 +54,13 @@ function hopsOf(spans: ZipkinSpan[]): Hop[] {
   const milestones: (Milestone | null)[] = [
     click ? { label: "click → API", at: startOf(click) } : null,
     api ? { label: "API → Kafka (command acknowledged)", at: startOf(api) } : null,
-    sent ? { label: "Kafka → handler (fetch, batching)", at: endOf(sent) } : null,
+    // The broker's acknowledgement may reach the API after the handler has the command.
+    sent
+      ? {
+          label: "Kafka → handler (fetch, batching)",
+          at: handler ? Math.min(endOf(sent), startOf(handler)) : endOf(sent),
+        }
+      : null,
     handler ? { label: "handler: decide + PostgreSQL", at: startOf(handler) } : null,
     stored ? { label: "handler: Kafka transaction", at: stored.timestamp } : null,
     handler ? { label: "Kafka → API (answer read)", at: endOf(handler) } : null,
