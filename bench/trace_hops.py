@@ -63,6 +63,8 @@ def hops_of(spans: Sequence[_Span]) -> dict[str, float]:
         spans, "backend", "deliver"
     )
     render = _find(spans, "browser", "render")
+    if api is None and sent is None and handler is None:
+        return {}  # the browser's own spans only (tracing off in the services): no hops
     stored = next(
         (a for a in (handler or {}).get("annotations", []) if '"stored"' in a.get("value", "")),
         None,
@@ -118,5 +120,7 @@ def trace_rows(
         at = _start(click) / 1e6
         earlier = [row for row in ordered if row.at <= at + 0.5]
         load = earlier[-1].load if earlier else 0
-        rows.append(TraceRow(at=at, load=load, trace_id=click["traceId"], hops=hops_of(spans)))
+        hops = hops_of(spans)
+        if hops:
+            rows.append(TraceRow(at=at, load=load, trace_id=click["traceId"], hops=hops))
     return sorted(rows, key=lambda row: row.at)

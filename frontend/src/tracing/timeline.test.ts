@@ -67,7 +67,8 @@ describe("hopsOf", () => {
     ]);
   });
 
-  it("has no hops without spans", () => {
+  it("has no hops without spans, nor with the browser's alone", () => {
     expect(hopsOf([])).toEqual([]);
+    expect(hopsOf([span("browser", "click deposit", 0, 40_000)])).toEqual([]);
   });
 });

@@ -50,6 +50,9 @@ function hopsOf(spans: ZipkinSpan[]): Hop[] {
   const handler = find(spans, "command-handler", "decide");
   const delivered = find(spans, "backend", "deliver balancechanged") ?? find(spans, "backend", "deliver");
   const render = find(spans, "browser", "render");
+  if (api === undefined && sent === undefined && handler === undefined) {
+    return []; // the browser's own spans only (tracing off in the services): no hops
+  }
   const stored = handler?.annotations?.find((a) => a.value.includes('"stored"'));
   const milestones: (Milestone | null)[] = [
     click ? { label: "click → API", at: startOf(click) } : null,

@@ -73,7 +73,10 @@ def test_trace_rows_take_the_load_of_their_click_and_survive_the_run_file() -> N
             polled_ms=50.0,
         ),
     ]
-    [row] = trace_rows([CLICK, [_span("backend", "deliver balancechanged", 0, 1)]], clicks)
+    browser_only = [_span("browser", "click deposit", 1_000_000_000, 40_000)]
+    assert hops_of(browser_only) == {}
+    untraced = [_span("backend", "deliver balancechanged", 0, 1)]
+    [row] = trace_rows([CLICK, untraced, browser_only], clicks)
     assert (row.load, row.trace_id, row.at) == (1000, "t1", 1000.0)
     assert parse_row(dump_row(row)) == row
 
