@@ -1,8 +1,8 @@
 """The rows of a benchmark run, one JSON object per line (JSON Lines).
 
 A run file holds, in order: one ``run`` row (settings and machine facts), ``interaction``
-rows (one per click), ``resources`` rows (every N interactions), one ``end`` row, and then
-``trace`` rows (each click's trace from Zipkin, cut into hops).
+rows (one per click), ``resources`` rows (every N interactions), ``trace`` rows (each click's
+trace from Zipkin, cut into hops) and one ``end`` row.
 Latencies are milliseconds (float); memory is MiB; CPU is percent of one core (so a
 process using two cores fully shows 200). The format is described in docs/benchmark.md.
 """

@@ -283,6 +283,7 @@ async def run_benchmark(options: RunOptions) -> Path:
                     # The step where the run stopped is the one to profile: sample it too.
                     await run.sample(run.interactions - 1)
                 await run.set_load(0)  # Also measures the last step's delivered rate.
+                await _write_traces(options, writer, path, started_at.timestamp())
                 writer.write(
                     EndRow(
                         reason=reason,
@@ -292,7 +293,6 @@ async def run_benchmark(options: RunOptions) -> Path:
                     )
                 )
                 log.info("run ended: %s at %d msg/s", reason, run.max_load)
-                await _write_traces(options, writer, path, started_at.timestamp())
             finally:
                 await run.profiler.wait()
                 await browser.close()
