@@ -6,6 +6,7 @@ import uvicorn
 
 from backend.api.graphiql import build_graphiql_assets
 from backend.settings import BackendSettings
+from topology.tracing import setup_tracing
 
 __all__ = ["main"]
 
@@ -22,6 +23,7 @@ def main() -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     # GraphiQL's assets come from npm (backend/ide/build.sh); installing them here is how
     # `./bank up` builds them on a fresh clone. Unchanged: a hash check, no npm.
+    setup_tracing("backend")
     if not build_graphiql_assets():
         logging.getLogger("backend").error("GraphiQL will show how to install its assets")
     uvicorn.run(

@@ -50,6 +50,7 @@ from backend.storage.migrate import upgrade_database
 from backend.storage.stores import PostgresAccountStore, PostgresTransactionStore
 from backend.storage.writer import ProjectionWriter
 from backend.throttle import LoginThrottle
+from backend.tracing import HttpTracing, traced_delivery
 from backend.transfers import TransferService
 from topology.clients import admin_config, consumer_config, producer_config, registry_config
 from topology.repeated_logs import with_quiet_logs
@@ -84,7 +85,10 @@ def create_app(
         registry=registry or RegistrySettings(),
         database=database or DatabaseSettings(),
     )
-    middleware = [Middleware(BodySizeLimit, max_bytes=config.backend.max_body_bytes)]
+    middleware = [
+        Middleware(HttpTracing),
+        Middleware(BodySizeLimit, max_bytes=config.backend.max_body_bytes),
+    ]
     if config.backend.web_url:
         middleware.append(
             Middleware(
@@ -189,7 +193,7 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
             ),
             serde,
             loop,
-            FeedbackRouter(accounts, transfers, hub, on_stage).route,
+            traced_delivery(FeedbackRouter(accounts, transfers, hub, on_stage).route),
             crashed,
             wants=LiveInterest(accounts, transfers, hub).wants,
         )

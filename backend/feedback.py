@@ -47,10 +47,16 @@ class Delivered:
     produced_ms: int = 0
     #: When our consumer thread polled it, seconds since the epoch.
     polled_at: float = 0.0
+    #: The W3C trace context it came with (sampled only), see ``backend.tracing``.
+    traceparent: str | None = None
 
 
 def transaction_view(
-    record: BalanceChanged, partition: int, offset: int, produced_ms: int = 0
+    record: BalanceChanged,
+    partition: int,
+    offset: int,
+    produced_ms: int = 0,
+    traceparent: str | None = None,
 ) -> TransactionView:
     """The stored/streamed form of one BalanceChanged (id from its coordinates).
 
@@ -64,6 +70,7 @@ def transaction_view(
         from_to=record.from_to,
         description=record.description,
         changed_at_ms=produced_ms or None,
+        traceparent=traceparent,
     )
 
 
@@ -101,7 +108,15 @@ class FeedbackRouter:
         for delivered in batch:
             record = delivered.record
             if isinstance(record, BalanceChanged):
-                self._hub.publish(transaction_view(record, delivered.partition, delivered.offset))
+                self._hub.publish(
+                    transaction_view(
+                        record,
+                        delivered.partition,
+                        delivered.offset,
+                        delivered.produced_ms,
+                        traceparent=delivered.traceparent,
+                    )
+                )
             elif isinstance(record, MoneyTransferConfirmed | MoneyTransferFailed):
                 if self._on_stage is not None:
                     self._observe_stages(delivered, self._transfers.sent_at(record.id))

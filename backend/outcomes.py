@@ -86,6 +86,8 @@ class TransactionView:
     #: When the change happened: the event's Kafka timestamp (ms since the epoch); None
     #: where unknown (rows projected before it was kept). ``at`` queries read it.
     changed_at_ms: int | None = None
+    #: The trace it was delivered in (W3C ``traceparent``), when sampled and live.
+    traceparent: str | None = None
 
     @property
     def direction(self) -> Direction:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.charts import write_charts
+from bench.hops_table import hops_table
 from bench.rows import read_rows
 from bench.summary import RunSummary, summarise_run, summary_document
 from bench.table import (
@@ -40,8 +41,13 @@ def _machine_line(run: RunSummary) -> str:
     )
 
 
-def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ()) -> str:
-    """The report as Markdown: per run its stop reason, latency and resource tables."""
+def render_markdown(
+    runs: Sequence[RunSummary],
+    chart_links: Sequence[str] = (),
+    hops: Sequence[str | None] = (),
+) -> str:
+    """The report as Markdown: per run its stop reason, latency and resource tables, and
+    (`hops`, one per run) where a click's time goes, from its trace."""
     parts: list[str] = []
     if len(runs) > 1:
         parts += [
@@ -50,7 +56,7 @@ def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ())
             comparison_table(runs),
             "",
         ]
-    for run in runs:
+    for index, run in enumerate(runs):
         parts += [
             f"### Run {run.run_id}",
             "",
@@ -67,6 +73,14 @@ def render_markdown(runs: Sequence[RunSummary], chart_links: Sequence[str] = ())
             components_table(run),
             "",
         ]
+        hop_lines = hops[index] if index < len(hops) else None
+        if hop_lines:
+            parts += [
+                "Where the time goes, per hop of a click's trace (ms; docs/tracing.md):",
+                "",
+                hop_lines,
+                "",
+            ]
         lags = lag_table(run)
         if lags:
             parts += ["Largest consumer lag (messages) per service group:", "", lags, ""]
@@ -98,7 +112,8 @@ def write_report(run_files: Sequence[Path], paths: ReportPaths) -> str:
         generated_at = datetime.now(UTC).isoformat(timespec="seconds")
         document = summary_document(runs, generated_at)
         paths.summary_json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    markdown = render_markdown(runs, chart_links)
+    hops = [hops_table(read_rows(path)) for path in run_files]
+    markdown = render_markdown(runs, chart_links, hops)
     if paths.markdown is not None:
         paths.markdown.parent.mkdir(parents=True, exist_ok=True)
         paths.markdown.write_text(markdown, encoding="utf-8")

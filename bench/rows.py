@@ -1,7 +1,8 @@
 """The rows of a benchmark run, one JSON object per line (JSON Lines).
 
 A run file holds, in order: one ``run`` row (settings and machine facts), ``interaction``
-rows (one per click), ``resources`` rows (every N interactions), and one ``end`` row.
+rows (one per click), ``resources`` rows (every N interactions), ``trace`` rows (each click's
+trace from Zipkin, cut into hops) and one ``end`` row.
 Latencies are milliseconds (float); memory is MiB; CPU is percent of one core (so a
 process using two cores fully shows 200). The format is described in docs/benchmark.md.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "Row",
     "RowFormatError",
     "RunRow",
+    "TraceRow",
     "dump_row",
     "parse_row",
     "read_rows",
@@ -106,6 +108,19 @@ class ResourceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class TraceRow:
+    """One click's trace, read back from Zipkin after the run: milliseconds per hop
+    (bench/trace_hops.py)."""
+
+    at: float
+    """Unix time (s) of the click."""
+    load: int
+    trace_id: str
+    hops: dict[str, float] = field(default_factory=dict)
+    type: Literal["trace"] = "trace"
+
+
+@dataclass(frozen=True, slots=True)
 class EndRow:
     """Why and where the run stopped."""
 
@@ -118,7 +133,7 @@ class EndRow:
     type: Literal["end"] = "end"
 
 
-Row: TypeAlias = RunRow | InteractionRow | ResourceRow | EndRow
+Row: TypeAlias = RunRow | InteractionRow | ResourceRow | TraceRow | EndRow
 
 
 def dump_row(row: Row) -> str:
@@ -140,6 +155,8 @@ def parse_row(line: str) -> Row:
                 name: ComponentUsage(**usage) for name, usage in data.pop("components").items()
             }
             return ResourceRow(components=components, **data)
+        if kind == "trace":
+            return TraceRow(**data)
         if kind == "end":
             return EndRow(**data)
     except (ValueError, KeyError, TypeError, AttributeError) as error:

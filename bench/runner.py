@@ -31,8 +31,9 @@ from bench.lag import ConsumerLag
 from bench.options import RunOptions
 from bench.profiles import StepProfiler
 from bench.resources import ComponentSampler, stack_component_pids
-from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row
+from bench.rows import EndRow, InteractionRow, ResourceRow, Row, RunRow, dump_row, read_rows
 from bench.service_metrics import ServiceMetrics, service_endpoints
+from bench.trace_hops import fetch_click_traces, trace_rows
 from stack.env import service_env
 from stack.errors import StackError
 from stack.layout import StackLayout
@@ -223,6 +224,21 @@ class _Run:
                 log.info("interaction %d at %d msg/s", n, self.load)
 
 
+# Each service and the browser send their spans within about a second.
+_SPANS_SETTLE_S = 3.0
+
+
+async def _write_traces(options: RunOptions, writer: _RowWriter, path: Path, since: float) -> None:
+    """Append the clicks' traces, cut into hops, read back from Zipkin through nginx."""
+    await asyncio.sleep(_SPANS_SETTLE_S)
+    traces = await asyncio.to_thread(fetch_click_traces, options.base_url, since, time.time())
+    clicks = [row for row in read_rows(path) if isinstance(row, InteractionRow)]
+    rows = trace_rows(traces, clicks)
+    for row in rows:
+        writer.write(row)
+    log.info("%d of %d clicks traced", len(rows), len(clicks))
+
+
 def _settings_row(options: RunOptions) -> dict[str, Any]:
     return {
         key: str(value) if isinstance(value, Path) else value
@@ -267,6 +283,7 @@ async def run_benchmark(options: RunOptions) -> Path:
                     # The step where the run stopped is the one to profile: sample it too.
                     await run.sample(run.interactions - 1)
                 await run.set_load(0)  # Also measures the last step's delivered rate.
+                await _write_traces(options, writer, path, started_at.timestamp())
                 writer.write(
                     EndRow(
                         reason=reason,

@@ -157,7 +157,7 @@ def summarise_run(rows: Iterable[Row]) -> RunSummary:
             # measures no step.
             if row.n >= 0:
                 samples[row.load].append(row)
-        else:
+        elif isinstance(row, EndRow):
             end = row
     if header is None:
         raise ValueError("run file has no run row")

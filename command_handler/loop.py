@@ -33,6 +33,7 @@ from command_handler.linger import AdaptiveLinger
 from command_handler.metrics import HandlerMetrics
 from command_handler.storage import CommandStore, StorageUnavailableError
 from command_handler.topics import HandlerTopics
+from command_handler.tracing import BatchTrace, start_batch_trace
 from topology.serde import RecordSerde, RegistryUnavailableError
 
 __all__ = ["CommandLoop", "LoopOptions", "PublishStuckError"]
@@ -66,6 +67,7 @@ class _Batch:
     dead_letters: int
     started: float
     phases: dict[str, float]
+    trace: BatchTrace
 
 
 class CommandLoop:
@@ -150,13 +152,18 @@ class CommandLoop:
         """Decode, decide and store `messages`, then submit them for publishing (or leave
         them to be read again)."""
         started = time.perf_counter()
+        started_ns = time.time_ns()
         decoded = self.registry.call(lambda: self._decode(messages))
         if decoded is None:
             return
         decoded_at = time.perf_counter()
-        decided = self.decider.decide(decoded.commands)
+        trace = start_batch_trace(messages, decoded.commands, started_ns)
+        with trace.child("postgresql transaction"):
+            decided = self.decider.decide(decoded.commands)
         if decided is None:
+            trace.end(0.0, error=RuntimeError("stopped before storing"))
             return
+        trace.mark("stored")
         stored_at = time.perf_counter()
         undecidable = list(decoded.undecidable)
         if decided.unstorable:
@@ -168,6 +175,7 @@ class CommandLoop:
         # The previous batch must have committed before this one may begin, or both are
         # read again.
         if not self.settle(also_rewind=messages):
+            trace.end(0.0, error=RuntimeError("read again: the batch before it failed"))
             return
         submitted = time.perf_counter()
         report = _Batch(
@@ -181,6 +189,7 @@ class CommandLoop:
                 "store": stored_at - decoded_at,
                 "wait": submitted - stored_at,
             },
+            trace=trace,
         )
         self.pipeline.submit(
             report,
@@ -189,6 +198,7 @@ class CommandLoop:
             dead_letters,
             next_offsets(messages),
             self.batches.group_metadata(),
+            trace,
         )
 
     def settle(self, also_rewind: Sequence[Any] = ()) -> bool:
@@ -201,6 +211,7 @@ class CommandLoop:
         if isinstance(settled.error, PublishStuckError):
             self._publish_stuck()
         if settled.error is not None:
+            settled.batch.trace.end(0.0, error=settled.error)
             self._publish_failed(settled.error, [*settled.messages, *also_rewind])
             return False
         self.registry.succeeded()
@@ -221,6 +232,7 @@ class CommandLoop:
 
     def _account(self, settled: Settled) -> None:
         batch: _Batch = settled.batch
+        batch.trace.end(settled.committed_wall_ms)
         self._metrics.batch_published(
             timestamps_ms=batch.timestamps_ms,
             outcomes=batch.outcomes,

@@ -28,6 +28,7 @@ from command_handler.topics import HandlerTopics
 from topology.clients import registry_config
 from topology.serde import RecordSerde
 from topology.settings import DatabaseSettings, KafkaSettings, RegistrySettings
+from topology.tracing import setup_tracing
 
 __all__ = ["main", "run_service"]
 
@@ -105,4 +106,5 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     settings, kafka, registry, database = load_settings()
     configure_logging(settings.log_level)
+    setup_tracing("command-handler")
     run_service(settings, kafka, registry, database, stop)

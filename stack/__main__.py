@@ -103,7 +103,12 @@ def _summary(layout: StackLayout) -> str:
         for status in collect_status(layout)
         if status.pid is not None and status.ports
     ]
-    return f"running: {', '.join(running)} — open http://{LOOPBACK}:{layout.ports.nginx}/"
+    from stack.zipkin import zipkin_url
+
+    return (
+        f"running: {', '.join(running)} — open http://{LOOPBACK}:{layout.ports.nginx}/"
+        f" — traces: {zipkin_url(layout)}"
+    )
 
 
 def _tail(layout: StackLayout, name: str, lines: int) -> None:

@@ -25,6 +25,7 @@ __all__ = ["Component", "StartGroup", "base_environ", "plan"]
 
 from stack.component import Component, StartGroup
 from stack.kafka_components import kafka_components
+from stack.zipkin import zipkin_component
 
 
 def _postgres_component(layout: StackLayout) -> Component:
@@ -158,11 +159,13 @@ def _service_components(layout: StackLayout) -> list[Component]:
 
 
 def plan(layout: StackLayout, brokers: int, *, services: bool) -> list[StartGroup]:
-    """The start order: postgres, kafka, registry, nginx, then the services one by one."""
+    """The start order: postgres, kafka, registry, zipkin, nginx, then the services one by
+    one."""
     groups = [
         StartGroup([_postgres_component(layout)]),
         StartGroup(kafka_components(layout, brokers)),
         StartGroup([_registry_component(layout)]),
+        StartGroup([zipkin_component(layout)]),
         StartGroup([_nginx_component(layout)]),
     ]
     if services:

@@ -28,6 +28,7 @@ DOCKER_NGINX_VALUES = {
     "TEMP_DIR": "/var/cache/nginx",
     "MIME_TYPES": "/etc/nginx/mime.types",
     "BACKEND": "backend:8000",
+    "ZIPKIN": "zipkin:9411",
     "LISTEN": "8080",
     "ROOT": "/usr/share/nginx/html",
 }

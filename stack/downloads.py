@@ -27,6 +27,7 @@ __all__ = [
     "ensure_kafka_libs",
     "ensure_kafka_tools",
     "ensure_registry",
+    "ensure_zipkin",
     "kafka_version",
     "require_tool",
 ]
@@ -34,6 +35,8 @@ __all__ = [
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 REGISTRY_VERSION = "3.3.3"
 REGISTRY_ARTIFACT = f"io.apicurio:apicurio-registry-app:{REGISTRY_VERSION}:tar.gz:all"
+ZIPKIN_VERSION = "3.5.1"
+ZIPKIN_ARTIFACT = f"io.zipkin:zipkin-server:{ZIPKIN_VERSION}:jar:exec"
 _POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 _TOOLS_POM = _POM.with_name("tools-pom.xml")
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
@@ -223,4 +226,30 @@ def ensure_registry(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
     archive.unlink(missing_ok=True)  # ~/.m2 keeps its own copy
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
+    return target
+
+
+def ensure_zipkin(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
+    """Zipkin's self-contained server jar (`zipkin-server-<version>-exec.jar`)."""
+    target = layout.cache_dir / f"zipkin-server-{ZIPKIN_VERSION}-exec.jar"
+    if target.exists():
+        return target
+    require_tool("java", "openjdk-17-jre-headless")
+    out.write(f"fetching Zipkin {ZIPKIN_VERSION} with Maven (~130 MB, first time only)\n")
+    out.flush()
+    staging = layout.cache_dir / "zipkin.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    _run_maven(
+        [
+            f"{DEPENDENCY_PLUGIN}:copy",
+            f"-Dartifact={ZIPKIN_ARTIFACT}",
+            f"-DoutputDirectory={staging}",
+        ],
+        layout.log_file("downloads"),
+        f"Zipkin {ZIPKIN_VERSION}",
+        out,
+    )
+    # Renamed into place only when complete: a half-fetched jar is never started.
+    (staging / target.name).rename(target)
+    shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -7,6 +7,7 @@ certificate and database role. Names and meanings are in docs/architecture.md.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
 from stack.certs import CLIENT_PRINCIPALS
@@ -18,6 +19,7 @@ from stack.passwords import password_file, read_company_token, read_password
 from stack.ports import LOOPBACK
 from stack.state import read_state
 from stack.supervision import supervisor_paths
+from stack.zipkin import zipkin_spans_url
 
 __all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
 
@@ -26,6 +28,8 @@ SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
 # Who gets the company account's token: the handler's environment, for its migration step
 # (which stores it), and the command generator (which pays salaries from the account).
 COMPANY_TOKEN_HOLDERS = ("command-handler", "command-generator")
+# Tracing knobs set for the whole stack by whoever runs `up` (docs/tracing.md): passed on.
+TRACING_KNOBS = ("OPEN_BANK_TRACING_ENABLED", "OPEN_BANK_TRACING_BACKGROUND_RATIO")
 
 
 def registry_url(layout: StackLayout) -> str:
@@ -60,7 +64,9 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         "OPEN_BANK_HEARTBEAT_PORT": str(ports.heartbeat),
         "OPEN_BANK_COMMAND_GENERATOR_METRICS_PORT": str(ports.command_generator_metrics),
         "OPEN_BANK_WEB_URL": f"http://{LOOPBACK}:{ports.nginx}/",
+        "OPEN_BANK_TRACING_ZIPKIN_URL": zipkin_spans_url(where),
     }
+    env.update({knob: os.environ[knob] for knob in TRACING_KNOBS if knob in os.environ})
     if name == "backend":
         # A path, not the secret: the backend reads it at start.
         env["OPEN_BANK_BACKEND_PROXY_SECRET_FILE"] = str(

@@ -70,6 +70,7 @@ def nginx_values(layout: StackLayout) -> dict[str, str]:
         "TEMP_DIR": str(base / "temp"),
         "MIME_TYPES": str(_MIME_TYPES),
         "BACKEND": f"{LOOPBACK}:{layout.ports.backend}",
+        "ZIPKIN": f"{LOOPBACK}:{layout.ports.zipkin}",
         "LISTEN": f"{LOOPBACK}:{layout.ports.nginx}",
         "ROOT": str(_document_root(layout)),
         "PROXY_SECRET": ensure_password(layout.secrets_dir, NGINX_PROXY_ROLE),

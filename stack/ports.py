@@ -61,6 +61,11 @@ class Ports:
     def command_generator_metrics(self) -> int:
         return 9104 + self.offset
 
+    @property
+    def zipkin(self) -> int:
+        """Zipkin's trace viewer and span collector (UI at /zipkin/, API at /api/v2/)."""
+        return 9411 + self.offset
+
     def all(self, brokers: int) -> frozenset[int]:
         """Every port a stack of `brokers` Kafka nodes listens on."""
         kafka = {
@@ -76,6 +81,7 @@ class Ports:
                 self.command_handler_metrics,
                 self.heartbeat,
                 self.command_generator_metrics,
+                self.zipkin,
                 *kafka,
             }
         )

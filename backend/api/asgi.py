@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from backend.api.context import ApiContext
 from backend.api.graphiql import GraphiQLAssets
+from backend.tracing import TracedTransportWS
 
 __all__ = ["PROXY_SECRET_HEADER", "GraphQLApp", "client_address", "graphql_routes"]
 
@@ -49,6 +50,7 @@ class GraphQLApp(GraphQL[ApiContext, None]):
     """strawberry's ASGI app with our typed context and our own GraphiQL page."""
 
     graphiql = GraphiQLAssets()
+    graphql_transport_ws_handler_class = TracedTransportWS
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's page loads its scripts from a CDN (blank offline); ours are local.

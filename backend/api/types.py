@@ -65,6 +65,11 @@ class Transaction:
     changed_by_cents: Long | None = strawberry.field(
         description="Signed change in cents: negative for a debit."
     )
+    traceparent: str | None = strawberry.field(
+        default=None,
+        description="W3C trace context of its delivery, when traced and streamed live"
+        " (docs/tracing.md); null from history.",
+    )
 
     @classmethod
     def from_view(cls, view: TransactionView) -> "Transaction":
@@ -79,6 +84,7 @@ class Transaction:
             direction=Dtype(view.direction.value),
             new_balance_cents=Long(view.new_balance_cents),
             changed_by_cents=Long(view.changed_by_cents),
+            traceparent=view.traceparent,
         )
 
 

@@ -9,6 +9,7 @@ from confluent_kafka import KafkaError, Message
 from backend.feedback import Delivered
 from topology.serde import RecordSerde, UndecodableRecord
 from topology.topics import Topic
+from topology.tracing import TRACEPARENT
 
 __all__ = ["FatalConsumerError", "decode_batch"]
 
@@ -84,6 +85,16 @@ def decode_batch(
                 record,
                 produced_ms=max(produced_ms or 0, 0),  # -1: no timestamp
                 polled_at=polled_at,
+                traceparent=_traceparent(message),
             )
         )
     return delivered, skipped
+
+
+def _traceparent(message: Message) -> str | None:
+    headers = message.headers()
+    pairs = headers.items() if isinstance(headers, dict) else headers or ()
+    for key, value in pairs:
+        if key == TRACEPARENT and value:
+            return value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    return None

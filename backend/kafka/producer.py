@@ -12,9 +12,11 @@ from typing import Any
 from uuid import UUID
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from opentelemetry.trace import Span
 
 from backend.errors import ClientError
 from backend.outcomes import TransferCommand
+from backend.tracing import command_span
 from topology.records import Atype, ConfirmAccountCreation, ConfirmMoneyTransfer, Record
 from topology.serde import RecordSerde
 from topology.topics import COMMANDS
@@ -103,20 +105,29 @@ class CommandProducer:
     def _send(self, command_id: UUID, record: Record) -> None:
         value = self._serde.serialize(COMMANDS, record)
         key = str(command_id)
+        span, headers = command_span(record)
         try:
             self._producer.produce(
                 COMMANDS.name,
                 key=key.encode(),
                 value=value,
-                on_delivery=lambda error, message: self._delivered(command_id, error, message),
+                headers=headers,
+                on_delivery=lambda error, message: self._delivered(
+                    command_id, error, message, span
+                ),
             )
         except BufferError:
+            span.end()
             raise PublishFailedError("producer queue is full, try again") from None
         except KafkaException as exc:
+            span.end()
             raise PublishFailedError(str(exc.args[0])) from exc
 
-    def _delivered(self, command_id: UUID, error: KafkaError | None, message: Message) -> None:
+    def _delivered(
+        self, command_id: UUID, error: KafkaError | None, message: Message, span: Span
+    ) -> None:
         # Runs in the poll thread.
+        span.end()
         if error is None:
             if self._on_acked is not None:
                 self._on_acked(message.latency() or 0.0)

@@ -22,6 +22,7 @@ from confluent_kafka import KafkaException, TopicPartition
 from command_handler.handling import OutgoingRecord
 from command_handler.kafka.publisher import OutgoingMessage, PublishFailedError
 from command_handler.topics import HandlerTopics
+from command_handler.tracing import BatchTrace
 from topology.serde import RecordSerde, RegistryUnavailableError
 
 __all__ = ["PublishPipeline", "PublishStuckError", "Publisher", "Settled"]
@@ -104,13 +105,15 @@ class PublishPipeline:
         dead_letters: Sequence[OutgoingMessage],
         offsets: list[TopicPartition],
         group_metadata: Any,
+        trace: BatchTrace | None = None,
     ) -> None:
         """Publish `records` (serialised in the thread), `dead_letters` and `offsets` of
-        `messages`; `batch` comes back in `Settled`. The previous batch must be settled."""
+        `messages`; `batch` comes back in `Settled`. The previous batch must be settled.
+        `trace` gives the records their trace headers and the transaction its span."""
         if self._in_flight is not None:
             raise RuntimeError("a batch is still in flight")
         future = self._executor.submit(
-            self._serialize_and_publish, records, dead_letters, offsets, group_metadata
+            self._serialize_and_publish, records, dead_letters, offsets, group_metadata, trace
         )
         self._in_flight = _InFlight(future, batch, messages, time.perf_counter())
 
@@ -148,14 +151,25 @@ class PublishPipeline:
         dead_letters: Sequence[OutgoingMessage],
         offsets: list[TopicPartition],
         group_metadata: Any,
+        trace: BatchTrace | None,
     ) -> _Timing:
         # Serialising here overlaps with the next batch's storage round trips, during which
         # the loop thread does not hold the GIL. A registry failure raises before the
         # transaction begins.
-        outgoing = [self._serialize(r.topic, r.key, r.record) for r in records]
+        if trace is None or not trace.traced_commands:
+            outgoing = [self._serialize(r.topic, r.key, r.record) for r in records]
+        else:
+            outgoing = [
+                self._serialize(r.topic, r.key, r.record)._replace(headers=headers)
+                for r, headers in zip(records, trace.headers(records), strict=True)
+            ]
         outgoing.extend(dead_letters)
         started = time.perf_counter()
-        self._publisher.publish(outgoing, offsets, group_metadata)
+        if trace is None:
+            self._publisher.publish(outgoing, offsets, group_metadata)
+        else:
+            with trace.child("kafka transaction"):
+                self._publisher.publish(outgoing, offsets, group_metadata)
         committed_at = time.perf_counter()
         return _Timing(committed_at, time.time() * 1000, committed_at - started)
 

@@ -26,6 +26,7 @@ from topology.iban import COMPANY_IBAN
 from topology.repeated_logs import with_quiet_logs
 from topology.serde import RecordSerde
 from topology.settings import CompanyAccountSettings, KafkaSettings, RegistrySettings
+from topology.tracing import setup_tracing
 
 __all__ = ["main"]
 
@@ -79,6 +80,7 @@ def main() -> None:
     # The registry client logs every HTTP request at INFO; only its problems matter here.
     for noisy in ("httpx", "httpx2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_tracing("command-generator")
     run(GeneratorSettings())
 
 

@@ -13,12 +13,15 @@ import threading
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 
 from load.generator.commands import Command, GeneratorState
 from topology.records import AccountCreationConfirmed, Heartbeat
 from topology.serde import RecordSerde, UndecodableRecord
 from topology.topics import ACCOUNT_CREATION_FEEDBACK, COMMANDS, HEARTBEAT, Topic
+from topology.tracing import kafka_headers
 
 __all__ = ["CLIENT_ID", "GROUP_ID", "GeneratorLoop", "GeneratorTopics"]
 
@@ -28,6 +31,7 @@ CLIENT_ID = "command-generator"
 GROUP_ID = "command-generator"
 _BATCH = 500
 _POLL_S = 0.2
+_TRACER = trace.get_tracer("open-bank.command-generator")
 
 BEATS = Counter("generator_beats", "Heartbeats consumed")
 COMMANDS_SENT = Counter("generator_commands", "Commands produced", ["kind"])
@@ -70,12 +74,17 @@ class GeneratorLoop:
 
     def _send(self, command: Command) -> None:
         value = self._serde.serialize(self._topics.commands, command)
+        # A root span: a share of the background load is traced (docs/tracing.md).
+        span = _TRACER.start_span(f"generate {type(command).__name__}", kind=SpanKind.PRODUCER)
+        headers = kafka_headers(span)
+        span.end()
         while True:
             try:
                 self._producer.produce(
                     self._topics.commands.name,
                     value=value,
                     key=str(command.id),
+                    headers=headers,
                     on_delivery=self._on_delivery,
                 )
                 break

@@ -153,14 +153,18 @@ type Sink<T> = {
   complete: () => void;
 };
 
-/** Subscribe through the current client; GraphQL errors arrive as GraphqlRequestError. */
+/**
+ * Subscribe through the current client; GraphQL errors arrive as GraphqlRequestError.
+ * `extensions` go with the operation (its `traceparent`, docs/tracing.md).
+ */
 function subscribe<T>(
   query: string,
   variables: Record<string, unknown>,
   sink: Sink<T>,
+  extensions?: Record<string, unknown>,
 ): () => void {
   return client.subscribe<T>(
-    { query, variables },
+    extensions ? { query, variables, extensions } : { query, variables },
     {
       next: (result) => {
         if (result.errors !== undefined && result.errors.length > 0) {
@@ -184,6 +188,7 @@ function requestOnce<T>(
   query: string,
   variables: Record<string, unknown>,
   timeoutMs: number,
+  extensions?: Record<string, unknown>,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
@@ -199,10 +204,15 @@ function requestOnce<T>(
       () => finish(() => reject(new GraphqlRequestError(`no answer within ${timeoutMs / 1000} s`))),
       timeoutMs,
     );
-    const dispose = subscribe<T>(query, variables, {
-      next: (data) => finish(() => resolve(data)),
-      error: (error) => finish(() => reject(error)),
-      complete: () => finish(() => reject(new GraphqlRequestError("the server sent no answer"))),
-    });
+    const dispose = subscribe<T>(
+      query,
+      variables,
+      {
+        next: (data) => finish(() => resolve(data)),
+        error: (error) => finish(() => reject(error)),
+        complete: () => finish(() => reject(new GraphqlRequestError("the server sent no answer"))),
+      },
+      extensions,
+    );
   });
 }

@@ -20,6 +20,7 @@ type SubscribeFn = <T>(
   query: string,
   variables: Record<string, unknown>,
   sink: Sink<T>,
+  extensions?: Record<string, unknown>,
 ) => () => void;
 
 type FollowOptions = {
@@ -29,6 +30,8 @@ type FollowOptions = {
   pendingTimeoutMs: number;
   /** Called once when the API says the transfer is pending. */
   onPending: () => void;
+  /** Sent with the operation: its `traceparent` (docs/tracing.md). */
+  extensions?: Record<string, unknown>;
 };
 
 /** Resolves with null (done) or the reason it was refused; rejects on errors and time-outs. */
@@ -69,7 +72,7 @@ function followTransfer(
       },
       error: (error) => finish(() => reject(error)),
       complete: () => finish(() => reject(new Error("the server sent no answer"))),
-    });
+    }, options.extensions);
     if (settled) {
       dispose();
     }

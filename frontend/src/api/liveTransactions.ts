@@ -7,6 +7,8 @@
  * connection was down. A subscription that ends or fails is started again.
  */
 
+import { startSpan } from "../tracing/spans";
+import { parseTraceparent } from "../tracing/traceparent";
 import { onReconnected, requestOnce, subscribe } from "./connection";
 import { STREAM_TRANSACTIONS, TRANSACTIONS_BY_IBAN, type Transaction } from "./operations";
 
@@ -74,7 +76,7 @@ class LiveTransactions {
           const transaction = data.stream_transactions;
           // Filter here too: a server that ignored the filter must not mix accounts.
           if (transaction && (transaction.iban === null || transaction.iban === this.iban)) {
-            this.add([transaction]);
+            this.addTraced(transaction);
           }
         },
         error: (error) => {
@@ -115,12 +117,27 @@ class LiveTransactions {
     }
   }
 
+  /** Add a streamed transaction; a traced one closes its trace with a render span, from
+   * its arrival to the next frame (the change on screen). */
+  private addTraced(transaction: Transaction): void {
+    const delivered = parseTraceparent(transaction.traceparent);
+    if (delivered === null || !delivered.sampled) {
+      this.add([transaction]);
+      return;
+    }
+    const render = startSpan("render transaction", delivered);
+    this.add([transaction]);
+    requestAnimationFrame(() => render.end({ "transaction.id": String(transaction.id) }));
+  }
+
   private add(transactions: Transaction[]): void {
     if (!this.running) {
       return;
     }
     for (const transaction of transactions) {
-      this.byId.set(transaction.id, transaction);
+      // History has no trace context: keep the one the stream brought.
+      const traceparent = transaction.traceparent ?? this.byId.get(transaction.id)?.traceparent ?? null;
+      this.byId.set(transaction.id, { ...transaction, traceparent });
     }
     this.emit();
   }

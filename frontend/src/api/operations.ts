@@ -27,6 +27,8 @@ type Transaction = {
   from_to: string | null;
   descr: string | null;
   direction: Direction | null;
+  /** The trace it was delivered in, when traced and streamed live (docs/tracing.md). */
+  traceparent?: string | null;
 };
 
 /** get_account answers with an iban and token, or with a reason ("incorrect password"). */
@@ -54,7 +56,7 @@ const ALL_LAST_TRANSACTIONS = `query all_last_transactions {
 }`;
 
 const STREAM_TRANSACTIONS = `subscription stream_transactions($iban: String) {
-  stream_transactions(iban: $iban) { ${TRANSACTION_FIELDS} }
+  stream_transactions(iban: $iban) { ${TRANSACTION_FIELDS} traceparent }
 }`;
 
 const GET_ACCOUNT = `subscription get_account($username: String!, $password: String!) {

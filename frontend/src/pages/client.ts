@@ -17,6 +17,7 @@ import { COMPANY_IBAN } from "../iban";
 import { formatCents, formatWholeEuros } from "../money";
 import { accountFieldFor, transferFieldFor } from "../reasons";
 import { type Session, clearSession, loadSession, saveSession } from "../session";
+import { startSpan } from "../tracing/spans";
 import { newUuid } from "../uuid";
 import { el } from "../ui/dom";
 import { field, statusLine } from "../ui/forms";
@@ -319,10 +320,13 @@ const PENDING_NOTE = "the bank has not decided yet; its answer shows here as soo
 /**
  * Send one money_transfer with a fresh uuid and follow it to its decision; resolves with
  * null or the failure reason. `onPending` runs when the API says the decision is late.
+ * The click starts a trace that follows the command to the screen (docs/tracing.md).
  */
 async function sendTransfer(order: TransferOrder, onPending: () => void): Promise<string | null> {
+  const click = startSpan(order.from === "cash" ? "click deposit" : "click transfer", undefined, "CLIENT");
+  let outcome = "error";
   try {
-    return await followTransfer(
+    const reason = await followTransfer(
       subscribe,
       {
         uuid: newUuid(),
@@ -332,10 +336,19 @@ async function sendTransfer(order: TransferOrder, onPending: () => void): Promis
         to: order.to,
         descr: order.descr,
       },
-      { timeoutMs: TRANSFER_TIMEOUT_MS, pendingTimeoutMs: PENDING_TIMEOUT_MS, onPending },
+      {
+        timeoutMs: TRANSFER_TIMEOUT_MS,
+        pendingTimeoutMs: PENDING_TIMEOUT_MS,
+        onPending,
+        extensions: { traceparent: click.traceparent },
+      },
     );
+    outcome = reason === null ? "success" : "refused";
+    return reason;
   } catch (error) {
     return messageOf(error);
+  } finally {
+    click.end({ outcome });
   }
 }
 

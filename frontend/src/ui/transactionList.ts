@@ -3,11 +3,14 @@
  * e2e tests and the latency benchmark read: `data-testid="transaction"`,
  * `data-transaction-id`, and inside it `transaction-amount` (the change, e.g. `€10,00`,
  * always positive; its sign is in `data-direction`), `transaction-balance`,
- * `transaction-counterparty`, `transaction-description`.
+ * `transaction-counterparty`, `transaction-description`. A transaction that came with its
+ * trace has a timeline (`ui/traceTimeline.ts`).
  */
 
 import type { Transaction } from "../api/operations";
+import { parseTraceparent } from "../tracing/traceparent";
 import { el } from "./dom";
+import { traceTimeline } from "./traceTimeline";
 
 export { TransactionList };
 
@@ -55,6 +58,7 @@ class TransactionList {
 function renderItem(t: Transaction): HTMLLIElement {
   const credit = t.direction === "CREDIT";
   const sign = credit ? "+" : "−";
+  const traced = parseTraceparent(t.traceparent);
   return el(
     "li",
     {
@@ -82,5 +86,6 @@ function renderItem(t: Transaction): HTMLLIElement {
       el("span", { class: "label" }, "balance "),
       el("span", { "data-testid": "transaction-balance" }, t.new_balance ?? ""),
     ),
+    traced?.sampled ? traceTimeline(traced.traceId) : null,
   );
 }

@@ -19,6 +19,7 @@ from bench.profiles import PROFILED, hot_frames
 from bench.report import ReportPaths, write_report
 from bench.rows import EndRow, InteractionRow, ResourceRow, RunRow, read_rows
 from bench.runner import run_benchmark
+from bench.trace_hops import HOPS
 from stack.layout import StackLayout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -98,8 +99,11 @@ def test_short_run_produces_rows_and_a_report(
         markdown=tmp_path / "report.md",
     )
     markdown = write_report([run_file], paths)
-    # In the latency, resources, lag and profile tables.
-    assert markdown.count("\n| 100 | ") == 4
+    # Every click was traced: one row per hop in the traces' table.
+    hop_rows = sum(f"\n| 100 | {hop} | " in markdown for hop in HOPS)
+    assert hop_rows == len(HOPS)
+    # And in the latency, resources, lag and profile tables.
+    assert markdown.count("\n| 100 | ") == 4 + hop_rows
     for name in CHART_NAMES:
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     summary = json.loads((tmp_path / "summary.json").read_text())

@@ -63,6 +63,16 @@ def test_the_registry_api_is_not_proxied(web_url: str) -> None:
         assert "application/json" not in response.headers.get("content-type", ""), path
 
 
+def test_only_zipkin_s_api_is_proxied_not_its_ui(web_url: str) -> None:
+    api = httpx.get(f"{web_url}/zipkin/api/v2/services", timeout=10)
+    assert api.status_code == 200
+    assert isinstance(api.json(), list)
+    assert api.headers["x-frame-options"] == "DENY"
+    ui = httpx.get(f"{web_url}/zipkin/", timeout=10)
+    # The single-page app's fallback page, never Zipkin's own page.
+    assert "Zipkin" not in ui.text
+
+
 def test_every_stack_port_listens_on_loopback_only(stack_layout: StackLayout) -> None:
     wanted = stack_layout.ports.all(read_state(stack_layout).brokers)
     listeners = listeners_of(stack_pids(stack_layout))

@@ -56,6 +56,9 @@ class FakeMessage:
     def error(self) -> KafkaError | None:
         return None
 
+    def headers(self) -> list[tuple[str, bytes]] | None:
+        return None
+
 
 class FakeConsumer:
     """Hands out scripted consume() results; a script step may be a callable (a rebalance)."""

@@ -39,7 +39,15 @@ def _published(service: dict[str, Any]) -> set[int]:
 
 
 def test_every_component_of_the_local_stack_is_there(services: dict[str, Any]) -> None:
-    infrastructure = {"postgres", "kafka-1", "kafka-2", "kafka-3", "schema-registry", "nginx"}
+    infrastructure = {
+        "postgres",
+        "kafka-1",
+        "kafka-2",
+        "kafka-3",
+        "schema-registry",
+        "zipkin",
+        "nginx",
+    }
     assert infrastructure | {spec.name for spec in SERVICES} <= set(services)
 
 
@@ -61,6 +69,7 @@ def test_same_ports_as_the_local_stack(services: dict[str, Any]) -> None:
         "kafka-3": {ports.broker(3)},
         "schema-registry": {ports.registry},
         "nginx": {ports.nginx},
+        "zipkin": {ports.zipkin},
         "backend": {ports.backend},
         "command-handler": {ports.command_handler_metrics},
         "heartbeat": {ports.heartbeat},

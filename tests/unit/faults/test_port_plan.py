@@ -29,6 +29,7 @@ def test_every_port_stays_below_linux_client_ports() -> None:
 
 
 def test_a_stack_has_one_port_per_listener() -> None:
-    # postgres, registry (+ management), nginx, backend, 3 service ports, 2 per Kafka node.
-    assert len(stack_ports(0, brokers=1)) == 10
-    assert len(stack_ports(0, brokers=3)) == 14
+    # postgres, registry (+ management), nginx, backend, 3 service ports, zipkin, 2 per
+    # Kafka node.
+    assert len(stack_ports(0, brokers=1)) == 11
+    assert len(stack_ports(0, brokers=3)) == 15
