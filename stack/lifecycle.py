@@ -26,6 +26,7 @@ from stack.state import StackState, read_state, write_state
 from stack.supervision import RUNNING_STATES, Supervisor
 from stack.supervision_orphans import stop_orphans
 from stack.supervisor_config import EVENT_LISTENER, ProgramSpec, render_program
+from stack.transaction_janitor import check_after_up
 
 __all__ = ["down", "up"]
 
@@ -164,7 +165,11 @@ def _prune_programs(supervisor: Supervisor, groups: list[StartGroup]) -> None:
 
 def _listener_argv(supervisor: Supervisor, groups: list[StartGroup]) -> list[str]:
     once = [c.name for group in groups for c in group.components if c.one_shot]
+    layout = supervisor.layout
     argv = [sys.executable, "-m", "stack.supervision_events", str(supervisor.paths.events_file)]
+    # The stack whose hanging transactions the listener checks after a Kafka restart.
+    argv += ["--run-dir", str(layout.run_dir), "--cache-dir", str(layout.cache_dir)]
+    argv += ["--port-offset", str(layout.ports.offset)]
     return argv + (["--once", *once] if once else [])
 
 
@@ -221,6 +226,8 @@ def up(
                 changed = True
             continue
         changed = _start_group(supervisor, group, out) or changed
+    # Kafka answers (started or found running): abort what a killed broker left hanging.
+    check_after_up(layout, wanted, out)
     return changed
 
 

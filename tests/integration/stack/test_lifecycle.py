@@ -154,6 +154,10 @@ def test_up_prints_the_url_last_and_a_second_up_changes_nothing(
     assert second.returncode == 0, second.stderr
     lines = second.stdout.strip().splitlines()
     assert "everything already runs; nothing changed" in lines
+    # Kafka found running: checked for hanging transactions, in one line.
+    checks = [line for line in lines if line.startswith("kafka transactions ")]
+    assert len(checks) == 1, second.stdout
+    assert "no hanging transaction on 1 broker(s) (bank up;" in checks[0]
     assert lines[-1].endswith(f"open http://127.0.0.1:{private_stack.layout.ports.nginx}/")
     assert {process.pid for process in private_stack.recorded_processes()} == pids_before
 
