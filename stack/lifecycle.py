@@ -26,7 +26,7 @@ from stack.state import StackState, read_state, write_state
 from stack.supervision import RUNNING_STATES, Supervisor
 from stack.supervision_orphans import stop_orphans
 from stack.supervisor_config import EVENT_LISTENER, ProgramSpec, render_program
-from stack.transaction_janitor import check_after_up
+from stack.transaction_janitor import check_after_up, unclean_nodes
 
 __all__ = ["down", "up"]
 
@@ -217,6 +217,9 @@ def up(
         for component in group.components
         if component.is_service and not component.one_shot
     )
+    # Kafka nodes killed rather than stopped (a power cut): checked again once past the bound.
+    running = {name for name, info in infos.items() if info.state in RUNNING_STATES}
+    unclean = unclean_nodes(layout, wanted, running)
     for group in groups:
         one_shots = [component for component in group.components if component.one_shot]
         if one_shots:
@@ -227,7 +230,7 @@ def up(
             continue
         changed = _start_group(supervisor, group, out) or changed
     # Kafka answers (started or found running): abort what a killed broker left hanging.
-    check_after_up(layout, wanted, out)
+    check_after_up(layout, wanted, unclean, supervisor.call, out)
     return changed
 
 

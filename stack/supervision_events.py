@@ -38,7 +38,7 @@ from typing import Any, TextIO
 from supervisor import childutils
 
 from stack.layout import StackLayout
-from stack.transaction_janitor import CheckRunner, Janitor
+from stack.transaction_janitor import REQUEST_TYPE, CheckRunner, Janitor
 
 __all__ = ["ProgramRecord", "Recorder", "exit_cause", "handle", "main"]
 
@@ -107,6 +107,10 @@ def handle(
                 rpc.supervisor.startProcess(info["name"], False)
         return
     headers = childutils.get_headers(payload.split("\n", 1)[0])
+    if event == "REMOTE_COMMUNICATION":
+        if janitor is not None and headers.get("type") == REQUEST_TYPE:
+            janitor.requested(payload.split("\n", 1)[-1].strip(), time.time(), err)
+        return
     name = headers.get("processname", "")
     if not name or name in once:
         return

@@ -8,8 +8,11 @@ a hanging one, and `stack.transactions` finds and aborts it with that bound.
 When a Kafka node is restarted by supervisord (a crash, a SIGKILL: what leaves a hanging
 transaction), the event listener schedules a check `CHECK_DELAY_S` later, past the bound,
 and runs it as a detached child (`python -m stack.transaction_janitor`), one at a time.
-`./bank up` checks once at its end. Each check appends its lines to `logs/transactions.log`
-(one per abort) and keeps its outcome in `kafka/transactions-check.json` for `status`.
+`./bank up` checks once at its end; a node it starts after an unclean stop (a power cut: no
+`.kafka_cleanshutdown` in its data) also gets a check `CHECK_DELAY_S` later, which `up` asks
+the listener for (`REQUEST_TYPE`, a supervisord REMOTE_COMMUNICATION event). Each check
+appends its lines to `logs/transactions.log` (one per abort) and keeps its outcome in
+`kafka/transactions-check.json` for `status`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -27,24 +30,30 @@ from typing import Any, TextIO
 
 from stack.errors import StackError
 from stack.layout import StackLayout
-from stack.transactions import check_transactions
+from stack.transactions import MAX_TRANSACTION_TIMEOUT_MIN, check_transactions
 
 __all__ = [
     "CHECK_BOUND_MIN",
     "CHECK_DELAY_S",
+    "REQUEST_TYPE",
     "CheckRunner",
     "CheckSchedule",
     "Janitor",
     "check_after_up",
     "last_check_line",
     "run_check",
+    "unclean_nodes",
 ]
 
 #: A transaction open longer than this (minutes) is past every producer's time-out: hanging.
-CHECK_BOUND_MIN = 2
+CHECK_BOUND_MIN = MAX_TRANSACTION_TIMEOUT_MIN
 #: A check runs this long after a Kafka node's restart, once any transaction it cut is older
 #: than the bound (the node is down a few seconds more before it starts again).
 CHECK_DELAY_S = 180.0
+#: The type of supervisord's REMOTE_COMMUNICATION event by which `up` asks for a check.
+REQUEST_TYPE = "transactions-check"
+# Kafka writes it into each log folder when it stops cleanly, and removes it when it starts.
+_CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown"
 # supervisord's states a program restarts from; a start from STOPPED is `up` or an operator.
 _RESTART_FROM = frozenset({"EXITED", "BACKOFF", "FATAL"})
 
@@ -68,6 +77,10 @@ class CheckSchedule:
         self.due.append((now + self.delay_s, f"{name} restarted at {_clock(now)}"))
         return True
 
+    def request(self, what: str, now: float) -> None:
+        """`up` asks for a check (`what` happened now)."""
+        self.due.append((now + self.delay_s, f"{what} at {_clock(now)}"))
+
     def take(self, now: float, *, running: bool) -> str | None:
         """The reason of the check to start now, or None: nothing due, or one still runs."""
         ready = [reason for at, reason in self.due if at <= now]
@@ -75,6 +88,18 @@ class CheckSchedule:
             return None
         self.due = [(at, reason) for at, reason in self.due if at > now]
         return "; ".join(ready)
+
+
+def unclean_nodes(layout: StackLayout, brokers: int, running: Container[str]) -> list[str]:
+    """The Kafka nodes not `running` whose data says they did not stop cleanly (killed)."""
+    unclean = []
+    for node in range(1, brokers + 1):
+        data = layout.kafka_cluster_dir(brokers) / f"node-{node}" / "data"
+        formatted = (data / "meta.properties").exists()
+        clean = (data / _CLEAN_SHUTDOWN_FILE).exists()
+        if f"kafka-{node}" not in running and formatted and not clean:
+            unclean.append(f"kafka-{node}")
+    return unclean
 
 
 def _record_path(layout: StackLayout) -> Path:
@@ -113,9 +138,19 @@ def run_check(layout: StackLayout, brokers: int, reason: str) -> str:
     return summary
 
 
-def check_after_up(layout: StackLayout, brokers: int, out: TextIO) -> None:
-    """`up`'s one check, once Kafka answers; one line of output, never a failed start."""
+def check_after_up(
+    layout: StackLayout, brokers: int, unclean: list[str], rpc: Callable[..., Any], out: TextIO
+) -> None:
+    """`up`'s check, once Kafka answers, in one line; never a failed start. For nodes that
+    had stopped uncleanly (`unclean_nodes`, before `up` started them), the listener is asked
+    through `rpc` (supervisord's XML-RPC call) for a check once the bound has passed."""
     out.write(f"{'kafka transactions':<18} {run_check(layout, brokers, 'bank up')}\n")
+    for name in unclean:
+        rpc("sendRemoteCommEvent", REQUEST_TYPE, f"{name} started after an unclean stop")
+        due = _clock(time.time() + CHECK_DELAY_S)
+        out.write(
+            f"{'kafka transactions':<18} {name} had stopped uncleanly: checked again at {due}\n"
+        )
     out.flush()
 
 
@@ -163,6 +198,12 @@ class Janitor:
 
     runner: CheckRunner
     schedule: CheckSchedule = field(default_factory=CheckSchedule)
+
+    def requested(self, what: str, now: float, err: TextIO) -> None:
+        self.schedule.request(what, now)
+        err.write(
+            f"{what}: hanging transactions checked at {_clock(now + self.schedule.delay_s)}\n"
+        )
 
     def started(self, name: str, from_state: str, now: float, err: TextIO) -> None:
         if self.schedule.note_start(name, from_state, now):

@@ -13,8 +13,7 @@ ListTransactions, DescribeProducers or abort, so the tool runs as Java
 needs the cluster's ClusterAction right).
 
 `python -m stack transactions` reports; `--abort` aborts what hangs.
-`abort_hanging_transactions` is the one line for `stack up` (or a supervisor) to call once
-Kafka is healthy: it aborts what hangs and never fails the start.
+`stack.transaction_janitor` runs the check by itself after a Kafka restart and at `up`.
 """
 
 from __future__ import annotations
@@ -39,9 +38,9 @@ __all__ = [
     "plan_aborts",
 ]
 
-#: Kafka's transaction.max.timeout.ms (the brokers keep the default, 15 min): a transaction
+#: Past the brokers' transaction.max.timeout.ms (1 min, `stack.kafka_config`): a transaction
 #: open longer than this is past any producer's time-out, so only a hanging one is.
-MAX_TRANSACTION_TIMEOUT_MIN = 15
+MAX_TRANSACTION_TIMEOUT_MIN = 2
 _TOOL = "org.apache.kafka.tools.TransactionsCommand"
 _TOOL_TIMEOUT_S = 120.0
 _HANGING_HEADER = "Topic", "Partition", "ProducerId", "ProducerEpoch", "StartOffset"

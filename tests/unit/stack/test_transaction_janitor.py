@@ -19,11 +19,14 @@ from stack.supervision_events import Recorder, handle
 from stack.transaction_janitor import (
     CHECK_BOUND_MIN,
     CHECK_DELAY_S,
+    REQUEST_TYPE,
     CheckRunner,
     CheckSchedule,
     Janitor,
+    check_after_up,
     last_check_line,
     run_check,
+    unclean_nodes,
 )
 from stack.transactions import HangingTransaction
 from topology.clients import producer_config
@@ -175,3 +178,42 @@ def test_a_failed_check_is_one_line_not_an_error(
     monkeypatch.setattr(transaction_janitor, "check_transactions", broken)
     summary = run_check(_layout(tmp_path), 3, "bank up")
     assert summary.startswith("check failed (java: not found); run ./bank transactions --abort")
+
+
+def test_a_node_killed_rather_than_stopped_is_found_before_up_starts_it(tmp_path: Path) -> None:
+    layout = _layout(tmp_path)
+    cluster = layout.kafka_cluster_dir(3)
+    for node in (1, 2, 3):
+        (cluster / f"node-{node}" / "data").mkdir(parents=True)
+        (cluster / f"node-{node}" / "data" / "meta.properties").write_text("node.id=1\n")
+    (cluster / "node-2" / "data" / ".kafka_cleanshutdown").write_text("{}")  # `down` stopped it
+    assert unclean_nodes(layout, 3, running=set()) == ["kafka-1", "kafka-3"]
+    assert unclean_nodes(layout, 3, running={"kafka-1"}) == ["kafka-3"]  # a running one: no
+    assert unclean_nodes(_layout(tmp_path / "fresh"), 1, running=set()) == []  # unformatted
+
+
+def test_up_asks_the_listener_to_check_again_after_an_unclean_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transaction_janitor, "run_check", lambda *args: "no hanging (bank up)")
+    calls: list[tuple[Any, ...]] = []
+    out = io.StringIO()
+    check_after_up(_layout(tmp_path), 1, ["kafka-1"], lambda *args: calls.append(args), out)
+    assert calls == [("sendRemoteCommEvent", REQUEST_TYPE, "kafka-1 started after an unclean stop")]
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "kafka transactions no hanging (bank up)"
+    assert lines[1].startswith("kafka transactions kafka-1 had stopped uncleanly: checked again")
+
+    runner = FakeRunner()
+    janitor, err = Janitor(runner), io.StringIO()
+    clock = [5000.0]
+    monkeypatch.setattr("stack.supervision_events.time.time", lambda: clock[0])
+    recorder = Recorder(tmp_path / "processes.json")
+    payload = f"type:{REQUEST_TYPE}\n{calls[0][2]}"
+    handle("REMOTE_COMMUNICATION", payload, recorder, NoRpc(), frozenset(), err, janitor)
+    handle("TICK_5", "when:1", recorder, NoRpc(), frozenset(), err, janitor)
+    assert runner.reasons == []
+    clock[0] += CHECK_DELAY_S
+    handle("TICK_5", "when:2", recorder, NoRpc(), frozenset(), err, janitor)
+    assert len(runner.reasons) == 1
+    assert runner.reasons[0].startswith("kafka-1 started after an unclean stop at ")
