@@ -36,6 +36,7 @@ __all__ = [
     "CHECK_BOUND_MIN",
     "CHECK_DELAY_S",
     "REQUEST_TYPE",
+    "RETRY_DELAY_S",
     "CheckRunner",
     "CheckSchedule",
     "Janitor",
@@ -50,6 +51,8 @@ CHECK_BOUND_MIN = MAX_TRANSACTION_TIMEOUT_MIN
 #: A check runs this long after a Kafka node's restart, once any transaction it cut is older
 #: than the bound (the node is down a few seconds more before it starts again).
 CHECK_DELAY_S = 180.0
+#: A check that failed (Kafka down again, the tool timed out) is tried again this much later.
+RETRY_DELAY_S = 60.0
 #: The type of supervisord's REMOTE_COMMUNICATION event by which `up` asks for a check.
 REQUEST_TYPE = "transactions-check"
 # Kafka writes it into each log folder when it stops cleanly, and removes it when it starts.
@@ -177,6 +180,13 @@ class CheckRunner:
         # poll() also reaps a finished child, so none is left a zombie.
         return self.process is not None and self.process.poll() is None
 
+    def failed(self) -> bool:
+        """True once when the last check has ended with a failure."""
+        if self.process is None or self.process.poll() in (None, 0):
+            return False
+        self.process = None
+        return True
+
     def start(self, reason: str) -> int:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
@@ -211,6 +221,9 @@ class Janitor:
             err.write(f"{name} restarted: hanging transactions checked at {due}\n")
 
     def tick(self, now: float, err: TextIO) -> None:
+        if self.runner.failed():
+            self.schedule.due.append((now + RETRY_DELAY_S, "a failed check"))
+            err.write(f"the check failed: tried again at {_clock(now + RETRY_DELAY_S)}\n")
         reason = self.schedule.take(now, running=self.runner.running())
         if reason is not None:
             pid = self.runner.start(reason)

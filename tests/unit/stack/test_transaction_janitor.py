@@ -20,6 +20,7 @@ from stack.transaction_janitor import (
     CHECK_BOUND_MIN,
     CHECK_DELAY_S,
     REQUEST_TYPE,
+    RETRY_DELAY_S,
     CheckRunner,
     CheckSchedule,
     Janitor,
@@ -85,10 +86,17 @@ class FakeRunner(CheckRunner):
     def __init__(self) -> None:
         super().__init__({}, Path("/nonexistent"), Path())
         self.busy = False
+        self.failures = 0
         self.reasons: list[str] = []
 
     def running(self) -> bool:
         return self.busy
+
+    def failed(self) -> bool:
+        if self.failures and not self.busy:
+            self.failures -= 1
+            return True
+        return False
 
     def start(self, reason: str) -> int:
         self.reasons.append(reason)
@@ -217,3 +225,17 @@ def test_up_asks_the_listener_to_check_again_after_an_unclean_stop(
     handle("TICK_5", "when:2", recorder, NoRpc(), frozenset(), err, janitor)
     assert len(runner.reasons) == 1
     assert runner.reasons[0].startswith("kafka-1 started after an unclean stop at ")
+
+
+def test_a_failed_check_is_tried_again_a_minute_later() -> None:
+    runner = FakeRunner()
+    janitor, err = Janitor(runner), io.StringIO()
+    janitor.started("kafka-1", "EXITED", 0.0, err)
+    janitor.tick(CHECK_DELAY_S, err)
+    assert len(runner.reasons) == 1
+    runner.busy, runner.failures = False, 1  # it ended with exit 1
+    janitor.tick(CHECK_DELAY_S + 5, err)
+    assert len(runner.reasons) == 1
+    janitor.tick(CHECK_DELAY_S + 5 + RETRY_DELAY_S, err)
+    assert runner.reasons[1] == "a failed check"
+    assert "the check failed: tried again at" in err.getvalue()
