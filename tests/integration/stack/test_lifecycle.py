@@ -205,6 +205,7 @@ def test_down_stops_everything_and_up_keeps_the_data(private_stack: PrivateStack
 
     up = private_stack.run("up", "--no-services")
     assert up.returncode == 0, up.stdout + up.stderr
+    assert "had stopped uncleanly" not in up.stdout  # `down` stopped Kafka cleanly
     topics = private_stack.kafka_admin().list_topics(timeout=30).topics
     assert topic in topics
     with psycopg.connect(admin_conninfo(private_stack.layout)) as connection:
@@ -228,6 +229,8 @@ def test_a_power_cut_then_up_brings_everything_back(private_stack: PrivateStack)
     up = private_stack.run("up", "--no-services")
     assert up.returncode == 0, up.stdout + up.stderr
     assert "supervisord        started" in up.stdout
+    # Kafka was killed: checked for hanging transactions again once past the bound.
+    assert "kafka-1 had stopped uncleanly: checked again at" in up.stdout
     result = private_stack.run("status")
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:-1]}
     for name in ("postgres", "kafka-1", "registry", "nginx"):
