@@ -48,9 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     transactions.add_argument(
         "--max-transaction-timeout",
         type=int,
-        default=15,
+        default=2,
         metavar="MIN",
-        help="look at transactions open longer than this (default: Kafka's 15 min maximum)",
+        help="look at transactions open longer than this (default 2: past the brokers' 1 min"
+        " maximum)",
     )
     replay = commands.add_parser(
         "replay", help="rebuild the API's read model from the log, compare, switch if equal"

@@ -16,7 +16,12 @@ from stack.acls import super_users
 from stack.certs import broker_name
 from stack.ports import LOOPBACK, Ports
 
-__all__ = ["KafkaNode", "render_log4j2", "render_server_properties"]
+__all__ = ["TRANSACTION_MAX_TIMEOUT_MS", "KafkaNode", "render_log4j2", "render_server_properties"]
+
+# The longest transaction time-out a producer may ask for (Kafka's default is 15 min). The
+# coordinator aborts a live transaction after its time-out, so one open much longer than this
+# can only be a hanging one (stack.transaction_janitor). Every producer asks for at most this.
+TRANSACTION_MAX_TIMEOUT_MS = 60_000
 
 # `CN=backend` (possibly followed by more RDNs) → `backend`; anything else keeps Kafka's default.
 PRINCIPAL_MAPPING_RULES = "RULE:^CN=([^,]+).*$/$1/,DEFAULT"
@@ -90,6 +95,7 @@ def render_server_properties(node: KafkaNode, ports: Ports) -> str:
         "share.coordinator.state.topic.replication.factor": str(replication),
         "share.coordinator.state.topic.min.isr": str(min_isr),
         "group.initial.rebalance.delay.ms": "0",
+        "transaction.max.timeout.ms": str(TRANSACTION_MAX_TIMEOUT_MS),
         "auto.create.topics.enable": "false",
         # Small segments and a short check keep the disk use of a laptop stack small.
         "log.segment.bytes": str(64 * 1024 * 1024),

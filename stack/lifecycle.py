@@ -26,6 +26,7 @@ from stack.state import StackState, read_state, write_state
 from stack.supervision import RUNNING_STATES, Supervisor
 from stack.supervision_orphans import stop_orphans
 from stack.supervisor_config import EVENT_LISTENER, ProgramSpec, render_program
+from stack.transaction_janitor import check_after_up, unclean_nodes
 
 __all__ = ["down", "up"]
 
@@ -164,7 +165,11 @@ def _prune_programs(supervisor: Supervisor, groups: list[StartGroup]) -> None:
 
 def _listener_argv(supervisor: Supervisor, groups: list[StartGroup]) -> list[str]:
     once = [c.name for group in groups for c in group.components if c.one_shot]
+    layout = supervisor.layout
     argv = [sys.executable, "-m", "stack.supervision_events", str(supervisor.paths.events_file)]
+    # The stack whose hanging transactions the listener checks after a Kafka restart.
+    argv += ["--run-dir", str(layout.run_dir), "--cache-dir", str(layout.cache_dir)]
+    argv += ["--port-offset", str(layout.ports.offset)]
     return argv + (["--once", *once] if once else [])
 
 
@@ -212,6 +217,9 @@ def up(
         for component in group.components
         if component.is_service and not component.one_shot
     )
+    # Kafka nodes killed rather than stopped (a power cut): checked again once past the bound.
+    running = {name for name, info in infos.items() if info.state in RUNNING_STATES}
+    unclean = unclean_nodes(layout, wanted, running)
     for group in groups:
         one_shots = [component for component in group.components if component.one_shot]
         if one_shots:
@@ -221,6 +229,8 @@ def up(
                 changed = True
             continue
         changed = _start_group(supervisor, group, out) or changed
+    # Kafka answers (started or found running): abort what a killed broker left hanging.
+    check_after_up(layout, wanted, unclean, supervisor.call, out)
     return changed
 
 

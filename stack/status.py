@@ -19,6 +19,7 @@ from stack.ports import LOOPBACK
 from stack.services import SERVICES, available_services
 from stack.state import read_state
 from stack.supervision import Supervisor
+from stack.transaction_janitor import last_check_line
 
 __all__ = ["ComponentStatus", "collect_status", "format_exit", "print_status"]
 
@@ -109,6 +110,7 @@ def print_status(layout: StackLayout, out: TextIO) -> bool:
         )
     healthy = all(status.ok for status in statuses)
     out.write(history_line(layout) + "\n")
+    out.write(last_check_line(layout) + "\n")
     supervisor = Supervisor(layout)
     running = supervisor.running()
     where = f"supervisord on {supervisor.paths.socket}" if running else "no supervisord"

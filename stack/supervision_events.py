@@ -14,8 +14,12 @@ It also carries out the second half of the restart policy (`stack.supervisor_con
 every five-second tick it starts again any long-running program that supervisord gave up
 on (FATAL), so a program waiting for a dependency is retried for as long as it takes.
 
-Usage (by supervisord): `python -m stack.supervision_events STATE_FILE [--once NAME ...]`,
-where the `--once` programs are one-shots, never revived.
+When a Kafka node is restarted, it schedules a check for hanging transactions three
+minutes later and starts it at a tick, as a detached child (`stack.transaction_janitor`).
+
+Usage (by supervisord): `python -m stack.supervision_events STATE_FILE [--once NAME ...]
+[--run-dir DIR --cache-dir DIR --port-offset N]`, where the `--once` programs are one-shots,
+never revived, and the stack's folders and ports are those the checks run against.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from supervisor import childutils
+
+from stack.layout import StackLayout
+from stack.transaction_janitor import REQUEST_TYPE, CheckRunner, Janitor
 
 __all__ = ["ProgramRecord", "Recorder", "exit_cause", "handle", "main"]
 
@@ -83,21 +90,35 @@ class Recorder:
 
 
 def handle(
-    event: str, payload: str, recorder: Recorder, rpc: Any, once: frozenset[str], err: TextIO
+    event: str,
+    payload: str,
+    recorder: Recorder,
+    rpc: Any,
+    once: frozenset[str],
+    err: TextIO,
+    janitor: Janitor | None = None,
 ) -> None:
     if event.startswith("TICK_"):
+        if janitor is not None:
+            janitor.tick(time.time(), err)
         for info in rpc.supervisor.getAllProcessInfo():
             if info["statename"] == "FATAL" and info["name"] not in once:
                 err.write(f"{info['name']} was given up on (FATAL): starting it again\n")
                 rpc.supervisor.startProcess(info["name"], False)
         return
     headers = childutils.get_headers(payload.split("\n", 1)[0])
+    if event == "REMOTE_COMMUNICATION":
+        if janitor is not None and headers.get("type") == REQUEST_TYPE:
+            janitor.requested(payload.split("\n", 1)[-1].strip(), time.time(), err)
+        return
     name = headers.get("processname", "")
     if not name or name in once:
         return
     if event == "PROCESS_STATE_STARTING" and headers.get("from_state") in _RESTART_FROM:
         recorder.record(name)["restarts"] += 1
         recorder.save()
+        if janitor is not None:
+            janitor.started(name, headers["from_state"], time.time(), err)
     elif event in _EXIT_STATES:
         if event == "PROCESS_STATE_EXITED" and (pid := int(headers.get("pid", "0"))) > 1:
             _kill_leftovers(name, pid, err)
@@ -120,14 +141,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack.supervision_events")
     parser.add_argument("state_file", type=Path)
     parser.add_argument("--once", nargs="*", default=[], help="one-shot programs")
+    parser.add_argument("--run-dir", help="the stack's OPEN_BANK_RUN_DIR, for checks")
+    parser.add_argument("--cache-dir", help="its OPEN_BANK_CACHE_DIR")
+    parser.add_argument("--port-offset", default="0", help="its OPEN_BANK_PORT_OFFSET")
     args = parser.parse_args(argv)
     recorder = Recorder(args.state_file)
     rpc = childutils.getRPCInterface(os.environ)
     once = frozenset(args.once)
+    janitor = None
+    if args.run_dir:
+        environ = {
+            **os.environ,
+            "OPEN_BANK_RUN_DIR": args.run_dir,
+            "OPEN_BANK_CACHE_DIR": args.cache_dir or "",
+            "OPEN_BANK_PORT_OFFSET": args.port_offset,
+        }
+        log = StackLayout.from_environ(environ).log_file("transactions")
+        janitor = Janitor(CheckRunner(environ, log, Path.cwd()))
     while True:
         headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
         try:
-            handle(headers["eventname"], payload, recorder, rpc, once, sys.stderr)
+            handle(headers["eventname"], payload, recorder, rpc, once, sys.stderr, janitor)
         except Exception as exc:  # noqa: BLE001 (a failed record must not stop the events)
             sys.stderr.write(f"event {headers['eventname']} not recorded: {exc!r}\n")
         sys.stderr.flush()

@@ -185,7 +185,8 @@ def render_supervisord(
             f"[eventlistener:{EVENT_LISTENER}]",
             f"command={_escape(shlex.join(listener_argv))}",
             f"directory={_escape(str(listener_cwd))}",
-            "events=PROCESS_STATE,TICK_5",
+            # REMOTE_COMMUNICATION: `up` asks for a check of hanging Kafka transactions.
+            "events=PROCESS_STATE,TICK_5,REMOTE_COMMUNICATION",
             "autostart=true",
             "autorestart=true",
             # Its stdout is the event protocol, not worth a log.

@@ -13,8 +13,7 @@ ListTransactions, DescribeProducers or abort, so the tool runs as Java
 needs the cluster's ClusterAction right).
 
 `python -m stack transactions` reports; `--abort` aborts what hangs.
-`abort_hanging_transactions` is the one line for `stack up` (or a supervisor) to call once
-Kafka is healthy: it aborts what hangs and never fails the start.
+`stack.transaction_janitor` runs the check by itself after a Kafka restart and at `up`.
 """
 
 from __future__ import annotations
@@ -32,16 +31,15 @@ from stack.layout import StackLayout
 __all__ = [
     "HangingTransaction",
     "abort_arguments",
-    "abort_hanging_transactions",
     "check_transactions",
     "parse_hanging",
     "parse_table",
     "plan_aborts",
 ]
 
-#: Kafka's transaction.max.timeout.ms (the brokers keep the default, 15 min): a transaction
+#: Past the brokers' transaction.max.timeout.ms (1 min, `stack.kafka_config`): a transaction
 #: open longer than this is past any producer's time-out, so only a hanging one is.
-MAX_TRANSACTION_TIMEOUT_MIN = 15
+MAX_TRANSACTION_TIMEOUT_MIN = 2
 _TOOL = "org.apache.kafka.tools.TransactionsCommand"
 _TOOL_TIMEOUT_S = 120.0
 _HANGING_HEADER = "Topic", "Partition", "ProducerId", "ProducerEpoch", "StartOffset"
@@ -190,12 +188,3 @@ def check_transactions(
         else:
             out.write(f"kafka: hanging transaction on {transaction}\n")
     return hanging
-
-
-def abort_hanging_transactions(layout: StackLayout, brokers: int, out: TextIO) -> None:
-    """After Kafka started: abort what hangs; a failure of the tool is one line, not a
-    failed start (Kafka itself is healthy, and `./bank transactions` can be run again)."""
-    try:
-        check_transactions(layout, brokers, out, abort=True)
-    except (StackError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
-        out.write(f"kafka: hanging transactions not checked ({exc}); run ./bank transactions\n")

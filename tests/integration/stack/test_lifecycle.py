@@ -154,6 +154,10 @@ def test_up_prints_the_url_last_and_a_second_up_changes_nothing(
     assert second.returncode == 0, second.stderr
     lines = second.stdout.strip().splitlines()
     assert "everything already runs; nothing changed" in lines
+    # Kafka found running: checked for hanging transactions, in one line.
+    checks = [line for line in lines if line.startswith("kafka transactions ")]
+    assert len(checks) == 1, second.stdout
+    assert "no hanging transaction on 1 broker(s) (bank up;" in checks[0]
     assert lines[-1].endswith(f"open http://127.0.0.1:{private_stack.layout.ports.nginx}/")
     assert {process.pid for process in private_stack.recorded_processes()} == pids_before
 
@@ -201,6 +205,7 @@ def test_down_stops_everything_and_up_keeps_the_data(private_stack: PrivateStack
 
     up = private_stack.run("up", "--no-services")
     assert up.returncode == 0, up.stdout + up.stderr
+    assert "had stopped uncleanly" not in up.stdout  # `down` stopped Kafka cleanly
     topics = private_stack.kafka_admin().list_topics(timeout=30).topics
     assert topic in topics
     with psycopg.connect(admin_conninfo(private_stack.layout)) as connection:
@@ -224,6 +229,8 @@ def test_a_power_cut_then_up_brings_everything_back(private_stack: PrivateStack)
     up = private_stack.run("up", "--no-services")
     assert up.returncode == 0, up.stdout + up.stderr
     assert "supervisord        started" in up.stdout
+    # Kafka was killed: checked for hanging transactions again once past the bound.
+    assert "kafka-1 had stopped uncleanly: checked again at" in up.stdout
     result = private_stack.run("status")
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:-1]}
     for name in ("postgres", "kafka-1", "registry", "nginx"):

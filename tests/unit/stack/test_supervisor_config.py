@@ -108,6 +108,7 @@ def test_supervisord_listens_on_its_unix_socket_only_and_keeps_its_files_in_the_
     assert {event.__name__ for event in group.pool_events} == {
         "ProcessStateEvent",
         "Tick5Event",
+        "RemoteCommunicationEvent",  # `up` asking for a check of hanging transactions
     }
 
 
