@@ -64,6 +64,7 @@ def transaction_view(
         from_to=record.from_to,
         description=record.description,
         changed_at_ms=produced_ms or None,
+        decided=record.decided,
     )
 
 
