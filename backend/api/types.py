@@ -65,6 +65,11 @@ class Transaction:
     changed_by_cents: Long | None = strawberry.field(
         description="Signed change in cents: negative for a debit."
     )
+    decided: Long | None = strawberry.field(
+        default=None,
+        description="Its place in the account's decided order: the newest change of an "
+        "account has the largest (null: older than every numbered one). Sort by it, then id.",
+    )
 
     @classmethod
     def from_view(cls, view: TransactionView) -> "Transaction":
@@ -79,6 +84,7 @@ class Transaction:
             direction=Dtype(view.direction.value),
             new_balance_cents=Long(view.new_balance_cents),
             changed_by_cents=Long(view.changed_by_cents),
+            decided=None if view.decided is None else Long(view.decided),
         )
 
 

@@ -27,6 +27,8 @@ type Transaction = {
   from_to: string | null;
   descr: string | null;
   direction: Direction | null;
+  /** Its place in the account's decided order; null (or absent): older than any number. */
+  decided?: number | null;
 };
 
 /** get_account answers with an iban and token, or with a reason ("incorrect password"). */
@@ -43,7 +45,7 @@ type MoneyTransferResult = {
   pending?: boolean | null;
 };
 
-const TRANSACTION_FIELDS = "id iban new_balance changed_by from_to descr direction";
+const TRANSACTION_FIELDS = "id iban new_balance changed_by from_to descr direction decided";
 
 const TRANSACTIONS_BY_IBAN = `query transactions_by_iban($iban: String!, $max_items: Int!) {
   transactions_by_iban(iban: $iban, max_items: $max_items) { ${TRANSACTION_FIELDS} }
