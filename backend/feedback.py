@@ -71,6 +71,7 @@ def transaction_view(
         description=record.description,
         changed_at_ms=produced_ms or None,
         traceparent=traceparent,
+        decided=record.decided,
     )
 
 

@@ -88,6 +88,16 @@ class TransactionView:
     changed_at_ms: int | None = None
     #: The trace it was delivered in (W3C ``traceparent``), when sampled and live.
     traceparent: str | None = None
+    #: Its place in the account's decided order (BalanceChanged.decided); None in events
+    #: written before the handler numbered them. ``account_position`` orders by it.
+    decided: int | None = None
+
+    @property
+    def account_position(self) -> tuple[int, int]:
+        """Where it stands among its account's changes: by ``decided`` (0 when unknown, so
+        older unnumbered changes come first), then by ``id``. The newest has the largest;
+        the SQL form is ``backend.storage.tables.ACCOUNT_ORDER`` then ``id``."""
+        return (self.decided or 0, self.id)
 
     @property
     def direction(self) -> Direction:

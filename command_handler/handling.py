@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from command_handler.domain import (
@@ -119,7 +119,7 @@ def handle_commands(
         {i: a.feedback for i, a in stored.creations.items()},
         candidates,
     )
-    transaction.write_decision(commands, [item.source for item in batch], decision)
+    numbers = transaction.write_decision(commands, [item.source for item in batch], decision)
     handled = HandledBatch()
     # A redelivered command's stored changes were decided (and committed) before anything
     # decided now, so they are published first: otherwise an account's BalanceChanged
@@ -132,8 +132,10 @@ def handle_commands(
         if isinstance(outcome, TransferOutcome):
             handled.outgoing.append(OutgoingRecord(MONEY_TRANSFER_FEEDBACK, key, outcome.feedback))
             if not outcome.replayed:
+                # Each change carries its place in its account's decided order.
                 handled.outgoing.extend(
-                    OutgoingRecord(BALANCE_CHANGED, c.iban, c) for c in outcome.changes
+                    OutgoingRecord(BALANCE_CHANGED, c.iban, replace(c, decided=numbers[key, seq]))
+                    for seq, c in enumerate(outcome.changes)
                 )
             handled.outcomes.append(("money_transfer", _label(outcome)))
         else:

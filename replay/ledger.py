@@ -3,7 +3,10 @@
 A balance is checked at the point of the log where the handler's state was taken: the
 handler's ledger says how many changes an account had (``changes``), so its balance must be
 its start plus its first ``changes`` BalanceChanged events in the log, whatever was added
-after. Each event must also chain: its new balance is the one before plus its change.
+after. Each event must also chain: its new balance is the one before plus its change, in
+the account's decided order (``BalanceChanged.decided``): two handler instances can publish
+a change after one decided later (docs/reliability.md, "Per-account order"), so an event
+that does not chain yet waits for the earlier-decided ones still to come.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class _Seen:
     count: int = 0
     balance: int = 0
     at_state: int | None = None
+    decided: int = 0
+    # Numbered events that did not chain on arrival: decided -> (new balance, change).
+    waiting: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -51,16 +57,50 @@ class BalanceCheck:
     broken_chains: list[str] = field(default_factory=list)
     events: int = 0
 
-    def add(self, iban: str, new_balance: int, changed_by: int) -> None:
-        """One event of ``iban``."""
+    def add(self, iban: str, new_balance: int, changed_by: int, decided: int | None = None) -> None:
+        """One event of ``iban``; ``decided`` its place in the account's decided order."""
         self.events += 1
         account = self.accounts.get(iban)
         seen = self.seen.get(iban)
         if seen is None:
             start = account.start if account else new_balance - changed_by
             seen = self.seen[iban] = _Seen(balance=start)
+        if (
+            decided is not None
+            and decided > seen.decided
+            and (seen.waiting or seen.balance + changed_by != new_balance)
+        ):
+            # An earlier-decided change may still come (amounts are never 0, so a change
+            # cannot chain before its predecessor has).
+            seen.waiting[decided] = (new_balance, changed_by)
+        else:
+            self._apply(iban, seen, new_balance, changed_by, decided)
+        self._release(iban, seen)
+
+    def finish(self) -> None:
+        """The end of the log: events still waiting for an earlier change are applied in
+        decided order, so each break is reported."""
+        for iban, seen in self.seen.items():
+            for decided in sorted(seen.waiting):
+                self._apply(iban, seen, *seen.waiting[decided], decided)
+            seen.waiting.clear()
+
+    def _release(self, iban: str, seen: _Seen) -> None:
+        while seen.waiting:
+            decided = min(seen.waiting)
+            new_balance, changed_by = seen.waiting[decided]
+            if seen.balance + changed_by != new_balance:
+                return
+            del seen.waiting[decided]
+            self._apply(iban, seen, new_balance, changed_by, decided)
+
+    def _apply(
+        self, iban: str, seen: _Seen, new_balance: int, changed_by: int, decided: int | None
+    ) -> None:
+        account = self.accounts.get(iban)
         seen.balance += changed_by
         seen.count += 1
+        seen.decided = max(seen.decided, decided or 0)
         if seen.balance != new_balance:
             self.broken_chains.append(
                 f"{iban}: change {seen.count} says {new_balance} but the changes before "

@@ -25,7 +25,9 @@ __all__ = ["SCHEMA_NAME", "ReadModel"]
 SCHEMA_NAME = re.compile(r"(replay|replaced)_[0-9]{8}_[0-9]{6}")
 
 _TABLES = ("transactions", "transfer_results", "accounts")
-_TRANSACTION_COLUMNS = "id, iban, new_balance, changed_by, from_to, description, changed_at"
+_TRANSACTION_COLUMNS = (
+    "id, iban, new_balance, changed_by, from_to, description, changed_at, decided"
+)
 _RESULT_COLUMNS = "command_id, success, reason"
 _RESULT_ROW = f"{_RESULT_COLUMNS}, recorded_at"
 _STREAM = {"yield_per": 10_000}
@@ -131,11 +133,12 @@ class ReadModel:
                 yield tuple(row)
 
     def last_balances(self, schema: str) -> dict[str, tuple[int, int]]:
-        """Per iban of ``schema``: (how many changes, the newest balance)."""
+        """Per iban of ``schema``: (how many changes, the newest balance in decided order,
+        as the API reads it: ``backend.storage.tables.ACCOUNT_ORDER``)."""
         _checked(schema)
         query = text(
             f'SELECT iban, count(*) OVER (PARTITION BY iban), new_balance FROM "{schema}".'
-            "transactions ORDER BY iban, id DESC"
+            "transactions ORDER BY iban, coalesce(decided, 0) DESC, id DESC"
         )
         found: dict[str, tuple[int, int]] = {}
         with self.engine.connect() as connection:

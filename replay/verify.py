@@ -85,7 +85,9 @@ class _Checks:
         for item in delivered:
             record = item.record
             if isinstance(record, BalanceChanged):
-                self.balances.add(record.iban, record.new_balance, record.changed_by)
+                self.balances.add(
+                    record.iban, record.new_balance, record.changed_by, record.decided
+                )
             elif (answer := answer_of(record)) is not None:
                 self.answers.add(*answer)
 
@@ -146,6 +148,7 @@ def _ask(checks: _Checks, commands: LogReader, config: VerifyConfig) -> None:
 
 def _report(checks: _Checks, handler_url: str, out: TextIO) -> int:
     balances, answers = checks.balances, checks.answers
+    balances.finish()
     newer_ibans, newer_ids = stored_since(handler_url, balances.unknown(), list(answers.not_stored))
     findings: list[tuple[str, list[str]]] = [
         ("balances that are not their start plus their events", balances.wrong_balances()),

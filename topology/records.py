@@ -201,6 +201,11 @@ class BalanceChanged:
 
     `command_id` is the transfer command that caused it; None in records written before the
     field was added (schema version 1), which every reader still reads.
+
+    `decided` is its place in the account's decided order (the handler's ledger number,
+    increasing, not contiguous): two handler instances can publish an account's changes out
+    of that order, so a reader orders them by it (docs/reliability.md). None in records
+    written before it existed (versions 1 and 2), which come before every numbered one.
     """
 
     AVRO_NAME: ClassVar[str] = "BalanceChanged"
@@ -210,6 +215,7 @@ class BalanceChanged:
     from_to: str
     description: str
     command_id: uuid.UUID | None = None
+    decided: int | None = None
 
     def to_avro(self) -> AvroDict:
         return {
@@ -219,6 +225,7 @@ class BalanceChanged:
             "from_to": self.from_to,
             "description": self.description,
             "command_id": None if self.command_id is None else str(self.command_id),
+            "decided": self.decided,
         }
 
     @classmethod
@@ -231,6 +238,7 @@ class BalanceChanged:
             from_to=data["from_to"],
             description=data["description"],
             command_id=None if command_id is None else uuid.UUID(command_id),
+            decided=data.get("decided"),
         )
 
 

@@ -70,6 +70,11 @@ class Transaction:
         description="W3C trace context of its delivery, when traced and streamed live"
         " (docs/tracing.md); null from history.",
     )
+    decided: Long | None = strawberry.field(
+        default=None,
+        description="Its place in the account's decided order: the newest change of an "
+        "account has the largest (null: older than every numbered one). Sort by it, then id.",
+    )
 
     @classmethod
     def from_view(cls, view: TransactionView) -> "Transaction":
@@ -85,6 +90,7 @@ class Transaction:
             new_balance_cents=Long(view.new_balance_cents),
             changed_by_cents=Long(view.changed_by_cents),
             traceparent=view.traceparent,
+            decided=None if view.decided is None else Long(view.decided),
         )
 
 

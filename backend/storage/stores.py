@@ -10,14 +10,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.outcomes import TransactionView, TransferOutcome
 from backend.ports import AccountRecord
 from backend.storage.retry import retrying
-from backend.storage.tables import ACCOUNTS, AS_OF_TIME, TRANSACTIONS, TRANSFER_RESULTS
+from backend.storage.tables import (
+    ACCOUNT_ORDER,
+    ACCOUNTS,
+    AS_OF_TIME,
+    TRANSACTIONS,
+    TRANSFER_RESULTS,
+)
 
 __all__ = ["PostgresAccountStore", "PostgresTransactionStore"]
 
@@ -29,7 +35,10 @@ _COLUMNS = (
     TRANSACTIONS.c.from_to,
     TRANSACTIONS.c.description,
     TRANSACTIONS.c.changed_at,
+    TRANSACTIONS.c.decided,
 )
+# Newest first within an account: by decided order, not by log position (ACCOUNT_ORDER).
+_NEWEST_FIRST = (ACCOUNT_ORDER.desc(), TRANSACTIONS.c.id.desc())
 
 
 # Built once: a prepared statement object memoises its cache key, so each call skips
@@ -41,14 +50,20 @@ _TRANSFER_RESULT = select(TRANSFER_RESULTS.c.success, TRANSFER_RESULTS.c.reason)
 _LAST_PER_IBAN = (
     select(*_COLUMNS)
     .ext(distinct_on(TRANSACTIONS.c.iban))
-    .order_by(TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+    .order_by(TRANSACTIONS.c.iban, *_NEWEST_FIRST)
+)
+# A page cursor's place in its account's order; an id that is no row counts as unnumbered.
+_CURSOR_ORDER = func.coalesce(
+    select(ACCOUNT_ORDER).where(TRANSACTIONS.c.id == bindparam("before")).scalar_subquery(), 0
 )
 _ACCOUNT = select(ACCOUNTS.c.password_hash, ACCOUNTS.c.command_id).where(
     ACCOUNTS.c.username == bindparam("username")
 )
 
 
-def _view(row: Row[int, str, int, int, str, str, datetime | None]) -> TransactionView:
+def _view(
+    row: Row[int, str, int, int, str, str, datetime | None, int | None],
+) -> TransactionView:
     changed = row.changed_at
     return TransactionView(
         id=row.id,
@@ -58,6 +73,7 @@ def _view(row: Row[int, str, int, int, str, str, datetime | None]) -> Transactio
         from_to=row.from_to,
         description=row.description,
         changed_at_ms=None if changed is None else round(changed.timestamp() * 1000),
+        decided=row.decided,
     )
 
 
@@ -91,11 +107,15 @@ class PostgresTransactionStore:
         self, iban: str, limit: int, before_id: int | None = None
     ) -> Sequence[TransactionView]:
         query = select(*_COLUMNS).where(TRANSACTIONS.c.iban == iban)
+        parameters = {}
         if before_id is not None:
-            query = query.where(TRANSACTIONS.c.id < before_id)
-        query = query.order_by(TRANSACTIONS.c.id.desc()).limit(limit)
+            query = query.where(
+                tuple_(ACCOUNT_ORDER, TRANSACTIONS.c.id) < tuple_(_CURSOR_ORDER, before_id)
+            )
+            parameters["before"] = before_id
+        query = query.order_by(*_NEWEST_FIRST).limit(limit)
         async with self._engine.connect() as connection:
-            result = await connection.execute(query)
+            result = await connection.execute(query, parameters)
             return [_view(row) for row in result]
 
     async def as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
@@ -105,7 +125,7 @@ class PostgresTransactionStore:
         query = (
             select(*_COLUMNS)
             .where(TRANSACTIONS.c.iban == iban, AS_OF_TIME <= at)  # noqa: SIM300 (a SQL expression)
-            .order_by(TRANSACTIONS.c.iban, AS_OF_TIME.desc(), TRANSACTIONS.c.id.desc())
+            .order_by(*_NEWEST_FIRST)
             .limit(limit)
         )
         async with self._engine.connect() as connection:

@@ -16,7 +16,14 @@ from sqlalchemy import (
     func,
 )
 
-__all__ = ["ACCOUNTS", "AS_OF_TIME", "METADATA", "TRANSACTIONS", "TRANSFER_RESULTS"]
+__all__ = [
+    "ACCOUNTS",
+    "ACCOUNT_ORDER",
+    "AS_OF_TIME",
+    "METADATA",
+    "TRANSACTIONS",
+    "TRANSFER_RESULTS",
+]
 
 METADATA = MetaData()
 
@@ -37,12 +44,25 @@ TRANSACTIONS = Table(
     # value, so ``at`` queries give the same answer after one. NULL in rows projected
     # before it was kept: ``at`` reads ``recorded_at`` there (``AS_OF_TIME``).
     Column("changed_at", DateTime(timezone=True), nullable=True),
+    # The change's place in its account's decided order (BalanceChanged.decided): two
+    # handler instances may publish an account's changes out of that order. NULL in rows
+    # of events written before the handler numbered them (``ACCOUNT_ORDER``).
+    Column("decided", BigInteger, nullable=True),
 )
 #: The moment an ``at`` query compares with (one expression, also indexed).
 AS_OF_TIME = func.coalesce(TRANSACTIONS.c.changed_at, TRANSACTIONS.c.recorded_at)
+#: An account's changes in decided order, then ``id``: unnumbered (older) rows count as 0,
+#: so they come before every numbered one. "Newest" always means the largest
+#: (ACCOUNT_ORDER, id), never the largest id alone (docs/backend.md, "Order").
+ACCOUNT_ORDER = func.coalesce(TRANSACTIONS.c.decided, 0)
 # transactions_by_iban (newest first) and all_last_transactions (DISTINCT ON iban,
 # newest first) both read this index forwards.
-Index("transactions_iban_id", TRANSACTIONS.c.iban, TRANSACTIONS.c.id.desc())
+Index(
+    "transactions_iban_order",
+    TRANSACTIONS.c.iban,
+    ACCOUNT_ORDER.desc(),
+    TRANSACTIONS.c.id.desc(),
+)
 # An account's state at a moment: its newest row at or before it, found without reading
 # the rows after it (the company account gets millions).
 Index("transactions_iban_as_of", TRANSACTIONS.c.iban, AS_OF_TIME.desc(), TRANSACTIONS.c.id.desc())

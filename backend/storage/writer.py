@@ -22,13 +22,14 @@ __all__ = ["ProjectionWriter"]
 # changed_at is sent as epoch milliseconds and converted by the server (no datetime per row).
 _INSERT_TRANSACTIONS = text(
     "INSERT INTO transactions "
-    "(id, iban, new_balance, changed_by, from_to, description, changed_at) "
+    "(id, iban, new_balance, changed_by, from_to, description, changed_at, decided) "
     "SELECT id, iban, new_balance, changed_by, from_to, description, "
-    "to_timestamp(changed_ms / 1000.0) "
+    "to_timestamp(changed_ms / 1000.0), decided "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:ibans AS text[]), "
     "CAST(:new_balances AS bigint[]), CAST(:changes AS bigint[]), "
-    "CAST(:from_tos AS text[]), CAST(:descriptions AS text[]), CAST(:changed_ms AS bigint[])) "
-    "AS batch(id, iban, new_balance, changed_by, from_to, description, changed_ms) "
+    "CAST(:from_tos AS text[]), CAST(:descriptions AS text[]), CAST(:changed_ms AS bigint[]), "
+    "CAST(:decided AS bigint[])) "
+    "AS batch(id, iban, new_balance, changed_by, from_to, description, changed_ms, decided) "
     "ON CONFLICT (id) DO NOTHING"
 )
 _INSERT_RESULTS = text(
@@ -63,6 +64,7 @@ class ProjectionWriter:
                         "from_tos": [t.from_to for t in transactions],
                         "descriptions": [t.description for t in transactions],
                         "changed_ms": [t.changed_at_ms for t in transactions],
+                        "decided": [t.decided for t in transactions],
                     },
                 )
             if results:

@@ -9,10 +9,16 @@ from command_handler.storage.errors import (
     StorageUnavailableError,
     UnstorableError,
 )
-from command_handler.storage.port import BatchTransaction, CommandStore, StoredAnswers
+from command_handler.storage.port import (
+    BatchTransaction,
+    ChangeNumbers,
+    CommandStore,
+    StoredAnswers,
+)
 
 __all__ = [
     "BatchTransaction",
+    "ChangeNumbers",
     "CommandStore",
     "MessageSource",
     "StorageConflictError",

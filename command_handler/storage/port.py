@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from command_handler.domain import (
     Account,
@@ -23,7 +23,11 @@ from command_handler.domain import (
 from command_handler.storage.answers import MessageSource, StoredAnswer
 from topology.records import BalanceChanged
 
-__all__ = ["BatchTransaction", "CommandStore", "StoredAnswers"]
+__all__ = ["BatchTransaction", "ChangeNumbers", "CommandStore", "StoredAnswers"]
+
+#: Each new balance change's `decided` number, by (command id, its index among the
+#: command's changes): the account's decided order, which every BalanceChanged carries.
+ChangeNumbers: TypeAlias = dict[tuple[uuid.UUID, int], int]
 
 
 @dataclass(slots=True)
@@ -46,16 +50,18 @@ class BatchTransaction(Protocol):
         """The answers stored for these command ids, per kind."""
 
     def load_balance_changes(self, command_ids: Collection[uuid.UUID]) -> list[BalanceChanged]:
-        """Every BalanceChanged these transfers caused, in the order they were decided."""
+        """Every BalanceChanged these transfers caused, in the order they were decided, each
+        with its `decided` number."""
 
     def write_decision(
         self,
         commands: Sequence[Command],
         sources: Sequence[MessageSource],
         decision: BatchDecision,
-    ) -> None:
+    ) -> ChangeNumbers:
         """Write what `decision` decided for `commands` (read from `sources`, index by
-        index): new accounts, final balances, new answers and every balance change."""
+        index): new accounts, final balances, new answers and every balance change; return
+        the numbers the changes got, in the order they were decided."""
 
 
 class CommandStore(Protocol):

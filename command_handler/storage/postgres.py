@@ -32,7 +32,7 @@ from command_handler.storage.errors import (
     UnstorableError,
 )
 from command_handler.storage.pg_arrays import plain_array, text_array, uuid_array
-from command_handler.storage.port import StoredAnswers
+from command_handler.storage.port import ChangeNumbers, StoredAnswers
 from command_handler.storage.tables import (
     ACCOUNT_CREATION_ANSWER,
     BALANCE,
@@ -165,7 +165,7 @@ class PostgresTransaction:
         commands: Sequence[Command],
         sources: Sequence[MessageSource],
         decision: BatchDecision,
-    ) -> None:
+    ) -> ChangeNumbers:
         """See `BatchTransaction.write_decision`: one statement for the whole batch."""
         parameters: dict[str, str] = {}
         _accounts(decision, parameters)
@@ -217,7 +217,8 @@ class PostgresTransaction:
             source_partition=plain_array(s.partition for s in c_sources),
             source_offset=plain_array(s.offset for s in c_sources),
         )
-        self.connection.execute(statements.WRITE_DECISION, parameters)
+        rows = self.connection.execute(statements.WRITE_DECISION, parameters)
+        return {(command_id, seq): decided for command_id, seq, decided in rows}
 
 
 def _rows(parameters: dict[str, str], table: sa.Table, **columns: str) -> None:

@@ -94,6 +94,7 @@ _CHANGE_FIELDS: Final = (
     _BC.from_to,
     _BC.description,
     _BC.command_id,
+    _BC.decided,
 )
 BALANCE_CHANGES: Final = (
     f"SELECT {_names(*_CHANGE_FIELDS)}"
@@ -102,7 +103,9 @@ BALANCE_CHANGES: Final = (
 )
 
 # Every part is a no-op for empty arrays. New accounts and changed ones are disjoint sets of
-# ibans, so no row is touched twice by one statement.
+# ibans, so no row is touched twice by one statement. It returns each change's `decided`
+# number (command_id, seq, decided): the handler publishes it in the change, still in the
+# batch's one write round trip.
 WRITE_DECISION: Final = (
     f"WITH opened AS ({_insert(BALANCE)}),"
     f" changed AS (UPDATE {BALANCE.name} AS b SET {_B.amount.name} = v.{_B.amount.name}"
@@ -110,8 +113,9 @@ WRITE_DECISION: Final = (
     f" AS v({_names(_B.iban, _B.amount)}) WHERE b.{_B.iban.name} = v.{_B.iban.name}),"
     f" transfer_answers AS ({_insert(MONEY_TRANSFER_ANSWER)}),"
     f" creation_answers AS ({_insert(ACCOUNT_CREATION_ANSWER)}),"
-    f" changes AS ({_insert(BALANCE_CHANGE, in_order=True)})"
-    " SELECT 1"
+    f" changes AS ({_insert(BALANCE_CHANGE, in_order=True)}"
+    f" RETURNING {_names(_BC.command_id, _BC.seq, _BC.decided)})"
+    f" SELECT {_names(_BC.command_id, _BC.seq, _BC.decided)} FROM changes"
 )
 
 # One scan per partition, asked once per assignment: the answers' source columns are not

@@ -90,11 +90,14 @@ class InMemoryTransactionStore:
     ) -> Sequence[TransactionView]:
         rows = sorted(
             (t for t in self.transactions.values() if t.iban == iban),
-            key=lambda t: t.id,
+            key=lambda t: t.account_position,
             reverse=True,
         )
         if before_id is not None:
-            rows = [t for t in rows if t.id < before_id]
+            # As the SQL store: a cursor that is no row counts as unnumbered.
+            cursor = self.transactions.get(before_id)
+            after = (cursor.decided or 0, before_id) if cursor else (0, before_id)
+            rows = [t for t in rows if t.account_position < after]
         return rows[:limit]
 
     async def as_of(self, iban: str, at: datetime, limit: int) -> Sequence[TransactionView]:
@@ -104,12 +107,12 @@ class InMemoryTransactionStore:
             for t in self.transactions.values()
             if t.iban == iban and t.changed_at_ms is not None and t.changed_at_ms <= moment
         ]
-        rows.sort(key=lambda t: (t.changed_at_ms, t.id), reverse=True)
+        rows.sort(key=lambda t: t.account_position, reverse=True)
         return rows[:limit]
 
     async def last_per_iban(self) -> Sequence[TransactionView]:
         last: dict[str, TransactionView] = {}
-        for transaction in sorted(self.transactions.values(), key=lambda t: t.id):
+        for transaction in sorted(self.transactions.values(), key=lambda t: t.account_position):
             last[transaction.iban] = transaction
         return [last[iban] for iban in sorted(last)]
 

@@ -9,6 +9,7 @@ limit is refused; text holding a NUL character cannot be stored.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from command_handler.domain import (
     TransferOutcome,
 )
 from command_handler.storage import (
+    ChangeNumbers,
     MessageSource,
     StorageConflictError,
     StoredAnswer,
@@ -74,8 +76,9 @@ class MemoryTransaction:
         commands: Sequence[Command],
         sources: Sequence[MessageSource],
         decision: BatchDecision,
-    ) -> None:
+    ) -> ChangeNumbers:
         state = self.state
+        numbers: ChangeNumbers = {}
         for iban in decision.opened:
             if iban in state.accounts:
                 raise StorageConflictError(f"iban {iban} exists")
@@ -90,9 +93,11 @@ class MemoryTransaction:
             if isinstance(command, ConfirmMoneyTransfer):
                 _storable(command.token, command.from_, command.to, command.description)
             if isinstance(outcome, TransferOutcome) and not outcome.replayed:
-                for change in outcome.changes:
+                for seq, change in enumerate(outcome.changes):
                     state.decided += 1
-                    state.changes.setdefault(command.id, []).append((state.decided, change))
+                    numbered = dataclasses.replace(change, decided=state.decided)
+                    state.changes.setdefault(command.id, []).append((state.decided, numbered))
+                    numbers[(command.id, seq)] = state.decided
         for command_id, transfer in decision.transfer_answers.items():
             if command_id in state.answers.transfers:
                 raise StorageConflictError(f"transfer {command_id} answered")
@@ -105,6 +110,7 @@ class MemoryTransaction:
                 _storable(creation.iban, creation.token)
             stored_creation = StoredAnswer(command_id, creation, first[command_id])
             state.answers.creations[command_id] = stored_creation
+        return numbers
 
 
 def _storable(*texts: str) -> None:

@@ -20,12 +20,13 @@ const RESUBSCRIBE_AFTER_MS = 1_000;
 const FETCH_TIMEOUT_MS = 15_000;
 
 /**
- * Sort by id, highest first. Ids are `offset × partitions + partition` of the
- * BalanceChanged event, and one account's events share a partition, so within one
- * account a higher id is a later change.
+ * Newest first in the account's decided order: by `decided`, then by id (the event's
+ * place in the log). Two command handlers can publish an older change after a newer one,
+ * so the log's order alone could show a stale balance (docs/reliability.md, "Per-account
+ * order"); changes from before `decided` existed count as 0 and keep their log order.
  */
 function newestFirst(transactions: Iterable<Transaction>): Transaction[] {
-  return [...transactions].sort((a, b) => b.id - a.id);
+  return [...transactions].sort((a, b) => (b.decided ?? 0) - (a.decided ?? 0) || b.id - a.id);
 }
 
 type Listener = (transactions: Transaction[]) => void;

@@ -10,8 +10,9 @@ vi.mock("./connection", () => ({
 
 const { newestFirst } = await import("./liveTransactions");
 
-const transaction = (id: number) => ({
+const transaction = (id: number, decided: number | null = null) => ({
   id,
+  decided,
   iban: "NL66OPEN0000000000",
   new_balance: "€0,00",
   changed_by: "€1,00",
@@ -25,5 +26,11 @@ describe("newestFirst", () => {
     const input = [transaction(3), transaction(10), transaction(7)];
     expect(newestFirst(input).map((t) => t.id)).toEqual([10, 7, 3]);
     expect(input.map((t) => t.id)).toEqual([3, 10, 7]);
+  });
+
+  it("orders by decided first: a change published late never shows as the newest", () => {
+    // 12 was decided before 9 but reached the log after it; 2 predates `decided`.
+    const input = [transaction(2), transaction(9, 40), transaction(12, 31)];
+    expect(newestFirst(input).map((t) => t.id)).toEqual([9, 12, 2]);
   });
 });

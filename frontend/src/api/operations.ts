@@ -29,6 +29,8 @@ type Transaction = {
   direction: Direction | null;
   /** The trace it was delivered in, when traced and streamed live (docs/tracing.md). */
   traceparent?: string | null;
+  /** Its place in the account's decided order; null (or absent): older than any number. */
+  decided?: number | null;
 };
 
 /** get_account answers with an iban and token, or with a reason ("incorrect password"). */
@@ -45,7 +47,7 @@ type MoneyTransferResult = {
   pending?: boolean | null;
 };
 
-const TRANSACTION_FIELDS = "id iban new_balance changed_by from_to descr direction";
+const TRANSACTION_FIELDS = "id iban new_balance changed_by from_to descr direction decided";
 
 const TRANSACTIONS_BY_IBAN = `query transactions_by_iban($iban: String!, $max_items: Int!) {
   transactions_by_iban(iban: $iban, max_items: $max_items) { ${TRANSACTION_FIELDS} }

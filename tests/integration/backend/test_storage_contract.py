@@ -169,3 +169,27 @@ async def test_as_of_gives_the_rows_that_had_happened_by_then(stores: Stores) ->
     assert [t.id for t in await stores.transactions.as_of(IBAN, exactly, 10)] == [12, 6]
     assert await stores.transactions.as_of(IBAN, moment - timedelta(days=1), 10) == []
     assert await stores.transactions.by_id(18) == rows[2]
+
+
+async def test_an_accounts_changes_are_newest_first_in_decided_order(stores: Stores) -> None:
+    # Two handler instances: the change decided 20 reaches the log after the one decided 30
+    # (a larger id, a later timestamp). Row 3 is from before the handler numbered changes.
+    t0 = 1_796_457_600_000
+    hour = 3_600_000
+    old = TransactionView(3, IBAN, 50, 50, "cash", "old", changed_at_ms=t0 - hour)
+    first = TransactionView(6, IBAN, 100, 50, "cash", "a", changed_at_ms=t0, decided=10)
+    latest = TransactionView(12, IBAN, 130, 10, "cash", "c", changed_at_ms=t0 + hour, decided=30)
+    late = TransactionView(18, IBAN, 120, 20, "cash", "b", changed_at_ms=t0 + 2 * hour, decided=20)
+    other = TransactionView(24, OTHER, 9, 9, "cash", "d", changed_at_ms=t0, decided=25)
+    stores.write([old, first, latest], [])
+    stores.write([late, other], [])
+
+    newest_first = [latest, late, first, old]
+    assert await stores.transactions.by_iban(IBAN, 10) == newest_first
+    pages = [await stores.transactions.by_iban(IBAN, 1, before_id=t.id) for t in newest_first]
+    assert pages == [[late], [first], [old], []]
+    assert await stores.transactions.last_per_iban() == [other, latest]
+    moment = datetime.fromtimestamp((t0 + hour + hour // 2) / 1000, UTC)
+    assert await stores.transactions.as_of(IBAN, moment, 10) == [latest, first, old]
+    later = datetime.fromtimestamp((t0 + 3 * hour) / 1000, UTC)
+    assert (await stores.transactions.as_of(IBAN, later, 1))[0].new_balance_cents == 130

@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -105,8 +106,14 @@ def test_a_redelivered_batch_publishes_the_same_records_and_changes_nothing(
         BalanceChanged(COMPANY_IBAN, 10**17 - 5_000, -5_000, account.iban, "salary", salary.id),
         BalanceChanged(account.iban, 5_000, 5_000, COMPANY_IBAN, "salary", salary.id),
     ]
-    assert [o.record for o in first.outgoing] == [confirmed, *changes, confirmed]
-    # Read again: the stored changes come first (they were decided before anything new).
+    published = [o.record for o in first.outgoing]
+    numbers = [r.decided or 0 for r in published if isinstance(r, BalanceChanged)]
+    assert all(n > 0 for n in numbers)  # every change is numbered
+    assert numbers == sorted(set(numbers))
+    changes = [replace(c, decided=n) for c, n in zip(changes, numbers, strict=True)]
+    assert published == [confirmed, *changes, confirmed]
+    # Read again: the stored changes come first (they were decided before anything new),
+    # with the numbers they were first published with.
     assert [o.record for o in again.outgoing] == [*changes, confirmed, confirmed]
     assert first.outcomes == [("money_transfer", "confirmed"), ("money_transfer", "replayed")]
     assert balance == 5_000
@@ -151,6 +158,9 @@ def test_concurrent_batches_on_the_same_accounts_lose_no_update(store: CommandSt
     ledger: dict[str, int] = {}
     for change in changes:
         ledger[change.iban] = ledger.get(change.iban, 0) + change.changed_by
+        # In `decided` order each account's changes chain, however the batches interleaved.
+        assert change.new_balance == ledger[change.iban], change
+    assert [c.decided for c in changes] == sorted({c.decided for c in changes if c.decided})
     assert len(answers.transfers) == 4 * 20 * 20
     assert sum(balances.values()) == 0
     assert ledger == balances

@@ -46,7 +46,8 @@ class FeedbackSeen:
 
 @dataclass(frozen=True, slots=True)
 class ChangeEvent:
-    """One BalanceChanged on `balance_changed` at `partition`/`offset` (amounts in cents)."""
+    """One BalanceChanged on `balance_changed` at `partition`/`offset` (amounts in cents);
+    `decided` its place in the account's decided order (None: not numbered)."""
 
     partition: int
     offset: int
@@ -55,6 +56,7 @@ class ChangeEvent:
     changed_by: int
     from_to: str
     description: str
+    decided: int | None = None
 
     def content(self) -> tuple[str, int, int, str, str]:
         """The event without its Kafka coordinates, to compare with stored rows."""

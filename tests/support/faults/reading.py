@@ -263,6 +263,7 @@ def _add(seen: Observation, message: _Message, record: object) -> None:
                 record.changed_by,
                 record.from_to,
                 record.description,
+                record.decided,
             )
         )
 

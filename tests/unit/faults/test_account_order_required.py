@@ -1,5 +1,6 @@
-"""`assert_nothing_lost(account_order=True)` fails on events out of account order; without it
-they are only reported (the two-instance scenarios)."""
+"""`assert_nothing_lost(account_order=True)` fails on events out of an account's log order;
+without it they are only reported (the two-instance scenarios: there the requirement is the
+order of `decided`, a check of `check_all`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from tests.support.faults import scenario
 from tests.support.faults.invariants import Violation
 from tests.support.faults.scenario import LoadRun, Verdict, assert_nothing_lost
 
-OUT_OF_ORDER = Violation("changes_in_account_order", "1 event(s): NL04OPEN0845136120@0/54")
+OUT_OF_ORDER = Violation("changes_in_log_order", "1 event(s): NL04OPEN0845136120@0/54")
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def verdict_with_events_out_of_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_required_account_order_fails_the_scenario() -> None:
     notes: list[str] = []
-    with pytest.raises(AssertionError, match="changes_in_account_order"):
+    with pytest.raises(AssertionError, match="changes_in_log_order"):
         assert_nothing_lost(None, LoadRun(), notes, account_order=True)  # type: ignore[arg-type]
 
 

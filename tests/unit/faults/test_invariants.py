@@ -18,6 +18,7 @@ from tests.support.faults.invariants import (
     backend_projected_once,
     balances_follow_changes,
     changes_in_account_order,
+    changes_in_log_order,
     changes_published_once,
     check_all,
     check_order,
@@ -50,6 +51,7 @@ def _bank(ops: list[tuple[int, int, int]]) -> Observation:
     accounts = [f"NL00OPEN000000000{n}" for n in range(3)]
     balances = {COMPANY: SEED} | dict.fromkeys(accounts, 0)
     offsets = [0] * PARTITIONS
+    decided = iter(range(7, 10**6, 3))  # the ledger's numbers: increasing, with gaps
     for iban in accounts:
         command = uuid.uuid4()
         seen.commands.append(CommandSeen(command, False))
@@ -59,7 +61,7 @@ def _bank(ops: list[tuple[int, int, int]]) -> Observation:
         balances[iban] += delta
         partition = sum(map(ord, iban)) % PARTITIONS
         event = ChangeEvent(
-            partition, offsets[partition], iban, balances[iban], delta, other, "test"
+            partition, offsets[partition], iban, balances[iban], delta, other, "test", next(decided)
         )
         offsets[partition] += 1
         seen.changes.append(event)
@@ -113,8 +115,38 @@ def test_a_debit_applied_twice_is_caught(
     assert {"money_conserved", "balances_follow_changes"} <= found
 
 
+def _published(seen: Observation, order: list[ChangeEvent]) -> Observation:
+    """`seen` with its events published in `order`: each partition's offsets follow it."""
+    offsets = [0] * PARTITIONS
+    changes = []
+    for event in order:
+        changes.append(dataclasses.replace(event, offset=offsets[event.partition]))
+        offsets[event.partition] += 1
+    return dataclasses.replace(seen, changes=changes)
+
+
 @given(operations, st.data())
-def test_events_of_one_account_out_of_order_are_reported(
+def test_any_interleaving_of_two_instances_chains_in_decided_order(
+    ops: list[tuple[int, int, int]], data: st.DataObject
+) -> None:
+    """Each instance publishes what it decided in its own order; the log holds any merge of
+    the two. Ordered by `decided`, every account's events still chain."""
+    seen = _bank(ops)
+    instance = data.draw(st.lists(st.booleans(), min_size=len(seen.changes)))
+    queues: list[list[ChangeEvent]] = [[], []]
+    for event, second in zip(seen.changes, instance, strict=False):
+        queues[second].append(event)
+    merged = []
+    while queues[0] or queues[1]:
+        second = data.draw(st.booleans()) if queues[0] and queues[1] else bool(queues[1])
+        merged.append(queues[second].pop(0))
+    published = _published(seen, merged)
+    assert changes_in_account_order(published) == []
+    assert changes_published_once(published) == []
+
+
+@given(operations, st.data())
+def test_events_of_one_account_out_of_log_order_are_reported_not_failed(
     ops: list[tuple[int, int, int]], data: st.DataObject
 ) -> None:
     seen = _bank(ops)
@@ -126,17 +158,31 @@ def test_events_of_one_account_out_of_order_are_reported(
     if not pairs:
         return
     first, second = data.draw(st.sampled_from(pairs))[:2]
-    swapped = [
-        dataclasses.replace(second, offset=first.offset)
-        if e is second
-        else dataclasses.replace(first, offset=second.offset)
+    # Published out of order, numbered in order: the log order breaks, decided order holds.
+    late = [e for e in seen.changes if e is not first]
+    late.insert(late.index(second) + 1, first)
+    published = _published(seen, late)
+    assert [v.check for v in changes_in_log_order(published)] == ["changes_in_log_order"]
+    assert changes_in_account_order(published) == []
+    # Numbered out of order: the requirement itself breaks.
+    renumbered = [
+        dataclasses.replace(e, decided=second.decided)
         if e is first
+        else dataclasses.replace(e, decided=first.decided)
+        if e is second
         else e
         for e in seen.changes
     ]
-    assert [
-        v.check for v in changes_in_account_order(dataclasses.replace(seen, changes=swapped))
-    ] == ["changes_in_account_order"]
+    broken = dataclasses.replace(seen, changes=renumbered)
+    assert [v.check for v in changes_in_account_order(broken)] == ["changes_in_account_order"]
+    assert "changes_in_account_order" in {v.check for v in check_all(broken)}
+
+
+def test_an_event_without_decided_breaks_the_requirement() -> None:
+    seen = _bank([(0, 0, 100)])
+    unnumbered = [dataclasses.replace(e, decided=None) for e in seen.changes]
+    [violation] = changes_in_account_order(dataclasses.replace(seen, changes=unnumbered))
+    assert "1 event(s) without `decided`" in str(violation)
 
 
 @given(operations.filter(lambda ops: len(ops) > 0), st.data())

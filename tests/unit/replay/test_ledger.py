@@ -123,3 +123,30 @@ def test_a_rebuild_agrees_with_the_handler_where_their_counts_agree() -> None:
     ]
     assert not found.ok
     assert "DIFFER" in found.summary()
+
+
+nonzero = st.lists(st.integers(-10_000, 10_000).filter(bool), min_size=1, max_size=20)
+
+
+@given(st.integers(0, 10**6), nonzero, st.data())
+def test_changes_published_out_of_decided_order_chain_in_it(
+    start: int, deltas: list[int], data: st.DataObject
+) -> None:
+    """Two handler instances publish an account's changes in any order; numbered by
+    `decided`, they chain, and the balance at the handler's state is found."""
+    numbered = [(n * 3 + 1, *event) for n, event in enumerate(events(start, deltas))]
+    check = BalanceCheck({"NL1": AccountState(start + sum(deltas), len(deltas), start)})
+    for decided, new_balance, delta in data.draw(st.permutations(numbered)):
+        check.add("NL1", new_balance, delta, decided)
+    check.finish()
+    assert check.broken_chains == []
+    assert check.wrong_balances() == []
+    assert check.short() == {}
+
+
+def test_a_numbered_change_that_never_chains_is_a_break() -> None:
+    check = BalanceCheck({"NL1": AccountState(150, 2)})
+    check.add("NL1", 100, 100, 5)
+    check.add("NL1", 170, 50, 9)  # says 170: the changes before add up to 150
+    check.finish()
+    assert check.broken_chains == ["NL1: change 2 says 170 but the changes before it add up to 150"]

@@ -59,6 +59,7 @@ any_record: st.SearchStrategy[Record] = st.one_of(
         from_to=texts,
         description=texts,
         command_id=st.none() | uuids,
+        decided=st.none() | longs,
     ),
 )
 
@@ -90,6 +91,7 @@ SPEC_FIELDS: dict[type[Record], list[tuple[str, object]]] = {
         ("description", "string"),
         # Added after the spec, optional (docs/topology.md, "Evolving a schema").
         ("command_id", ["null", "string"]),
+        ("decided", ["null", "long"]),
     ],
 }
 
@@ -165,6 +167,21 @@ def test_a_balance_changed_written_before_command_id_existed_reads_as_none() -> 
     assert isinstance(decoded, dict)
     expected = BalanceChanged("NL66OPEN0000000000", 5, 5, "cash", "deposit", command_id=None)
     assert BalanceChanged.from_avro(decoded) == expected
+
+
+def test_a_balance_changed_written_before_decided_existed_reads_as_none() -> None:
+    second_version = json.loads(schema_text(BalanceChanged))
+    second_version["fields"] = [f for f in second_version["fields"] if f["name"] != "decided"]
+    old = {"iban": "NL66OPEN0000000000", "new_balance": 5, "changed_by": 5}
+    old |= {"from_to": "cash", "description": "deposit", "command_id": None}
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(second_version), old)
+    buffer.seek(0)
+    decoded = fastavro.schemaless_reader(
+        buffer, fastavro.parse_schema(second_version), parsed_schema(BalanceChanged)
+    )
+    assert isinstance(decoded, dict)
+    assert BalanceChanged.from_avro(decoded).decided is None
 
 
 def test_command_id_travels_as_its_lower_case_string() -> None:
