@@ -6,7 +6,8 @@ transactions, as a person at the UI would. A request that fails because a part i
 is pending is sent again *with the same command id*, so a retry can never book twice: the
 handler answers a known id with its first answer. What counts is that every operation
 completes in the end; the clients report how many did, how many retries that took and the
-slowest one (ms).
+slowest one (ms). A server error (HTTP 5xx from the backend itself, or "Unexpected error")
+is retried too, but noted in `server_errors`: the scenarios require none.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ClientReport:
     slowest_ms: float = 0.0
     latencies: list[tuple[float, float]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
     failure: str | None = None
 
 
@@ -73,10 +75,16 @@ class _Client:
             response = self._http.post("/graphql", json={"query": query, "variables": variables})
         except httpx.HTTPError as exc:
             raise _UnavailableError(str(exc)) from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        if response.status_code >= 500:
+            # The clients talk to the backend directly: a 5xx is the API's own.
+            self.report.server_errors.append(f"HTTP {response.status_code}")
             raise _UnavailableError(f"HTTP {response.status_code}")
+        if response.status_code == 429:
+            raise _UnavailableError("HTTP 429")
         body: dict[str, Any] = response.json()
         if body.get("errors"):
+            if "Unexpected error" in str(body["errors"]):
+                self.report.server_errors.append(str(body["errors"])[:200])
             # e.g. RESULT_TIMEOUT while the handler restarts, or the database is down.
             raise _UnavailableError(str(body["errors"])[:200])
         data: dict[str, Any] = body["data"]

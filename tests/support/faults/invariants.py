@@ -43,6 +43,7 @@ __all__ = [
     "money_conserved",
     "money_moved",
     "no_lag",
+    "out_of_order",
 ]
 
 _EXAMPLES = 5
@@ -238,6 +239,24 @@ def balances_follow_changes(seen: Observation) -> list[Violation]:
 def changes_in_account_order(seen: Observation) -> list[Violation]:
     """Each account's events leave in decision order: every event's new balance is the
     previous event's plus its change (what a reader showing the newest balance relies on)."""
+    broken_chain = _broken_chain(seen)
+    if not broken_chain:
+        return []
+    return [
+        Violation(
+            "changes_in_account_order",
+            f"{len(broken_chain)} event(s) whose new balance is not the previous one plus "
+            f"the change: {_examples(broken_chain)}",
+        )
+    ]
+
+
+def out_of_order(seen: Observation) -> int:
+    """How many events break their account's chain (`changes_in_account_order`)."""
+    return len(_broken_chain(seen))
+
+
+def _broken_chain(seen: Observation) -> list[str]:
     broken_chain = []
     last: dict[str, int] = dict(seen.start_balances)
     for event in sorted(seen.changes, key=lambda e: (e.partition, e.offset)):
@@ -248,15 +267,7 @@ def changes_in_account_order(seen: Observation) -> list[Violation]:
                 f"{before}{event.changed_by:+d} != {event.new_balance}"
             )
         last[event.iban] = event.new_balance
-    if not broken_chain:
-        return []
-    return [
-        Violation(
-            "changes_in_account_order",
-            f"{len(broken_chain)} event(s) whose new balance is not the previous one plus "
-            f"the change: {_examples(broken_chain)}",
-        )
-    ]
+    return broken_chain
 
 
 def no_lag(seen: Observation) -> list[Violation]:
