@@ -136,7 +136,17 @@ def power_cut(stack: PrivateStack) -> int:
     for process in victims:
         with contextlib.suppress(psutil.Error):
             process.kill()
-    _, alive = psutil.wait_procs(victims, timeout=_GONE_TIMEOUT_S)
-    if alive:
-        raise TimeoutError(f"processes outlived SIGKILL: {[p.pid for p in alive]}")
+    deadline = time.monotonic() + _GONE_TIMEOUT_S
+    while alive := [process.pid for process in victims if _alive(process)]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"processes outlived SIGKILL: {alive}")
+        time.sleep(0.1)
     return len(victims)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Running, not a zombie left for whoever reaps orphans."""
+    try:
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
