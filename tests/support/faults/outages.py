@@ -80,14 +80,16 @@ def set_topic_config(stack: PrivateStack, topic: str, key: str, value: str) -> N
         topic,
         incremental_configs=[ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)],
     )
-    for future in _admin(stack).incremental_alter_configs([resource]).values():
+    admin = _admin(stack)  # held: a collected client ends its requests
+    for future in admin.incremental_alter_configs([resource]).values():
         future.result(timeout=30)
 
 
 def topic_config(stack: PrivateStack, topic: str, key: str) -> str:
     """The value Kafka holds for one config of `topic`."""
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
-    [future] = _admin(stack).describe_configs([resource]).values()
+    admin = _admin(stack)  # held: a collected client ends its requests
+    [future] = admin.describe_configs([resource]).values()
     return str(future.result(timeout=30)[key].value)
 
 
