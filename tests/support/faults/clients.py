@@ -64,8 +64,11 @@ class ClientReport:
 
 
 class _Client:
-    def __init__(self, base_url: str, name: str, stop: threading.Event, seed: int) -> None:
+    def __init__(
+        self, base_url: str, name: str, stop: threading.Event, seed: int, give_up_s: float
+    ) -> None:
         self.report = ClientReport(name)
+        self._give_up_s = give_up_s
         self._http = httpx.Client(base_url=base_url, timeout=30.0)
         self._stop = stop
         self._rng = random.Random(seed)
@@ -102,7 +105,7 @@ class _Client:
             try:
                 data = self._post(query, variables)
             except _UnavailableError:
-                if time.monotonic() - started > _GIVE_UP_S:
+                if time.monotonic() - started > self._give_up_s:
                     raise
                 self.report.retries += 1
                 time.sleep(_RETRY_PAUSE_S)
@@ -155,10 +158,13 @@ class _Client:
 class ScriptedClients:
     """`count` clients in threads against the backend at `base_url`, until `stop()`."""
 
-    def __init__(self, base_url: str, count: int = 3, seed: int = 9) -> None:
+    def __init__(
+        self, base_url: str, count: int = 3, seed: int = 9, give_up_s: float = _GIVE_UP_S
+    ) -> None:
         self._stop = threading.Event()
+        self._give_up_s = give_up_s
         self._clients = [
-            _Client(base_url, f"c{n}", self._stop, seed * 1000 + n) for n in range(count)
+            _Client(base_url, f"c{n}", self._stop, seed * 1000 + n, give_up_s) for n in range(count)
         ]
         self._threads = [
             threading.Thread(target=client.run, name=f"faults-{client.report.name}", daemon=True)
@@ -175,8 +181,9 @@ class ScriptedClients:
         """The clients' reports so far (they keep growing until `stop`)."""
         return [client.report for client in self._clients]
 
-    def stop(self, timeout_s: float = _GIVE_UP_S + 30) -> list[ClientReport]:
+    def stop(self) -> list[ClientReport]:
         """Let each client finish its operation (retrying as needed); their reports."""
+        timeout_s = self._give_up_s + 30
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout_s)

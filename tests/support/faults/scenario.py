@@ -66,11 +66,12 @@ class LoadRun:
 
 @contextmanager
 def under_load(
-    stack: PrivateStack, messages_per_s: int = 200, clients: int = 3
+    stack: PrivateStack, messages_per_s: int = 200, clients: int = 3, give_up_s: float = 180.0
 ) -> Iterator[LoadRun]:
-    """Generated load at `messages_per_s` plus `clients` GraphQL clients, inside the block."""
+    """Generated load at `messages_per_s` plus `clients` GraphQL clients, inside the block;
+    a client gives up an operation the bank has not answered for `give_up_s`."""
     run = LoadRun()
-    scripted = ScriptedClients(stack.backend_url, clients).start()
+    scripted = ScriptedClients(stack.backend_url, clients, give_up_s=give_up_s).start()
     stack.set_load(messages_per_s)
     try:
         yield run
