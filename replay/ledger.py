@@ -5,8 +5,8 @@ handler's ledger says how many changes an account had (``changes``), so its bala
 its start plus its first ``changes`` BalanceChanged events in the log, whatever was added
 after. Each event must also chain: its new balance is the one before plus its change, in
 the account's decided order (``BalanceChanged.decided``): two handler instances can publish
-a change after one decided later (docs/reliability.md, "Per-account order"), so an event
-that does not chain yet waits for the earlier-decided ones still to come.
+a change after one decided later (docs/reliability.md, "Per-account order"), so numbered
+events are kept until the log is read and then chained in that order.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class _Seen:
     balance: int = 0
     at_state: int | None = None
     decided: int = 0
-    # Numbered events that did not chain on arrival: decided -> (new balance, change).
+    # Numbered events, chained at the end of the log: decided -> (new balance, change).
     waiting: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -65,34 +65,23 @@ class BalanceCheck:
         if seen is None:
             start = account.start if account else new_balance - changed_by
             seen = self.seen[iban] = _Seen(balance=start)
-        if (
-            decided is not None
-            and decided > seen.decided
-            and (seen.waiting or seen.balance + changed_by != new_balance)
-        ):
-            # An earlier-decided change may still come (amounts are never 0, so a change
-            # cannot chain before its predecessor has).
-            seen.waiting[decided] = (new_balance, changed_by)
-        else:
+        if decided is None:
+            # Written before events were numbered: older than every numbered one, and in
+            # log order among themselves.
             self._apply(iban, seen, new_balance, changed_by, decided)
-        self._release(iban, seen)
+        else:
+            # Numbered events are chained in decided order once the log is read: a change
+            # can arrive after one decided later, and can even chain on the wrong one by
+            # chance (a balance that comes back), so none is applied on arrival.
+            seen.waiting[decided] = (new_balance, changed_by)
 
     def finish(self) -> None:
-        """The end of the log: events still waiting for an earlier change are applied in
-        decided order, so each break is reported."""
+        """The end of the log: each account's numbered events are chained in decided order,
+        so each break is reported."""
         for iban, seen in self.seen.items():
             for decided in sorted(seen.waiting):
                 self._apply(iban, seen, *seen.waiting[decided], decided)
             seen.waiting.clear()
-
-    def _release(self, iban: str, seen: _Seen) -> None:
-        while seen.waiting:
-            decided = min(seen.waiting)
-            new_balance, changed_by = seen.waiting[decided]
-            if seen.balance + changed_by != new_balance:
-                return
-            del seen.waiting[decided]
-            self._apply(iban, seen, new_balance, changed_by, decided)
 
     def _apply(
         self, iban: str, seen: _Seen, new_balance: int, changed_by: int, decided: int | None

@@ -1,6 +1,7 @@
 """Kill parts of a private one-broker stack under load; the bank loses and doubles nothing.
 
-Each scenario runs the generated load (`FAULTS_LOAD` msg/s, default 200) and three
+Each scenario runs the generated load (each of `FAULTS_LOADS` msg/s, default 200 and 1,000,
+in turn) and three
 scripted GraphQL clients, injects its fault, stops the load, waits (bounded) until every
 consumer group has caught up and checks every guarantee of `tests.support.faults.invariants`
 on the real topics and tables. The checks are cumulative: each scenario checks the whole history
@@ -10,7 +11,6 @@ scenario breaks the guarantee on purpose and asserts the checks catch it.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import time
@@ -20,12 +20,14 @@ import pytest
 from bench.handler_process import HandlerProcess, free_port
 from stack.env import service_env
 from tests.support.faults.private_stack import PrivateStack
-from tests.support.faults.scenario import assert_nothing_lost, under_load, verify
+from tests.support.faults.scenario import assert_nothing_lost, fault_loads, under_load, verify
 from tests.support.faults.split_handler import spawn_split_handler
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 
-LOAD = int(os.environ.get("FAULTS_LOAD", "200"))
+LOADS = fault_loads()
+# Each scenario at each load, one after the other on the module's stack.
+at_each_load = pytest.mark.parametrize("load", LOADS, ids=[f"{load}msgs" for load in LOADS])
 # The handler's consumer session time-out is 6 s (command_handler.settings).
 PAUSE_PAST_SESSION_S = 12.0
 
@@ -55,11 +57,12 @@ def _kill_and_restart(
     record.append(f"{name} (pid {pid}) killed, back in {stack.wait_back(name, pid):.1f} s")
 
 
+@at_each_load
 def test_command_handler_sigkilled_three_times(
-    private_stack: PrivateStack, record_verdict: list[str]
+    private_stack: PrivateStack, record_verdict: list[str], load: int
 ) -> None:
     rng = random.Random()
-    with under_load(private_stack, LOAD) as run:
+    with under_load(private_stack, load) as run:
         time.sleep(4)
         for _ in range(3):
             time.sleep(rng.uniform(1.0, 6.0))
@@ -68,10 +71,11 @@ def test_command_handler_sigkilled_three_times(
     assert_nothing_lost(private_stack, run, record_verdict, account_order=True)
 
 
+@at_each_load
 def test_backend_killed_and_restarted(
-    private_stack: PrivateStack, record_verdict: list[str]
+    private_stack: PrivateStack, record_verdict: list[str], load: int
 ) -> None:
-    with under_load(private_stack, LOAD) as run:
+    with under_load(private_stack, load) as run:
         time.sleep(5)
         _kill_and_restart(private_stack, "backend", record_verdict)
         time.sleep(8)
@@ -79,13 +83,14 @@ def test_backend_killed_and_restarted(
     assert sum(c.retries for c in run.clients) > 0, "the clients never saw the backend down"
 
 
+@at_each_load
 @pytest.mark.parametrize(
     ("name", "sig"),
     [("kafka-1", signal.SIGTERM), ("postgres", signal.SIGKILL)],
     ids=["kafka-1", "postgres"],
 )
 def test_infrastructure_killed_and_restarted(
-    private_stack: PrivateStack, record_verdict: list[str], name: str, sig: int
+    private_stack: PrivateStack, record_verdict: list[str], name: str, sig: int, load: int
 ) -> None:
     """The only Kafka broker stopped and started again; PostgreSQL's whole process group
     SIGKILLed (crash recovery). Both take longer to come back and to catch up after.
@@ -96,20 +101,21 @@ def test_infrastructure_killed_and_restarted(
     then read_committed readers and committed-offset fetches wait for an operator to abort
     it (docs/reliability.md, Findings). A broker SIGKILLed for good, with others to take
     over, is the three-broker scenario."""
-    with under_load(private_stack, LOAD) as run:
+    with under_load(private_stack, load) as run:
         time.sleep(5)
         _kill_and_restart(private_stack, name, record_verdict, sig=sig)
         time.sleep(10)
     assert_nothing_lost(private_stack, run, record_verdict, settle_bound_s=180, account_order=True)
 
 
+@at_each_load
 def test_handler_paused_past_its_session_timeout(
-    private_stack: PrivateStack, record_verdict: list[str]
+    private_stack: PrivateStack, record_verdict: list[str], load: int
 ) -> None:
     second = _second_handler(private_stack)
     try:
         assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
-        with under_load(private_stack, LOAD) as run:
+        with under_load(private_stack, load) as run:
             time.sleep(4)
             before = second.log().count("partitions assigned")
             private_stack.pause("command-handler")
@@ -128,11 +134,14 @@ def test_handler_paused_past_its_session_timeout(
         second.stop()
 
 
-def test_two_handlers_one_killed(private_stack: PrivateStack, record_verdict: list[str]) -> None:
+@at_each_load
+def test_two_handlers_one_killed(
+    private_stack: PrivateStack, record_verdict: list[str], load: int
+) -> None:
     second = _second_handler(private_stack)
     try:
         assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
-        with under_load(private_stack, LOAD) as run:
+        with under_load(private_stack, load) as run:
             time.sleep(5)
             # The survivor handles everything alone for 10 s (longer than a session time-out).
             pid = private_stack.kill("command-handler", stay_down=True)
@@ -163,7 +172,7 @@ def test_checks_catch_a_handler_with_its_transaction_split_in_two(
         crash_after_batches=3,
     )
     try:
-        with under_load(private_stack, LOAD, clients=1):
+        with under_load(private_stack, LOADS[0], clients=1):
             assert broken.wait(90) == -signal.SIGKILL, "the split handler never crashed"
             private_stack.up()  # the correct handler takes over and sees the commands again
             time.sleep(5)

@@ -8,17 +8,16 @@ the one-broker stack has stopped: a one-broker stack's data cannot move to three
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from tests.support.faults.private_stack import PrivateStack
-from tests.support.faults.scenario import assert_nothing_lost, under_load
+from tests.support.faults.scenario import assert_nothing_lost, fault_loads, under_load
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(1200)]
 
-LOAD = int(os.environ.get("FAULTS_LOAD", "200"))
+LOAD = max(fault_loads())
 
 
 def test_one_of_three_brokers_killed_for_good(

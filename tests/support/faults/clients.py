@@ -6,7 +6,8 @@ transactions, as a person at the UI would. A request that fails because a part i
 is pending is sent again *with the same command id*, so a retry can never book twice: the
 handler answers a known id with its first answer. What counts is that every operation
 completes in the end; the clients report how many did, how many retries that took and the
-slowest one (ms).
+slowest one (ms). A server error (HTTP 5xx from the backend itself, or "Unexpected error")
+is retried too, but noted in `server_errors`: the scenarios require none.
 """
 
 from __future__ import annotations
@@ -58,12 +59,16 @@ class ClientReport:
     slowest_ms: float = 0.0
     latencies: list[tuple[float, float]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
     failure: str | None = None
 
 
 class _Client:
-    def __init__(self, base_url: str, name: str, stop: threading.Event, seed: int) -> None:
+    def __init__(
+        self, base_url: str, name: str, stop: threading.Event, seed: int, give_up_s: float
+    ) -> None:
         self.report = ClientReport(name)
+        self._give_up_s = give_up_s
         self._http = httpx.Client(base_url=base_url, timeout=30.0)
         self._stop = stop
         self._rng = random.Random(seed)
@@ -73,10 +78,16 @@ class _Client:
             response = self._http.post("/graphql", json={"query": query, "variables": variables})
         except httpx.HTTPError as exc:
             raise _UnavailableError(str(exc)) from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        if response.status_code >= 500:
+            # The clients talk to the backend directly: a 5xx is the API's own.
+            self.report.server_errors.append(f"HTTP {response.status_code}")
             raise _UnavailableError(f"HTTP {response.status_code}")
+        if response.status_code == 429:
+            raise _UnavailableError("HTTP 429")
         body: dict[str, Any] = response.json()
         if body.get("errors"):
+            if "Unexpected error" in str(body["errors"]):
+                self.report.server_errors.append(str(body["errors"])[:200])
             # e.g. RESULT_TIMEOUT while the handler restarts, or the database is down.
             raise _UnavailableError(str(body["errors"])[:200])
         data: dict[str, Any] = body["data"]
@@ -94,7 +105,7 @@ class _Client:
             try:
                 data = self._post(query, variables)
             except _UnavailableError:
-                if time.monotonic() - started > _GIVE_UP_S:
+                if time.monotonic() - started > self._give_up_s:
                     raise
                 self.report.retries += 1
                 time.sleep(_RETRY_PAUSE_S)
@@ -147,10 +158,13 @@ class _Client:
 class ScriptedClients:
     """`count` clients in threads against the backend at `base_url`, until `stop()`."""
 
-    def __init__(self, base_url: str, count: int = 3, seed: int = 9) -> None:
+    def __init__(
+        self, base_url: str, count: int = 3, seed: int = 9, give_up_s: float = _GIVE_UP_S
+    ) -> None:
         self._stop = threading.Event()
+        self._give_up_s = give_up_s
         self._clients = [
-            _Client(base_url, f"c{n}", self._stop, seed * 1000 + n) for n in range(count)
+            _Client(base_url, f"c{n}", self._stop, seed * 1000 + n, give_up_s) for n in range(count)
         ]
         self._threads = [
             threading.Thread(target=client.run, name=f"faults-{client.report.name}", daemon=True)
@@ -167,8 +181,9 @@ class ScriptedClients:
         """The clients' reports so far (they keep growing until `stop`)."""
         return [client.report for client in self._clients]
 
-    def stop(self, timeout_s: float = _GIVE_UP_S + 30) -> list[ClientReport]:
+    def stop(self) -> list[ClientReport]:
         """Let each client finish its operation (retrying as needed); their reports."""
+        timeout_s = self._give_up_s + 30
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout_s)

@@ -47,6 +47,7 @@ __all__ = [
     "money_conserved",
     "money_moved",
     "no_lag",
+    "out_of_order",
 ]
 
 _EXAMPLES = 5
@@ -289,6 +290,11 @@ def changes_in_log_order(seen: Observation) -> list[Violation]:
             f"previous one plus the change: {_examples(broken_chain)}",
         )
     ]
+
+
+def out_of_order(seen: Observation) -> int:
+    """How many events break their account's chain in log order (`changes_in_log_order`)."""
+    return len(_broken_chains(seen, sorted(seen.changes, key=lambda e: (e.partition, e.offset))))
 
 
 def no_lag(seen: Observation) -> list[Violation]:

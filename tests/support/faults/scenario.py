@@ -9,19 +9,47 @@ runs every check of `invariants` on what the real stores hold;
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tests.support.faults.clients import ClientReport, ScriptedClients
-from tests.support.faults.invariants import Violation, check_all, check_order, money_moved
+from tests.support.faults.invariants import (
+    Violation,
+    check_all,
+    check_order,
+    money_moved,
+    out_of_order,
+)
 from tests.support.faults.private_stack import PrivateStack
 from tests.support.faults.reading import StoreReader
 
-__all__ = ["LoadRun", "Verdict", "assert_nothing_lost", "settle", "under_load", "verify"]
+__all__ = [
+    "LoadRun",
+    "Verdict",
+    "assert_nothing_lost",
+    "fault_loads",
+    "settle",
+    "under_load",
+    "verify",
+]
 
 _SETTLE_POLL_S = 1.0
+
+
+def fault_loads() -> list[int]:
+    """The generated loads (msg/s) each scenario runs at: `FAULTS_LOADS` ("200,1000"), or
+    the one `FAULTS_LOAD` when only that is set."""
+    raw = os.environ.get("FAULTS_LOADS") or os.environ.get("FAULTS_LOAD") or "200,1000"
+    try:
+        loads = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"FAULTS_LOADS must be msg/s numbers like 200,1000, not {raw!r}") from None
+    if not loads or min(loads) <= 0:
+        raise ValueError(f"FAULTS_LOADS must name loads above 0, not {raw!r}")
+    return loads
 
 
 @dataclass
@@ -38,11 +66,12 @@ class LoadRun:
 
 @contextmanager
 def under_load(
-    stack: PrivateStack, messages_per_s: int = 200, clients: int = 3
+    stack: PrivateStack, messages_per_s: int = 200, clients: int = 3, give_up_s: float = 180.0
 ) -> Iterator[LoadRun]:
-    """Generated load at `messages_per_s` plus `clients` GraphQL clients, inside the block."""
+    """Generated load at `messages_per_s` plus `clients` GraphQL clients, inside the block;
+    a client gives up an operation the bank has not answered for `give_up_s`."""
     run = LoadRun()
-    scripted = ScriptedClients(stack.backend_url, clients).start()
+    scripted = ScriptedClients(stack.backend_url, clients, give_up_s=give_up_s).start()
     stack.set_load(messages_per_s)
     try:
         yield run
@@ -63,6 +92,7 @@ class Verdict:
     changes: int
     money_in_cents: int
     money_out_cents: int
+    out_of_order: int = 0
 
     def problems(self, run: LoadRun | None = None) -> list[str]:
         """Every broken guarantee: a violation, lag left after the bound, a stuck client."""
@@ -71,12 +101,18 @@ class Verdict:
             found.append("no_lag: a consumer group still lagged after the bound")
         if run is not None:
             found += run.failures
+            found += [
+                f"{c.name}: {len(c.server_errors)} server error(s): {c.server_errors[:3]}"
+                for c in run.clients
+                if c.server_errors
+            ]
             found += [f"{c.name}: completed nothing" for c in run.clients if c.completed == 0]
         return found
 
     def notes(self, run: LoadRun | None = None) -> list[str]:
         """The figures worth keeping: counts, money, settle time, per-client work."""
         lines = [self.summary(), *(f"reported: {v}" for v in self.order_violations)]
+        lines.append(f"events out of account order (cumulative): {self.out_of_order}")
         if run is not None:
             lines += [
                 f"{c.name}: {c.completed} operations, {c.retries} retries, "
@@ -124,6 +160,7 @@ def verify(stack: PrivateStack, settle_bound_s: float = 120.0) -> Verdict:
         changes=len(seen.changes),
         money_in_cents=money_in,
         money_out_cents=money_out,
+        out_of_order=out_of_order(seen),
     )
 
 
