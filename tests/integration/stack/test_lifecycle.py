@@ -35,6 +35,7 @@ from stack.layout import MAX_PORT_OFFSET, StackLayout
 from stack.ports import Ports
 from stack.postgres import admin_conninfo
 from stack.supervision import supervisor_paths
+from stack.zipkin import zipkin_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -158,7 +159,8 @@ def test_up_prints_the_url_last_and_a_second_up_changes_nothing(
     checks = [line for line in lines if line.startswith("kafka transactions ")]
     assert len(checks) == 1, second.stdout
     assert "no hanging transaction on 1 broker(s) (bank up;" in checks[0]
-    assert lines[-1].endswith(f"open http://127.0.0.1:{private_stack.layout.ports.nginx}/")
+    assert f"open http://127.0.0.1:{private_stack.layout.ports.nginx}/ " in lines[-1]
+    assert lines[-1].endswith(f"traces: {zipkin_url(private_stack.layout)}")
     assert {process.pid for process in private_stack.recorded_processes()} == pids_before
 
 
