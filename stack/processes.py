@@ -20,7 +20,7 @@ import psutil
 
 from stack.layout import StackLayout
 
-__all__ = ["stop_recorded"]
+__all__ = ["group_alive", "stop_recorded"]
 
 # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
 _STOP_SIGNALS = {"postgres": signal.SIGINT}
@@ -60,7 +60,7 @@ def _remove_pid_file(layout: StackLayout, name: str) -> None:
     layout.pid_file(name).unlink(missing_ok=True)
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """True while any process of process group `pgid` exists (zombies excluded)."""
     for process in psutil.process_iter(["pid"]):
         try:
@@ -105,7 +105,7 @@ def _stop(
         os.kill(running.pid, stop_signal)
 
     def anything_left() -> bool:
-        return _group_alive(running.pid) or any(_alive(child) for child in descendants)
+        return group_alive(running.pid) or any(_alive(child) for child in descendants)
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and anything_left():

@@ -7,17 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+from bench.trace_hops import HOPS
 
-HOPS = (
-    "click → API",
-    "API → Kafka (command acknowledged)",
-    "Kafka → handler (fetch, batching)",
-    "handler: decide + PostgreSQL",
-    "handler: Kafka transaction",
-    "Kafka → API (answer read)",
-    "API → screen",
-)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_a_deposit_shows_its_timeline_from_click_to_screen(

@@ -25,6 +25,7 @@ import psutil
 
 from stack.components import plan
 from stack.layout import REPO_DIR, StackLayout
+from stack.processes import group_alive
 from stack.state import read_state
 from stack.status import collect_status
 from stack.supervision import Supervisor, component_pid
@@ -155,7 +156,7 @@ class PrivateStack:
         if stay_down:
             self.stop(name)
         deadline = time.monotonic() + timeout_s
-        while _group_alive(pid):
+        while group_alive(pid):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name} (pid {pid}) still alive {timeout_s} s after {sig}")
             time.sleep(0.1)
@@ -208,14 +209,3 @@ class PrivateStack:
             with contextlib.suppress(psutil.Error):
                 sizes[name] = psutil.Process(pid).memory_info().rss / 2**20
         return sizes
-
-
-def _group_alive(pgid: int) -> bool:
-    """True while any process of process group `pgid` exists (zombies excluded)."""
-    for process in psutil.process_iter(["pid"]):
-        try:
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
-                return True
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return False
