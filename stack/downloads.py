@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -100,32 +101,7 @@ def _run_maven(args: list[str], log: Path, what: str, out: TextIO) -> None:
 
 def ensure_kafka_libs(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
     """The folder of Kafka's runtime jars, fetched by `stack/kafka/pom.xml` if missing."""
-    version = kafka_version()
-    target = layout.cache_dir / f"kafka-{version}" / "libs"
-    if (target / ".complete").exists():
-        return target
-    require_tool("java", "openjdk-17-jre-headless")
-    out.write(f"fetching Apache Kafka {version} jars with Maven (first time only)\n")
-    out.flush()
-    staging = target.with_name("libs.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    _run_maven(
-        [
-            "-f",
-            str(_POM),
-            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={staging}",
-            "-DincludeScope=runtime",
-        ],
-        layout.log_file("downloads"),
-        f"Kafka {version} jars",
-        out,
-    )
-    _check_log4j_binding(staging, layout.log_file("downloads"))
-    (staging / ".complete").write_text(version + "\n")
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
-    return target
+    return _fetch_kafka_jars(layout, out, "libs", "jars", _POM, [], _check_log4j_binding)
 
 
 def ensure_kafka_tools(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
@@ -133,28 +109,45 @@ def ensure_kafka_tools(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
     version, fetched by `stack/kafka/tools-pom.xml` if missing; it runs with the broker's
     jars beside it (`java -cp <libs>/*:<tools>/*`), so only the one jar is fetched."""
     version = kafka_version()
-    target = layout.cache_dir / f"kafka-{version}" / "tools"
+    extra = ["-DexcludeTransitive=true", f"-Dkafka.version={version}"]
+    return _fetch_kafka_jars(layout, out, "tools", "tools", _TOOLS_POM, extra)
+
+
+def _fetch_kafka_jars(
+    layout: StackLayout,
+    out: TextIO,
+    folder: str,
+    what: str,
+    pom: Path,
+    extra_args: list[str],
+    check: Callable[[Path, Path], None] | None = None,
+) -> Path:
+    """`<cache>/kafka-<version>/<folder>`, filled once by Maven from `pom`: into a staging
+    folder first, so a fetch cut short is never taken for a complete one."""
+    version = kafka_version()
+    target = layout.cache_dir / f"kafka-{version}" / folder
     if (target / ".complete").exists():
         return target
     require_tool("java", "openjdk-17-jre-headless")
-    out.write(f"fetching Apache Kafka {version} tools with Maven (first time only)\n")
+    out.write(f"fetching Apache Kafka {version} {what} with Maven (first time only)\n")
     out.flush()
-    staging = target.with_name("tools.partial")
+    staging = target.with_name(f"{folder}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     _run_maven(
         [
             "-f",
-            str(_TOOLS_POM),
+            str(pom),
             f"{DEPENDENCY_PLUGIN}:copy-dependencies",
             f"-DoutputDirectory={staging}",
             "-DincludeScope=runtime",
-            "-DexcludeTransitive=true",
-            f"-Dkafka.version={version}",
+            *extra_args,
         ],
         layout.log_file("downloads"),
-        f"Kafka {version} tools",
+        f"Kafka {version} {what}",
         out,
     )
+    if check is not None:
+        check(staging, layout.log_file("downloads"))
     (staging / ".complete").write_text(version + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
