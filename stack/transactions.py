@@ -42,6 +42,9 @@ __all__ = [
 MAX_TRANSACTION_TIMEOUT_MIN = 2
 _TOOL = "org.apache.kafka.tools.TransactionsCommand"
 _TOOL_TIMEOUT_S = 120.0
+_OFFSETS_TOPIC = "__consumer_offsets"
+# What `abort` says when the transaction ended before it (its producer's next commit).
+_NO_LONGER_OPEN = "Could not find any open transactions"
 _HANGING_HEADER = "Topic", "Partition", "ProducerId", "ProducerEpoch", "StartOffset"
 
 
@@ -105,9 +108,15 @@ def parse_hanging(output: str) -> list[HangingTransaction]:
 
 def plan_aborts(found: Iterable[HangingTransaction]) -> list[HangingTransaction]:
     """Each hanging transaction once (several brokers may report a replicated partition),
-    in partition order."""
+    in partition order, with the consumer offsets last.
+
+    The handler cannot read its committed offsets while the hanging part on
+    `__consumer_offsets` holds them pending; the moment that part is aborted it runs again,
+    and its next commit would commit whatever still hangs of the same transaction on the
+    other partitions. Aborting those first keeps the transaction whole: all aborted, and
+    the handler publishes its stored answers again."""
     unique = {(t.topic, t.partition, t.start_offset): t for t in found}
-    return sorted(unique.values())
+    return sorted(unique.values(), key=lambda t: (t.topic == _OFFSETS_TOPIC, t))
 
 
 def abort_arguments(transaction: HangingTransaction) -> list[str]:
@@ -183,7 +192,13 @@ def check_transactions(
     hanging = plan_aborts(found)
     for transaction in hanging:
         if abort:
-            _run_tool(layout, brokers, abort_arguments(transaction))
+            try:
+                _run_tool(layout, brokers, abort_arguments(transaction))
+            except StackError as exc:
+                if _NO_LONGER_OPEN not in str(exc):
+                    raise
+                out.write(f"kafka: no longer open, ended by its producer: {transaction}\n")
+                continue
             out.write(f"kafka: aborted the hanging transaction on {transaction}\n")
         else:
             out.write(f"kafka: hanging transaction on {transaction}\n")

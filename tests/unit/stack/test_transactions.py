@@ -56,6 +56,9 @@ def test_each_hanging_transaction_is_aborted_once_in_partition_order() -> None:
     second = HangingTransaction("balance_changed", 3, 118211, 2004, 7, 42)
     # Three brokers report the replicas of one partition: one abort for it.
     assert plan_aborts([first, second, first]) == [second, first]
+    # The consumer offsets go last: while they hang, the handler publishes nothing.
+    offsets = HangingTransaction("__consumer_offsets", 20, 702, 2004, 7, 42)
+    assert plan_aborts([offsets, first, second]) == [second, first, offsets]
     assert abort_arguments(second) == [
         "abort",
         "--topic",
