@@ -3,8 +3,7 @@
 settings (read once) → clients → loop, everything long-lived owned by one ExitStack. The
 schema is migrated before, by the stack's one-shot `alembic -c command_handler/alembic.ini
 upgrade head`, as the synchronizer creates the topics before. SIGTERM and SIGINT set a stop
-flag: the loop finishes (or drops) its batch, then the consumer leaves the group and the
-connection closes.
+flag: the loop finishes (or drops) its batch, then the consumer and the connection close.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import types
 from contextlib import ExitStack
 
 from command_handler.kafka.clients import command_consumer, transactional_publisher
+from command_handler.kafka.publisher import PublishFailedError
 from command_handler.logs import configure_logging
 from command_handler.loop import CommandLoop, LoopOptions
 from command_handler.metrics import HandlerMetrics
@@ -57,7 +57,8 @@ def run_service(
         serde = RecordSerde.from_config(dict(registry_config(registry)))
         stack.callback(serde.close)
         consumer = command_consumer(settings, kafka, metrics.record_statistics)
-        # Leaves the group at once, so the partitions move without waiting for a time-out.
+        # A static member does not leave the group on close: its restart takes the same
+        # partitions back at once; if it stays away they move after the session time-out.
         stack.callback(consumer.close)
         options = LoopOptions(
             client_id=settings.client_id,
@@ -90,6 +91,11 @@ def run_service(
         # keeps every full collection from walking it again (`python -m bench handler`).
         gc.collect()
         gc.freeze()
+        try:
+            publisher.prepare()
+        except PublishFailedError as exc:
+            # Kafka is not there yet: the first publish initialises it.
+            _LOGGER.warning("transactions not initialised yet", extra={"error": str(exc)})
         loop.run()
     _LOGGER.info("command handler stopped", extra={"instance": settings.instance})
 

@@ -68,6 +68,12 @@ class TransactionalPublisher:
             self._producer = producer
         return self._producer
 
+    def prepare(self) -> None:
+        """Initialise the producer now, before the consumer asks for its committed offsets:
+        those wait while a killed incarnation's transaction holds offsets pending, until
+        this init aborts it (or the broker times it out)."""
+        self._ready_producer()
+
     def publish(
         self,
         messages: Sequence[OutgoingMessage],
