@@ -68,6 +68,9 @@ _COMMON_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # Send small requests at once instead of waiting to coalesce them (Nagle adds up to
     # 40 ms to a lone small request).
     "socket.nagle.disable": True,
+    # While a broker restarts, try to reconnect at least every second: librdkafka's
+    # back-off grows to 10 s by default, which would add up to 10 s to every restart.
+    "reconnect.backoff.max.ms": 1000,
 }
 
 _TRANSACTION_TIMEOUT_MS: Final = 60_000
