@@ -12,7 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import api, browser_commands, capacity, compression, handler_drain, projector, serde
+from bench import (
+    api,
+    browser_commands,
+    capacity,
+    compare,
+    compression,
+    handler_drain,
+    projector,
+    serde,
+)
 
 __all__ = ["TOOLS", "main"]
 
@@ -47,6 +56,7 @@ TOOLS = {
         browser_commands.configure_hotspots,
         browser_commands.run_hotspots,
     ),
+    "compare": Tool(compare.HELP, compare.__doc__ or "", compare.configure, compare.run),
     "api": Tool(api.HELP, api.__doc__ or "", api.configure, api.run),
     "handler": Tool(
         handler_drain.HELP, handler_drain.__doc__ or "", handler_drain.configure, handler_drain.run

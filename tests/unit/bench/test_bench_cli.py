@@ -12,6 +12,7 @@ def test_every_tool_has_its_subcommand() -> None:
         "browser",
         "report",
         "hotspots",
+        "compare",
         "api",
         "handler",
         "projector",
