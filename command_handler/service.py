@@ -3,7 +3,8 @@
 settings (read once) → clients → loop, everything long-lived owned by one ExitStack. The
 schema is migrated before, by the stack's one-shot `alembic -c command_handler/alembic.ini
 upgrade head`, as the synchronizer creates the topics before. SIGTERM and SIGINT set a stop
-flag: the loop finishes (or drops) its batch, then the consumer and the connection close.
+flag: the loop finishes (or drops) its batch, then the consumer leaves the group and the
+connection closes.
 """
 
 from __future__ import annotations
@@ -57,8 +58,7 @@ def run_service(
         serde = RecordSerde.from_config(dict(registry_config(registry)))
         stack.callback(serde.close)
         consumer = command_consumer(settings, kafka, metrics.record_statistics)
-        # A static member does not leave the group on close: its restart takes the same
-        # partitions back at once; if it stays away they move after the session time-out.
+        # Leaves the group at once, so the partitions move without waiting for a time-out.
         stack.callback(consumer.close)
         options = LoopOptions(
             client_id=settings.client_id,

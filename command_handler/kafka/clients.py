@@ -46,10 +46,6 @@ def consumer_settings(settings: CommandHandlerSettings, kafka: KafkaSettings) ->
                 "statistics.interval.ms": _STATISTICS_INTERVAL_MS,
                 # A killed instance's partitions move after the session time-out.
                 "session.timeout.ms": settings.session_timeout_ms,
-                # Static membership: a restarted instance (or one whose session lapsed while
-                # Kafka restarted) takes its partitions back at once, instead of the group
-                # waiting out its previous member's session.
-                "group.instance.id": settings.client_id,
                 "heartbeat.interval.ms": max(1_000, settings.session_timeout_ms // 3),
             },
         )
