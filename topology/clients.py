@@ -71,6 +71,10 @@ _COMMON_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # While a broker restarts, try to reconnect at least every second: librdkafka's
     # back-off grows to 10 s by default, which would add up to 10 s to every restart.
     "reconnect.backoff.max.ms": 1000,
+    # When every broker is gone, keep trying the known ones rather than re-bootstrapping:
+    # a re-bootstrap under a transaction left its in-flight messages waiting for a drain
+    # that never ended, so the next commit hung until the handler restarted (20 s).
+    "metadata.recovery.strategy": "none",
 }
 
 _TRANSACTION_TIMEOUT_MS: Final = 60_000
