@@ -95,6 +95,11 @@ def render_server_properties(node: KafkaNode, ports: Ports) -> str:
         "share.coordinator.state.topic.replication.factor": str(replication),
         "share.coordinator.state.topic.min.isr": str(min_isr),
         "group.initial.rebalance.delay.ms": "0",
+        # A restarted node registers again only once the controller has fenced its previous
+        # incarnation, one session after the controller starts: 9 s by default, most of a
+        # single broker's restart. Heartbeats every 0.5 s still leave 8 per session.
+        "broker.session.timeout.ms": "4000",
+        "broker.heartbeat.interval.ms": "500",
         "transaction.max.timeout.ms": str(TRANSACTION_MAX_TIMEOUT_MS),
         "auto.create.topics.enable": "false",
         # Small segments and a short check keep the disk use of a laptop stack small.
