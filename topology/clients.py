@@ -71,10 +71,6 @@ _COMMON_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # While a broker restarts, try to reconnect at least every second: librdkafka's
     # back-off grows to 10 s by default, which would add up to 10 s to every restart.
     "reconnect.backoff.max.ms": 1000,
-    # When every broker is gone, keep trying the known ones rather than re-bootstrapping:
-    # a re-bootstrap under a transaction left its in-flight messages waiting for a drain
-    # that never ended, so the next commit hung until the handler restarted (20 s).
-    "metadata.recovery.strategy": "none",
 }
 
 _TRANSACTION_TIMEOUT_MS: Final = 60_000
@@ -119,6 +115,12 @@ def producer_config(
         config["transactional.id"] = transactional_id
         # How long the broker lets an open transaction live before aborting it (ms).
         config["transaction.timeout.ms"] = _TRANSACTION_TIMEOUT_MS
+        # No re-bootstrap when every broker is gone: under an open transaction it left the
+        # in-flight messages waiting for a drain that never ended, and the commit hung.
+        # Other clients keep librdkafka's default: a restarting broker can answer metadata
+        # with no broker in it, after which "none" would leave a client none to ask again;
+        # a transactional producer left so times out, and the handler replaces it.
+        config["metadata.recovery.strategy"] = "none"
     config.update(overrides or {})
     return config
 
