@@ -71,6 +71,10 @@ _COMMON_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # While a broker restarts, try to reconnect at least every second: librdkafka's
     # back-off grows to 10 s by default, which would add up to 10 s to every restart.
     "reconnect.backoff.max.ms": 1000,
+    # A restarting broker can answer metadata with no broker in it; librdkafka then drops
+    # the broker it knew and, with none left, re-bootstraps only after this long without
+    # an answer to its metadata requests (5 min by default).
+    "metadata.recovery.rebootstrap.trigger.ms": 10_000,
 }
 
 _TRANSACTION_TIMEOUT_MS: Final = 60_000
