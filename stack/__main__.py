@@ -48,10 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     transactions.add_argument(
         "--max-transaction-timeout",
         type=int,
-        default=2,
+        default=1,
         metavar="MIN",
-        help="look at transactions open longer than this (default 2: past the brokers' 1 min"
-        " maximum)",
+        help="look at transactions whose last write is older than this (default 1: past the"
+        " brokers' 45 s maximum)",
     )
     replay = commands.add_parser(
         "replay", help="rebuild the API's read model from the log, compare, switch if equal"

@@ -16,12 +16,20 @@ from stack.acls import super_users
 from stack.certs import broker_name
 from stack.ports import LOOPBACK, Ports
 
-__all__ = ["TRANSACTION_MAX_TIMEOUT_MS", "KafkaNode", "render_log4j2", "render_server_properties"]
+__all__ = [
+    "TRANSACTION_ABORT_CHECK_MS",
+    "TRANSACTION_MAX_TIMEOUT_MS",
+    "KafkaNode",
+    "render_log4j2",
+    "render_server_properties",
+]
 
 # The longest transaction time-out a producer may ask for (Kafka's default is 15 min). The
-# coordinator aborts a live transaction after its time-out, so one open much longer than this
-# can only be a hanging one (stack.transaction_janitor). Every producer asks for at most this.
-TRANSACTION_MAX_TIMEOUT_MS = 60_000
+# coordinator aborts a live transaction after its time-out, at its next look for expired ones
+# (every `TRANSACTION_ABORT_CHECK_MS`, Kafka's default written out), so a transaction whose
+# last write is older than both together can only be a hanging one (stack.transaction_janitor).
+TRANSACTION_MAX_TIMEOUT_MS = 45_000
+TRANSACTION_ABORT_CHECK_MS = 10_000
 
 # `CN=backend` (possibly followed by more RDNs) → `backend`; anything else keeps Kafka's default.
 PRINCIPAL_MAPPING_RULES = "RULE:^CN=([^,]+).*$/$1/,DEFAULT"
@@ -101,6 +109,9 @@ def render_server_properties(node: KafkaNode, ports: Ports) -> str:
         "broker.session.timeout.ms": "4000",
         "broker.heartbeat.interval.ms": "500",
         "transaction.max.timeout.ms": str(TRANSACTION_MAX_TIMEOUT_MS),
+        "transaction.abort.timed.out.transaction.cleanup.interval.ms": str(
+            TRANSACTION_ABORT_CHECK_MS
+        ),
         "auto.create.topics.enable": "false",
         # Small segments and a short check keep the disk use of a laptop stack small.
         "log.segment.bytes": str(64 * 1024 * 1024),

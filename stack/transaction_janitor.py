@@ -1,9 +1,10 @@
 """Hanging Kafka transactions aborted without an operator: when to look, and the look itself.
 
 The brokers let no producer ask for a transaction time-out above
-`TRANSACTION_MAX_TIMEOUT_MS` (1 min), and their coordinator aborts a live transaction once
-its time-out passes. So a transaction open longer than `CHECK_BOUND_MIN` (2 min) can only be
-a hanging one, and `stack.transactions` finds and aborts it with that bound.
+`TRANSACTION_MAX_TIMEOUT_MS` (45 s), and their coordinator aborts a live transaction within
+`TRANSACTION_ABORT_CHECK_MS` (10 s) of its time-out. So a transaction whose last write is
+older than `CHECK_BOUND_MIN` (1 min) can only be a hanging one, and `stack.transactions`
+finds and aborts it with that bound.
 
 When a Kafka node is restarted by supervisord (a crash, a SIGKILL: what leaves a hanging
 transaction), the event listener schedules a check `CHECK_DELAY_S` later, past the bound,
@@ -49,8 +50,8 @@ __all__ = [
 #: A transaction open longer than this (minutes) is past every producer's time-out: hanging.
 CHECK_BOUND_MIN = MAX_TRANSACTION_TIMEOUT_MIN
 #: A check runs this long after a Kafka node's restart, once any transaction it cut is older
-#: than the bound (the node is down a few seconds more before it starts again).
-CHECK_DELAY_S = 180.0
+#: than the bound: its last write came before the kill, which came before the restart.
+CHECK_DELAY_S = 70.0
 #: A check that failed (Kafka down again, the tool timed out) is tried again this much later.
 RETRY_DELAY_S = 60.0
 #: The type of supervisord's REMOTE_COMMUNICATION event by which `up` asks for a check.

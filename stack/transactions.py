@@ -37,9 +37,10 @@ __all__ = [
     "plan_aborts",
 ]
 
-#: Past the brokers' transaction.max.timeout.ms (1 min, `stack.kafka_config`): a transaction
-#: open longer than this is past any producer's time-out, so only a hanging one is.
-MAX_TRANSACTION_TIMEOUT_MIN = 2
+#: Past the brokers' transaction.max.timeout.ms and their look for expired transactions
+#: (45 s and 10 s, `stack.kafka_config`): a transaction whose last write is older than this
+#: is past any producer's time-out, so only a hanging one is. The tool counts in minutes.
+MAX_TRANSACTION_TIMEOUT_MIN = 1
 _TOOL = "org.apache.kafka.tools.TransactionsCommand"
 _TOOL_TIMEOUT_S = 120.0
 _OFFSETS_TOPIC = "__consumer_offsets"

@@ -77,7 +77,8 @@ _COMMON_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     "metadata.recovery.rebootstrap.trigger.ms": 10_000,
 }
 
-_TRANSACTION_TIMEOUT_MS: Final = 60_000
+# The brokers' transaction.max.timeout.ms (`stack.kafka_config`) refuses anything longer.
+_TRANSACTION_TIMEOUT_MS: Final = 45_000
 
 
 def _connection(settings: KafkaSettings, client_id: str) -> ClientConfig:
