@@ -105,11 +105,14 @@ class BankPage:
             await page.get_by_test_id(test_id).fill(text, timeout=timeout_ms)
         await page.get_by_test_id("transfer-submit").click(timeout=timeout_ms)
 
-    async def measure(self, interaction: Interaction, timeout_ms: int) -> Measurement:
-        """Click, then wait up to ``timeout_ms`` for the new amount in the list."""
+    async def measure(
+        self, interaction: Interaction, timeout_ms: int, *, traced: bool = True
+    ) -> Measurement:
+        """Click, then wait up to ``timeout_ms`` for the new amount in the list; with
+        ``traced`` false the click's trace context goes out not sampled."""
         page = self._page
         status_id = f"{interaction.kind}-status"
-        await page.evaluate(page_script.ARM, [interaction.expected_text, status_id])
+        await page.evaluate(page_script.ARM, [interaction.expected_text, status_id, traced])
         error: str | None = None
         try:
             await self._act(interaction, timeout_ms)

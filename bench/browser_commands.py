@@ -80,6 +80,14 @@ def configure_browser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-load", type=int, help="msg/s added per step (10)")
     parser.add_argument("--sample-every", type=int, help="interactions between samples (20)")
     parser.add_argument("--timeout-ms", type=int, help="time-out of one interaction (5000)")
+    parser.add_argument(
+        "--interval-ms", type=int, help="time between the starts of two interactions (1000)"
+    )
+    parser.add_argument(
+        "--untraced-every",
+        type=int,
+        help="every Nth interaction untraced: tracing's cost within one run (compare --within)",
+    )
     parser.add_argument("--username", help="the benchmark's account (login or register)")
     parser.add_argument(
         "--profile-from",
@@ -112,7 +120,16 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         "run_dir": StackLayout.from_environ().run_dir,
         "out_dir": args.out_dir,
     }
-    names = ("max_load", "max_minutes", "step_every", "step_load", "sample_every", "profile_from")
+    names = (
+        "max_load",
+        "max_minutes",
+        "step_every",
+        "step_load",
+        "sample_every",
+        "profile_from",
+        "interval_ms",
+        "untraced_every",
+    )
     for name in names:
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)

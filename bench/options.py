@@ -34,6 +34,10 @@ class RunOptions:
     """From this load (msg/s) on, profile the handler and the backend with py-spy for
     ``profile_seconds`` in the middle of each step; None: no profiles."""
     profile_seconds: int = 20
+    untraced_every: int | None = None
+    """Every this many interactions, one leaves with its trace context marked not sampled, so
+    no service spends anything on tracing it: tracing's own cost per click, within one run
+    (`bench compare --within`). None: every click traced, as the page does."""
     username: str = "benchmark-user"
     password: str = "benchmark-password"  # noqa: S105 -- a throwaway account on a local stack
     chromium: str = "/usr/bin/chromium"

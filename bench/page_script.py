@@ -13,6 +13,10 @@ observer notes when the form's status line (``deposit-status`` / ``transfer-stat
 turns ``ok`` or ``error``: the command's own answer (handler feedback through the backend),
 which splits the time between the command path and the ``balance_changed`` path. All
 times use the page's monotonic clock, so Python's own scheduling adds nothing to them.
+
+``arm(expected, statusId, traced)`` with ``traced`` false sends the click's operation with
+its ``traceparent`` marked not sampled (flags ``00``), rewritten in the WebSocket message as
+it leaves: no service traces it, while the page itself runs unchanged.
 """
 
 from __future__ import annotations
@@ -22,10 +26,24 @@ __all__ = ["ARM", "DISARM", "INSTALL", "READ", "SETTLED"]
 INSTALL = """
 () => {
   const newest = (list) => list.querySelector('[data-testid="transaction"]');
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (window.__bench.untraced && typeof data === "string" && data.includes("traceparent")) {
+      const message = JSON.parse(data);
+      const extensions = message.payload && message.payload.extensions;
+      if (extensions && typeof extensions.traceparent === "string") {
+        extensions.traceparent = extensions.traceparent.replace(/-01$/, "-00");
+        data = JSON.stringify(message);
+      }
+    }
+    return send.call(this, data);
+  };
   window.__bench = {
     state: null,
-    arm(expected, statusId) {
+    untraced: false,
+    arm(expected, statusId, traced) {
       this.disarm();
+      this.untraced = !traced;
       const list = document.querySelector('[data-testid="transactions"]');
       if (list === null) { throw new Error("no transaction list on the page"); }
       const first = newest(list);
@@ -91,7 +109,7 @@ INSTALL = """
 }
 """
 
-ARM = "([expected, statusId]) => window.__bench.arm(expected, statusId)"
+ARM = "([expected, statusId, traced]) => window.__bench.arm(expected, statusId, traced)"
 
 SETTLED = """
 () => {

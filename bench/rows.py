@@ -70,6 +70,8 @@ class InteractionRow:
     """Click to the form's status showing the command's answer (the command path alone)."""
     painted_ms: float | None = None
     """Click to the first animation frame after the DOM change: the amount on screen."""
+    traced: bool | None = None
+    """Whether the click's trace context went out sampled; None: the run traced every click."""
     type: Literal["interaction"] = "interaction"
 
     @property

@@ -193,8 +193,9 @@ class _Run:
             next_start = max(next_start + options.interval_ms / 1000, time.monotonic())
             await self.maybe_profile(n)
             interaction = interaction_for(n)
+            traced = options.untraced_every is None or n % options.untraced_every != 0
             at = time.time()
-            measurement = await bank.measure(interaction, options.timeout_ms)
+            measurement = await bank.measure(interaction, options.timeout_ms, traced=traced)
             beats = (await self.heartbeat.read())["produced"]
             self.writer.write(
                 InteractionRow(
@@ -209,6 +210,7 @@ class _Run:
                     error=measurement.error,
                     answered_ms=measurement.answered_ms,
                     painted_ms=measurement.painted_ms,
+                    traced=None if options.untraced_every is None else traced,
                 )
             )
             n += 1

@@ -76,3 +76,47 @@ async def test_observer_and_polling_times_bracket_the_real_delay() -> None:
     assert missing.answered_ms is not None
     assert missing.answered_ms < 3000  # a refusal ends the wait at once
     assert missing.error == "refused: Deposit failed: insufficient funds"
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+TRACED_PAGE = f"""
+<button data-testid="deposit-1000">€10</button>
+<p data-testid="deposit-status" data-kind="info"></p>
+<ol data-testid="transactions"></ol>
+<script>
+// What leaves the page: recorded here instead of sent (no server in this test).
+window.sent = [];
+WebSocket.prototype.send = function (data) {{ window.sent.push(data); }};
+const socket = new WebSocket("ws://127.0.0.1:9/graphql");
+let id = 0;
+document.querySelector('[data-testid="deposit-1000"]').addEventListener("click", () => {{
+  const extensions = {{ traceparent: "{TRACEPARENT}" }};
+  const payload = {{ query: "subscription {{ x }}", extensions }};
+  socket.send(JSON.stringify({{ id: String(++id), type: "subscribe", payload }}));
+  const item = document.createElement("li");
+  item.setAttribute("data-testid", "transaction");
+  item.setAttribute("data-transaction-id", String(id));
+  item.innerHTML = '<span data-testid="transaction-amount">€10,00</span>';
+  document.querySelector('[data-testid="transactions"]').prepend(item);
+}});
+</script>
+"""
+
+
+async def test_an_untraced_click_leaves_with_its_trace_context_not_sampled() -> None:
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright)
+        try:
+            page = await browser.new_page()
+            await page.set_content(TRACED_PAGE)
+            await page.evaluate(page_script.INSTALL)
+            bank = BankPage(page)
+            await bank.measure(interaction_for(0), timeout_ms=2000, traced=False)
+            await bank.measure(interaction_for(0), timeout_ms=2000, traced=True)
+            sent = await page.evaluate("window.sent.map((data) => JSON.parse(data))")
+        finally:
+            await browser.close()
+    untraced, traced = (message["payload"]["extensions"]["traceparent"] for message in sent)
+    assert untraced == TRACEPARENT.removesuffix("-01") + "-00"
+    assert traced == TRACEPARENT
+    assert [message["type"] for message in sent] == ["subscribe", "subscribe"]
