@@ -85,8 +85,10 @@ def configure_browser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--untraced-every",
-        type=int,
-        help="every Nth interaction untraced: tracing's cost within one run (compare --within)",
+        type=_odd_above_one,
+        metavar="N",
+        help="every Nth interaction untraced: tracing's cost within one run (compare --within);"
+        " odd, since deposits and transfers alternate",
     )
     parser.add_argument("--username", help="the benchmark's account (login or register)")
     parser.add_argument(
@@ -94,6 +96,14 @@ def configure_browser(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="from this load (msg/s) on, py-spy the handler and backend in each step",
     )
+
+
+def _odd_above_one(text: str) -> int:
+    # An even N would leave only deposits untraced and compare them with transfers.
+    value = int(text)
+    if value < 3 or value % 2 == 0:
+        raise argparse.ArgumentTypeError(f"must be odd and at least 3, got {value}")
+    return value
 
 
 def configure_report(parser: argparse.ArgumentParser) -> None:
