@@ -7,8 +7,11 @@ figures mean (click to answer, click to DOM change, and 50 ms polling).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 
 from bench import page_script
 from bench.browser import BankPage, launch_chromium
@@ -46,20 +49,26 @@ document.querySelector('[data-testid="deposit-1000"]').addEventListener("click",
 """
 
 
-async def test_observer_and_polling_times_bracket_the_real_delay() -> None:
+@asynccontextmanager
+async def bench_page(content: str) -> AsyncIterator[tuple[Page, BankPage]]:
+    """A Chromium page showing `content`, with the benchmark's timing script installed."""
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
         try:
             page = await browser.new_page()
-            await page.set_content(PAGE)
+            await page.set_content(content)
             await page.evaluate(page_script.INSTALL)
-            bank = BankPage(page)
-            measurement = await bank.measure(interaction_for(0), timeout_ms=2000)
-            # €20 is refused and never shows: a time-out with the reason, not a false match
-            # with the €10 item.
-            missing = await bank.measure(interaction_for(2), timeout_ms=3000)
+            yield page, BankPage(page)
         finally:
             await browser.close()
+
+
+async def test_observer_and_polling_times_bracket_the_real_delay() -> None:
+    async with bench_page(PAGE) as (_, bank):
+        measurement = await bank.measure(interaction_for(0), timeout_ms=2000)
+        # €20 is refused and never shows: a time-out with the reason, not a false match
+        # with the €10 item.
+        missing = await bank.measure(interaction_for(2), timeout_ms=3000)
     assert measurement.latency_ms is not None
     assert measurement.polled_ms is not None
     # Bounds leave room for a busy machine (timers fire late), not for a wrong clock.
@@ -104,18 +113,10 @@ document.querySelector('[data-testid="deposit-1000"]').addEventListener("click",
 
 
 async def test_an_untraced_click_leaves_with_its_trace_context_not_sampled() -> None:
-    async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright)
-        try:
-            page = await browser.new_page()
-            await page.set_content(TRACED_PAGE)
-            await page.evaluate(page_script.INSTALL)
-            bank = BankPage(page)
-            await bank.measure(interaction_for(0), timeout_ms=2000, traced=False)
-            await bank.measure(interaction_for(0), timeout_ms=2000, traced=True)
-            sent = await page.evaluate("window.sent.map((data) => JSON.parse(data))")
-        finally:
-            await browser.close()
+    async with bench_page(TRACED_PAGE) as (page, bank):
+        await bank.measure(interaction_for(0), timeout_ms=2000, traced=False)
+        await bank.measure(interaction_for(0), timeout_ms=2000, traced=True)
+        sent = await page.evaluate("window.sent.map((data) => JSON.parse(data))")
     untraced, traced = (message["payload"]["extensions"]["traceparent"] for message in sent)
     assert untraced == TRACEPARENT.removesuffix("-01") + "-00"
     assert traced == TRACEPARENT
