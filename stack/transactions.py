@@ -175,7 +175,10 @@ def check_transactions(
     hung. Prints one line per finding (and nothing when all is well).
 
     A shorter ``max_transaction_timeout_min`` looks at younger transactions; the tool
-    still reports only those the coordinator does not know, never a live one."""
+    still reports only those the coordinator does not know, never a live one, once every
+    coordinator holds its partitions: right after a broker starts, one that has not taken
+    them yet lists no transaction, so every open one would look hanging. The bound, past
+    any producer's time-out, is what makes the janitor's look safe then."""
     found: list[HangingTransaction] = []
     for broker in range(1, brokers + 1):
         output = _run_tool(
