@@ -112,6 +112,7 @@ class CommandLoop:
             stop=stop,
             backoff=backoff,
             kafka=self.kafka.state,
+            partitions=topics.commands.partitions,
         )
         self.batches = CommandBatches(
             consumer,

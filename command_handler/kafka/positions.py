@@ -13,6 +13,11 @@ read as new: the position keeper.
   gathered while an earlier one failed is given back too.
 - **Revocation.** Messages of a partition revoked while gathering are dropped; its floor and
   doubts are forgotten, since another owner may move it.
+- **An earlier owner's doubts.** A process decides nothing until the answers in doubt it
+  found, at its first assignment, on partitions it does not own have been published by
+  their owner or have come to it. A handler killed right after it joined the group still
+  holds partitions until its session ends; deciding meanwhile would publish an account's
+  new change before the change its predecessor stored and never published.
 - **No position.** librdkafka never picks a start by itself (`auto.offset.reset=error`):
   only a partition the group never committed starts at its beginning.
 """
@@ -35,6 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 # How long to wait for Kafka's answer to a committed offsets fetch (s).
 _COMMITTED_TIMEOUT_S = 10.0
+# How often a process waiting for another member's answers in doubt asks again (s).
+_OTHERS_RECHECK_S = 0.2
 
 Partition = tuple[str, int]
 """A (topic, partition) pair."""
@@ -54,8 +61,13 @@ class PositionKeeper:
         stop: threading.Event,
         backoff: Backoff,
         kafka: StateLog,
+        partitions: int,
     ) -> None:
         self._consumer = consumer
+        self._partitions = partitions
+        # Partitions not owned at the first assignment with answers in doubt (the last one's
+        # offset); None until that assignment is checked, empty once they are settled.
+        self._others_in_doubt: dict[Partition, int] | None = None
         self._stored_beyond = stored_beyond
         self._stop = stop
         self._backoff = backoff
@@ -129,6 +141,10 @@ class PositionKeeper:
     def not_answered(self, messages: list[Any], *, find_in_doubt: bool = True) -> list[Any]:
         """`messages` without those below their partition's floor; empty (and the batch
         rewound) when answers in doubt were found that must go first."""
+        # Before anything of our own: what we find in doubt then goes out with the rest.
+        if messages and not self._others_settled(messages[0].topic()):
+            self.rewind(messages)
+            return []
         unknown = {(m.topic(), m.partition()) for m in messages}
         if unknown - self.floors.keys():
             # Every owned partition at once: the answers in doubt of one whose messages
@@ -183,6 +199,62 @@ class PositionKeeper:
         self.in_doubt.update(in_doubt)
         self.rewind(messages)
         return False
+
+    def _others_settled(self, topic: str) -> bool:
+        """False while answers in doubt found at the first assignment on partitions another
+        member owns are neither published (their committed offset passed them) nor ours."""
+        if self._others_in_doubt == {}:
+            return True
+        owned = self.owned()
+        if self._others_in_doubt is None:
+            others = {(topic, p) for p in range(self._partitions)} - owned
+            found = self._doubts_of(others) if others else {}
+            if found is None:
+                return False
+            self._others_in_doubt = found
+            if found:
+                _LOGGER.info(
+                    "answers stored beyond the committed offset of partitions another member"
+                    " owns: deciding nothing until they are published",
+                    extra={"partitions": {p: last for (_, p), last in sorted(found.items())}},
+                )
+            return not found
+        pending = {k: last for k, last in self._others_in_doubt.items() if k not in owned}
+        if pending:
+            partitions = [TopicPartition(t, p) for t, p in sorted(pending)]
+            committed = self.ask(
+                lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
+            )
+            if committed is None:
+                return False
+            pending = {
+                (p.topic, p.partition): pending[(p.topic, p.partition)]
+                for p in committed
+                if p.offset <= pending[(p.topic, p.partition)]
+            }
+        self._others_in_doubt = pending
+        if pending:
+            # Asked again at the next poll; not at every one of them.
+            self._stop.wait(_OTHERS_RECHECK_S)
+            return False
+        _LOGGER.info("answers in doubt of other partitions settled: deciding")
+        return True
+
+    def _doubts_of(self, partitions: set[Partition]) -> dict[Partition, int] | None:
+        """Per partition of `partitions`, the last answer stored beyond its committed
+        offset; None if stopped."""
+        asked = [TopicPartition(t, p) for t, p in sorted(partitions)]
+        committed = self.ask(
+            lambda: _checked(self._consumer.committed(asked, _COMMITTED_TIMEOUT_S))
+        )
+        if committed is None:
+            return None
+        stored = self._stored_beyond({p.partition: max(0, p.offset) for p in committed})
+        if stored is None:
+            return None
+        return {
+            (p.topic, p.partition): stored[p.partition] for p in committed if p.partition in stored
+        }
 
     def reset_position(self, message: Any, error: KafkaError) -> None:
         """librdkafka has no usable position for the message's partition: resume it at its

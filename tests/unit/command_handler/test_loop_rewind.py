@@ -494,7 +494,8 @@ def test_the_floor_is_asked_once_per_assignment_and_moves_with_each_publish() ->
     loop.poll_once()
 
     assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(20, 25)]
-    assert consumer.committed_asked == 1
+    # Once for the floor, once for the partitions others own (at the first assignment).
+    assert consumer.committed_asked == 2
 
 
 def test_a_revoked_partition_asks_its_committed_offset_again_when_it_comes_back() -> None:
@@ -510,7 +511,8 @@ def test_a_revoked_partition_asks_its_committed_offset_again_when_it_comes_back(
     loop.poll_once()
 
     assert seen == [(0, o) for o in range(10, 20)] + [(0, o) for o in range(40, 46)]
-    assert consumer.committed_asked == 2
+    # Twice for the floor, once for the partitions others own (at the first assignment).
+    assert consumer.committed_asked == 3
 
 
 def test_a_transaction_reported_failed_that_did_commit_is_not_answered_again() -> None:
@@ -551,7 +553,8 @@ def test_no_answer_from_kafka_for_the_floor_is_asked_again() -> None:
     loop.poll_once()
 
     assert seen == [(0, o) for o in range(5, 10)]
-    assert consumer.committed_asked == 2
+    # The failed ask, its retry, then the floor.
+    assert consumer.committed_asked == 3
 
 
 def test_the_publish_phase_ends_at_the_commit_not_when_the_loop_collects_it() -> None:
@@ -650,3 +653,47 @@ def test_answers_in_doubt_of_a_partition_no_longer_owned_are_not_waited_for() ->
 
     assert [(m.partition(), m.offset()) for m in gathered] == [(0, o) for o in range(10, 15)]
     assert time.monotonic() - started < 5
+
+
+def test_nothing_is_decided_while_another_member_holds_answers_in_doubt() -> None:
+    # A predecessor killed right after joining still owns partition 1, where 20-24 are
+    # stored and not published; this process owns partition 0 only, for now.
+    consumer = FakeConsumer([batch(0, 0, 9)], assigned={0})
+    consumer.committed_offsets = {0: 0, 1: 20}
+    loop = make_loop(consumer, FakePublisher())
+    stored = {1: 24}
+    loop.positions._stored_beyond = lambda committed: {
+        p: last for p, last in stored.items() if p in committed
+    }
+    seen = handled_offsets(loop)
+
+    loop.poll_once()
+    consumer.script = [batch(0, 0, 9)]
+    loop.poll_once()
+    assert seen == []
+    assert consumer.seeks == {0: 0}
+
+    # Its session ends and partition 1 comes here: its answers go first, then the rest.
+    consumer.assigned = {0, 1}
+    consumer.script = [batch(0, 0, 0), batch(0, 1, 9) + batch(1, 20, 30)]
+    loop.poll_once()
+    consumer.script = [batch(0, 0, 9) + batch(1, 20, 30)]
+    loop.poll_once()
+    assert seen[: len(range(20, 25))] == [(1, o) for o in range(20, 25)]
+
+
+def test_answers_in_doubt_another_member_publishes_end_the_wait() -> None:
+    # A live second instance had 20-24 stored when this one started; it publishes them.
+    consumer = FakeConsumer([batch(0, 0, 9)], assigned={0})
+    consumer.committed_offsets = {0: 0, 1: 20}
+    loop = make_loop(consumer, FakePublisher())
+    loop.positions._stored_beyond = lambda committed: {1: 24} if 1 in committed else {}
+    seen = handled_offsets(loop)
+
+    loop.poll_once()
+    assert seen == []
+    consumer.committed_offsets = {0: 0, 1: 25}  # its Kafka transaction committed
+    consumer.script = [batch(0, 0, 9)]
+    loop.poll_once()
+
+    assert seen == [(0, o) for o in range(10)]
