@@ -176,9 +176,7 @@ class PositionKeeper:
         """Ask the committed offsets of `unknown`, and storage for answers in doubt beyond
         them; False when the batch must not go on (stopped, or doubts to publish first)."""
         partitions = [TopicPartition(t, p) for t, p in sorted(unknown)]
-        committed = self.ask(
-            lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
-        )
+        committed = self._committed(partitions)
         if committed is None:
             return False
         floors = {(p.topic, p.partition): max(0, p.offset) for p in committed}
@@ -222,9 +220,7 @@ class PositionKeeper:
         pending = {k: last for k, last in self._others_in_doubt.items() if k not in owned}
         if pending:
             partitions = [TopicPartition(t, p) for t, p in sorted(pending)]
-            committed = self.ask(
-                lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
-            )
+            committed = self._committed(partitions)
             if committed is None:
                 return False
             pending = {
@@ -244,9 +240,7 @@ class PositionKeeper:
         """Per partition of `partitions`, the last answer stored beyond its committed
         offset; None if stopped."""
         asked = [TopicPartition(t, p) for t, p in sorted(partitions)]
-        committed = self.ask(
-            lambda: _checked(self._consumer.committed(asked, _COMMITTED_TIMEOUT_S))
-        )
+        committed = self._committed(asked)
         if committed is None:
             return None
         stored = self._stored_beyond({p.partition: max(0, p.offset) for p in committed})
@@ -302,6 +296,13 @@ class PositionKeeper:
         except KafkaException as exc:
             # Not ours any more: its next owner starts from the committed offset.
             _LOGGER.info("could not reset", extra={"error": str(exc)})
+
+    def _committed(self, partitions: list[TopicPartition]) -> list[TopicPartition] | None:
+        """The group's committed offsets of `partitions`, asked until Kafka answers each
+        without an error; None if stopped."""
+        return self.ask(
+            lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
+        )
 
     def ask(self, call: Callable[[], _T]) -> _T | None:
         """`call` (a question to Kafka), retried with back-off until it answers; None if
