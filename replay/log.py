@@ -8,6 +8,7 @@ never count.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -15,17 +16,27 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Top
 
 from topology.topics import Topic
 
-__all__ = ["LogReader", "committed_offsets"]
+__all__ = ["LogReader", "LogStalledError", "committed_offsets"]
 
 _TIMEOUT_S = 10.0
 _BATCH = 10_000
+# Longer than a transaction can keep a partition's readable end back (the brokers abort one
+# 45 s after its start and look every 10 s), so only a reader that cannot read stalls this long.
+_STALL_S = 90.0
+
+
+class LogStalledError(RuntimeError):
+    """No partition moved towards its end for a while: the message says where each stands."""
 
 
 class LogReader:
     """Batches of ``topics``' records, from offset 0 up to ``ends`` (``read_on`` moves them)."""
 
-    def __init__(self, config: dict[str, Any], topics: Sequence[Topic]) -> None:
-        """``config``: a consumer config (``topology.clients.consumer_config``)."""
+    def __init__(
+        self, config: dict[str, Any], topics: Sequence[Topic], *, stall_s: float = _STALL_S
+    ) -> None:
+        """``config``: a consumer config (``topology.clients.consumer_config``); ``stall_s``:
+        how long reading may go without moving any partition before it raises LogStalledError."""
         self._consumer = Consumer(
             {**config, "enable.auto.commit": False, "enable.partition.eof": True}
         )
@@ -39,6 +50,9 @@ class LogReader:
         #: Offset of the last record read per partition (a commit marker may follow it).
         self.last_records: dict[tuple[str, int], int] = {}
         self.records = 0
+        #: The last error the consumer reported per partition (librdkafka retries these).
+        self.errors: dict[tuple[str, int], str] = {}
+        self._stall_s = stall_s
         self._assigned = False
         # Records read past an end: kept for ``read_on``, which moves the ends beyond them.
         self._ahead: list[Message] = []
@@ -58,10 +72,12 @@ class LogReader:
             self._consumer.assign(self._partitions)
             self._assigned = True
         held, self._ahead = self._ahead, []
+        moved = time.monotonic()
         while held or not self._done():
             messages = held or self._consumer.consume(num_messages=_BATCH, timeout=0.2)
             held = []
             batch: list[Message] = []
+            before = self._remaining()
             for message in messages:
                 error = message.error()
                 key = (message.topic() or "", message.partition() or 0)
@@ -72,14 +88,21 @@ class LogReader:
                         continue
                     if error.fatal():
                         raise RuntimeError(f"fatal consumer error: {error}")
+                    self.errors[key] = str(error)
                     continue
                 offset = message.offset() or 0
-                self.positions[key] = offset + 1
+                # max: a record held from an earlier call comes after the end-of-partition
+                # event that passed it, and librdkafka reports that end only once.
+                self.positions[key] = max(self.positions.get(key, 0), offset + 1)
                 if offset < self.ends.get(key, 0):
                     batch.append(message)
                     self.last_records[key] = offset
                 else:
                     self._ahead.append(message)
+            if self._remaining() < before:
+                moved = time.monotonic()
+            elif time.monotonic() - moved > self._stall_s:
+                raise LogStalledError(self._behind())
             if batch:
                 self.records += len(batch)
                 yield batch
@@ -98,6 +121,20 @@ class LogReader:
 
     def _done(self) -> bool:
         return all(self.positions.get(key, 0) >= end for key, end in self.ends.items())
+
+    def _remaining(self) -> int:
+        """Offsets still to pass before the ends: records elsewhere do not count as moving."""
+        return sum(max(0, end - self.positions.get(key, 0)) for key, end in self.ends.items())
+
+    def _behind(self) -> str:
+        behind = [
+            f"{topic}[{partition}] read to {self.positions.get((topic, partition), 0)} of "
+            f"{end}" + (f" ({error})" if (error := self.errors.get((topic, partition))) else "")
+            for (topic, partition), end in sorted(self.ends.items())
+            if self.positions.get((topic, partition), 0) < end
+        ]
+        elsewhere = [error for key, error in sorted(self.errors.items()) if key not in self.ends]
+        return f"no partition moved in {self._stall_s:.0f} s: " + "; ".join(behind + elsewhere)
 
     def close(self) -> None:
         """Leave without committing anything."""

@@ -34,8 +34,8 @@ _PRODUCER_DEFAULTS: Final[Mapping[str, str | int | bool]] = {
     # idempotence; costs nearly nothing on a local cluster).
     "acks": "all",
     # Give up on a message after 30 s rather than the default 5 min, so a broken cluster
-    # surfaces as a delivery error while someone is still waiting; below the transaction
-    # timeout (60 s) as librdkafka requires for transactional producers.
+    # surfaces as a delivery error while someone is still waiting; at most the transaction
+    # timeout (45 s here) as librdkafka requires for transactional producers.
     "message.timeout.ms": 30_000,
     # The history topics keep every record for good: zstd halves what a burst of the
     # generator's mix takes on disk (`python -m bench compression`, docs/topology.md) for
