@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from command_handler.backoff import Backoff
 from command_handler.deciding import BatchDecider
 from command_handler.dependencies import Dependency
-from command_handler.kafka.batches import CommandBatches
+from command_handler.kafka.batches import CommandBatches, ConsumerFatalError
 from command_handler.kafka.dead_letters import dead_letter
 from command_handler.kafka.decoding import DecodedBatch, decode_commands
 from command_handler.kafka.pipeline import Publisher, PublishPipeline, PublishStuckError, Settled
@@ -72,7 +72,8 @@ class _Batch:
 
 class CommandLoop:
     """One handler instance: this thread gathers, decodes and stores; the pipeline's thread
-    publishes. `on_stuck` ends the process when a publish hangs (default: raise)."""
+    publishes. `on_stuck` ends the process when a Kafka client cannot go on: a publish that
+    hangs, a consumer failed for good (default: raise)."""
 
     def __init__(
         self,
@@ -143,7 +144,14 @@ class CommandLoop:
         """Gather and handle one batch; with nothing new, settle a publish that is due (a
         failure is read again at once, a stuck one noticed even at idle)."""
         gather_started = time.perf_counter()
-        messages = self.batches.next_batch()
+        try:
+            messages = self.batches.next_batch()
+        except ConsumerFatalError as exc:
+            _LOGGER.error(
+                "kafka consumer failed for good, the handler exits to be restarted",
+                extra={"error": str(exc)},
+            )
+            self._on_stuck()
         if messages:
             self.handle_batch(messages, gather_s=time.perf_counter() - gather_started)
         elif self.pipeline.due():

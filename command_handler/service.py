@@ -58,7 +58,8 @@ def run_service(
         serde = RecordSerde.from_config(dict(registry_config(registry)))
         stack.callback(serde.close)
         consumer = command_consumer(settings, kafka, metrics.record_statistics)
-        # Leaves the group at once, so the partitions move without waiting for a time-out.
+        # A dynamic member leaves the group at once; a static one (the default) keeps its
+        # place for its session, so that its restart takes its partitions back at once.
         stack.callback(consumer.close)
         options = LoopOptions(
             client_id=settings.client_id,

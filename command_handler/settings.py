@@ -53,6 +53,12 @@ class CommandHandlerSettings(BaseSettings):
     """Consumer group session timeout (ms): how soon a killed instance's partitions move
     to the others (or to its restarted self). 6 s is the broker's default minimum."""
 
+    static_membership: bool = True
+    """Join the group as `command-handler-<instance>` (Kafka's static membership): a
+    restarted instance, or one whose session lapsed while Kafka restarted, takes its own
+    place back at once, where a new member waits for the old one's session to end. The
+    price: a stopped instance's partitions move only after its session, as after a kill."""
+
     metrics_port: int | None = None
     """Prometheus /metrics port as given (the stack passes it already shifted); unset:
     9102 + `OPEN_BANK_PORT_OFFSET`."""

@@ -23,7 +23,7 @@ from command_handler.kafka.positions import Partition, PositionKeeper
 from command_handler.linger import AdaptiveLinger
 from command_handler.logs import StateLog
 
-__all__ = ["CommandBatches"]
+__all__ = ["CommandBatches", "ConsumerFatalError"]
 
 _LOGGER = logging.getLogger(__name__)
 # How long one consume() waits while gathering behind a committing batch (s).
@@ -31,6 +31,11 @@ _GATHER_SLICE_S = 0.002
 # How long the batch of answers in doubt may wait for its next message before it goes as it
 # is (s): longer than a Kafka restart, so that only the unforeseen ends it early.
 _IN_DOUBT_STALL_S = 300.0
+
+
+class ConsumerFatalError(Exception):
+    """librdkafka gave up on the consumer for good (e.g. another process joined the group
+    under this instance's name): only a new process can consume again."""
 
 
 class CommandBatches:
@@ -94,6 +99,8 @@ class CommandBatches:
                 good.append(message)
             elif error.code() == KafkaError._AUTO_OFFSET_RESET:
                 self.positions.reset_position(message, error)
+            elif error.fatal():
+                raise ConsumerFatalError(str(error))
             elif error.code() != KafkaError._PARTITION_EOF:
                 self._kafka.failed(KafkaException(error))
         return self.positions.not_answered(good, find_in_doubt=not replaying)

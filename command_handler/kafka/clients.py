@@ -47,6 +47,7 @@ def consumer_settings(settings: CommandHandlerSettings, kafka: KafkaSettings) ->
                 # A killed instance's partitions move after the session time-out.
                 "session.timeout.ms": settings.session_timeout_ms,
                 "heartbeat.interval.ms": max(1_000, settings.session_timeout_ms // 3),
+                **({"group.instance.id": settings.client_id} if settings.static_membership else {}),
             },
         )
     )

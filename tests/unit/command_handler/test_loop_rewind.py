@@ -697,3 +697,26 @@ def test_answers_in_doubt_another_member_publishes_end_the_wait() -> None:
     loop.poll_once()
 
     assert seen == [(0, o) for o in range(10)]
+
+
+class FatalErrorMessage(FakeMessage):
+    """What consume() hands out once librdkafka gave up on the consumer."""
+
+    def error(self) -> KafkaError | None:
+        return KafkaError(KafkaError.FENCED_INSTANCE_ID, fatal=True)
+
+
+def test_a_consumer_failed_for_good_ends_the_process_for_a_restart() -> None:
+    publisher = FakePublisher()
+    consumer = FakeConsumer([batch(0, 10, 11), [FatalErrorMessage(0, -1)]], assigned={0})
+    restarts: list[bool] = []
+
+    def restart() -> NoReturn:
+        restarts.append(True)
+        raise SystemExit(75)
+
+    loop = make_loop(consumer, publisher)
+    loop._on_stuck = restart
+    with pytest.raises(SystemExit):
+        loop.run()
+    assert restarts == [True]
