@@ -51,7 +51,8 @@ class CommandHandlerSettings(BaseSettings):
 
     session_timeout_ms: int = Field(default=6_000, ge=1_000)
     """Consumer group session timeout (ms): how soon a killed instance's partitions move
-    to the others (or to its restarted self). 6 s is the broker's default minimum."""
+    to the others (a restarted static member takes them back at once). 6 s is the
+    broker's default minimum."""
 
     static_membership: bool = True
     """Join the group as `command-handler-<instance>` (Kafka's static membership): a
