@@ -120,7 +120,7 @@ class LogReader:
         yield from self.batches()
 
     def _done(self) -> bool:
-        return all(self.positions.get(key, 0) >= end for key, end in self.ends.items())
+        return self._remaining() == 0
 
     def _remaining(self) -> int:
         """Offsets still to pass before the ends: records elsewhere do not count as moving."""
