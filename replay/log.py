@@ -14,6 +14,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
+from topology.kafka_errors import is_fatal
 from topology.topics import Topic
 
 __all__ = ["LogReader", "LogStalledError", "committed_offsets"]
@@ -86,7 +87,7 @@ class LogReader:
                         # At the end: past any commit marker the watermark counted.
                         self.positions[key] = max(self.positions.get(key, 0), message.offset() or 0)
                         continue
-                    if error.fatal():
+                    if is_fatal(error):
                         raise RuntimeError(f"fatal consumer error: {error}")
                     self.errors[key] = str(error)
                     continue

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaError, Message
 
 from backend.feedback import Delivered
+from topology.kafka_errors import is_fatal
 from topology.serde import RecordSerde, UndecodableRecord
 from topology.topics import Topic
 from topology.tracing import TRACEPARENT
@@ -54,7 +55,7 @@ def decode_batch(
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
                 continue
-            if error.fatal():
+            if is_fatal(error):
                 raise FatalConsumerError(f"fatal consumer error: {error}")
             _log_transient(error)
             continue

@@ -18,6 +18,7 @@ from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from backend.events import LoggedEvent, RawRecord
 from backend.kafka.consumer_thread import ConsumerThread, KafkaConsumer
 from backend.kafka.decoding import FatalConsumerError
+from topology.kafka_errors import is_fatal
 from topology.serde import RecordSerde, UndecodableRecord, schema_id_of
 from topology.topics import (
     ACCOUNT_CREATION_FEEDBACK,
@@ -93,7 +94,7 @@ class HistoryReader(ConsumerThread):
         for message in messages:
             error = message.error()
             if error is not None:
-                if error.fatal():
+                if is_fatal(error):
                     raise FatalConsumerError(f"fatal consumer error: {error}")
                 if error.code() != KafkaError._PARTITION_EOF:
                     _log.warning("history reader: %s (librdkafka retries)", error)

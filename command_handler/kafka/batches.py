@@ -22,6 +22,7 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from command_handler.kafka.positions import Partition, PositionKeeper
 from command_handler.linger import AdaptiveLinger
 from command_handler.logs import StateLog
+from topology.kafka_errors import is_fatal
 
 __all__ = ["CommandBatches", "ConsumerFatalError"]
 
@@ -99,7 +100,7 @@ class CommandBatches:
                 good.append(message)
             elif error.code() == KafkaError._AUTO_OFFSET_RESET:
                 self.positions.reset_position(message, error)
-            elif error.fatal():
+            elif is_fatal(error):
                 raise ConsumerFatalError(str(error))
             elif error.code() != KafkaError._PARTITION_EOF:
                 self._kafka.failed(KafkaException(error))

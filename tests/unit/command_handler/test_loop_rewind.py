@@ -700,15 +700,30 @@ def test_answers_in_doubt_another_member_publishes_end_the_wait() -> None:
 
 
 class FatalErrorMessage(FakeMessage):
-    """What consume() hands out once librdkafka gave up on the consumer."""
+    """What consume() hands out once librdkafka gave up on the consumer: librdkafka puts a
+    `_FATAL` error on the consumer's queue (`rd_kafka_set_fatal_error0`), and
+    confluent_kafka builds a message's error without the fatal flag; a fenced static member
+    (a successor under the same `group.instance.id`) gets it after a Kafka restart."""
+
+    def __init__(self, partition: int, offset: int, error: KafkaError) -> None:
+        super().__init__(partition, offset)
+        self._error = error
 
     def error(self) -> KafkaError | None:
-        return KafkaError(KafkaError.FENCED_INSTANCE_ID, fatal=True)
+        return self._error
 
 
-def test_a_consumer_failed_for_good_ends_the_process_for_a_restart() -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        KafkaError(KafkaError._FATAL, "Fatal error: Static consumer fenced"),
+        KafkaError(KafkaError.FENCED_INSTANCE_ID, fatal=True),
+    ],
+)
+def test_a_consumer_failed_for_good_ends_the_process_for_a_restart(error: KafkaError) -> None:
     publisher = FakePublisher()
-    consumer = FakeConsumer([batch(0, 10, 11), [FatalErrorMessage(0, -1)]], assigned={0})
+    failed = FatalErrorMessage(0, -1, error)
+    consumer = FakeConsumer([batch(0, 10, 11), [failed]], assigned={0})
     restarts: list[bool] = []
 
     def restart() -> NoReturn:
