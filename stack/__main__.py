@@ -45,14 +45,6 @@ def _parser() -> argparse.ArgumentParser:
         "transactions", help="find hanging Kafka transactions (exit 3 if one hangs)"
     )
     transactions.add_argument("--abort", action="store_true", help="abort what hangs")
-    transactions.add_argument(
-        "--max-transaction-timeout",
-        type=int,
-        default=1,
-        metavar="MIN",
-        help="look at transactions whose last write is older than this (default 1: past the"
-        " brokers' 45 s maximum)",
-    )
     replay = commands.add_parser(
         "replay", help="rebuild the API's read model from the log, compare, switch if equal"
     )
@@ -162,13 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from stack.transactions import check_transactions
 
             brokers = read_state(layout).brokers
-            hanging = check_transactions(
-                layout,
-                brokers,
-                sys.stdout,
-                abort=args.abort,
-                max_transaction_timeout_min=args.max_transaction_timeout,
-            )
+            hanging = check_transactions(layout, brokers, sys.stdout, abort=args.abort)
             if not hanging:
                 print(f"kafka: no hanging transaction on {brokers} broker(s)")
             elif not args.abort:

@@ -26,7 +26,6 @@ __all__ = [
     "REGISTRY_ARTIFACT",
     "REGISTRY_VERSION",
     "ensure_kafka_libs",
-    "ensure_kafka_tools",
     "ensure_registry",
     "ensure_zipkin",
     "kafka_version",
@@ -39,7 +38,6 @@ REGISTRY_ARTIFACT = f"io.apicurio:apicurio-registry-app:{REGISTRY_VERSION}:tar.g
 ZIPKIN_VERSION = "3.5.1"
 ZIPKIN_ARTIFACT = f"io.zipkin:zipkin-server:{ZIPKIN_VERSION}:jar:exec"
 _POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
-_TOOLS_POM = _POM.with_name("tools-pom.xml")
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 _DOWNLOADED = re.compile(r"Downloaded from \S+: \S+/([^/\s]+) \(")
 
@@ -102,15 +100,6 @@ def _run_maven(args: list[str], log: Path, what: str, out: TextIO) -> None:
 def ensure_kafka_libs(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
     """The folder of Kafka's runtime jars, fetched by `stack/kafka/pom.xml` if missing."""
     return _fetch_kafka_jars(layout, out, "libs", "jars", _POM, [], _check_log4j_binding)
-
-
-def ensure_kafka_tools(layout: StackLayout, out: TextIO = sys.stdout) -> Path:
-    """The folder of Kafka's tools jar (`kafka-transactions.sh` and friends), at the broker's
-    version, fetched by `stack/kafka/tools-pom.xml` if missing; it runs with the broker's
-    jars beside it (`java -cp <libs>/*:<tools>/*`), so only the one jar is fetched."""
-    version = kafka_version()
-    extra = ["-DexcludeTransitive=true", f"-Dkafka.version={version}"]
-    return _fetch_kafka_jars(layout, out, "tools", "tools", _TOOLS_POM, extra)
 
 
 def _fetch_kafka_jars(

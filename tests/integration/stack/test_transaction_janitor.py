@@ -2,8 +2,9 @@
 
 Kills the process group of `kafka-1` of the stack the tests run against (run it on a private
 stack: `OPEN_BANK_RUN_DIR`/`OPEN_BANK_PORT_OFFSET`), runs no command, and waits for the check
-supervisord's event listener schedules after the restart: its line in `transactions.log`,
-no sooner than `CHECK_DELAY_S` after the restart and within a minute and a half of it.
+supervisord's event listener schedules after the restart: a line in `transactions.log` that
+found the cluster answering, no sooner than the first of `CHECK_DELAYS_S` after the restart
+and well before the last.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from stack.components import plan
 from stack.layout import StackLayout
 from stack.state import read_state
 from stack.supervision import component_pid
-from stack.transaction_janitor import CHECK_DELAY_S
+from stack.transaction_janitor import CHECK_DELAYS_S
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
-# The check's JVM runs and the listener's five-second ticks, on a loaded machine.
-CHECK_RUNS_WITHIN_S = 90.0
+# The node's start, the check's JVM and the listener's five-second ticks, on a loaded machine.
+CHECK_RUNS_WITHIN_S = 40.0
 
 
 def _kafka_healthy(layout: StackLayout) -> bool:
@@ -52,23 +53,25 @@ def test_a_killed_broker_is_checked_for_hanging_transactions_by_itself(
         time.sleep(0.05)
     restarted_at = time.time()
 
-    deadline = restarted_at + CHECK_DELAY_S + CHECK_RUNS_WITHIN_S
+    deadline = restarted_at + CHECK_DELAYS_S[0] + CHECK_RUNS_WITHIN_S
     checks: list[str] = []
-    while not checks:
-        assert time.time() < deadline, f"no check in {log} after the restart"
-        time.sleep(2)
+    answered: list[str] = []
+    while not answered:
+        assert time.time() < deadline, f"no check that Kafka answered in {log}: {checks}"
+        time.sleep(1)
         with log.open() as handle:
             handle.seek(seen)
             checks = [line for line in handle if "kafka-1 restarted at" in line]
-    (line,) = checks
+        answered = [line for line in checks if "check failed" not in line]
+    line = answered[0]
     checked_at = _epoch(line.split()[0])
     print(
-        f"kafka-1 (pid {pid}) killed; pid {new_pid}; checked {checked_at - killed_at:.0f} s later"
+        f"kafka-1 (pid {pid}) killed; pid {new_pid}; {len(checks)} check(s),"
+        f" the first that Kafka answered ended {checked_at - killed_at:.0f} s after the kill"
     )
     print(line.strip())
-    assert checked_at >= restarted_at - 1 + CHECK_DELAY_S, "checked before the bound"
+    assert _epoch(checks[0].split()[0]) >= restarted_at - 1 + CHECK_DELAYS_S[0], "too soon"
     assert "no hanging transaction" in line or "hanging transaction(s)" in line, line
-    assert "check failed" not in line
     assert new_pid == component_pid(stack_layout, "kafka-1")
     while not _kafka_healthy(stack_layout):  # leave the stack as it was found
         assert time.time() < deadline, "kafka-1 is not healthy again"

@@ -1,12 +1,11 @@
-"""`python -m stack transactions` against the real broker: Kafka's own tool answers, finds
-nothing hanging on a healthy cluster, and never takes a live transaction for a hanging one
-(it is open past the look-back, but its coordinator knows it). The brokers refuse a
-transaction time-out above their maximum, which is what makes a longer one hanging."""
+"""`python -m stack transactions` against the real broker: the Admin API calls answer, find
+nothing hanging on a healthy cluster, and never take a live transaction for a hanging one
+(its coordinator counts its partition). The brokers refuse a transaction time-out above
+their maximum, which is what bounds how long a transaction no coordinator knows can live."""
 
 import io
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from confluent_kafka.cimpl import NewTopic
 from stack.kafka_config import TRANSACTION_MAX_TIMEOUT_MS
 from stack.layout import StackLayout
 from stack.state import read_state
-from stack.transactions import check_transactions
+from stack.transactions import check_transactions, snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -77,14 +76,18 @@ def test_a_live_transaction_is_never_taken_for_a_hanging_one(
     producer.begin_transaction()
     producer.produce(topic, b"open while the tool looks")
     assert producer.flush(30) == 0
-    time.sleep(2)
     out = io.StringIO()
     brokers = read_state(stack_layout).brokers
-    # A look-back of 0 min makes every open transaction a candidate; the coordinator knows
-    # this one, so it is not hanging and is not aborted: its commit still succeeds.
-    hanging = check_transactions(
-        stack_layout, brokers, out, abort=True, max_transaction_timeout_min=0
-    )
+    # The snapshot sees it open, and its coordinator still has to end it there.
+    seen = snapshot(stack_layout, brokers)
+    (mine,) = [t for t in seen.opened if t.topic == topic]
+    (known,) = [c for c in seen.coordinated if c.producer_id == mine.producer_id]
+    assert (topic, 0, mine.producer_id, mine.start_offset) in seen.still
+    assert known.state == "Ongoing", known
+    assert f"{topic}-0" in known.pending
+    # So it is not hanging and is not aborted: its commit still succeeds.
+    hanging = check_transactions(stack_layout, brokers, out, abort=True)
     assert hanging == [], out.getvalue()
     assert out.getvalue() == ""
     producer.commit_transaction(30)
+    assert [t for t in snapshot(stack_layout, brokers).opened if t.topic == topic] == []

@@ -1,5 +1,6 @@
-"""When the stack looks for hanging Kafka transactions (pure scheduling), that the bound it
-looks with is past every producer's time-out, and what one check writes."""
+"""When the stack looks for hanging Kafka transactions (pure scheduling), that its bound for
+transactions no coordinator knows is past every producer's time-out, and what one check
+writes."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import pytest
 
 from command_handler.settings import CommandHandlerSettings
 from stack import transaction_janitor
+from stack.hanging_transactions import UNKNOWN_BOUND_S, HangingTransaction
 from stack.kafka_config import TRANSACTION_ABORT_CHECK_MS, TRANSACTION_MAX_TIMEOUT_MS
 from stack.layout import StackLayout
 from stack.ports import Ports
 from stack.supervision_events import Recorder, handle
 from stack.transaction_janitor import (
-    CHECK_BOUND_MIN,
-    CHECK_DELAY_S,
+    CHECK_DELAYS_S,
     REQUEST_TYPE,
     RETRY_DELAY_S,
     CheckRunner,
@@ -29,21 +30,24 @@ from stack.transaction_janitor import (
     run_check,
     unclean_nodes,
 )
-from stack.transactions import HangingTransaction
 from topology.clients import producer_config
 from topology.settings import KafkaSettings
 
 
 @pytest.mark.parametrize("from_state", ["EXITED", "BACKOFF", "FATAL"])
-def test_a_restart_of_a_kafka_node_schedules_a_check_past_the_bound(from_state: str) -> None:
+def test_a_restart_of_a_kafka_node_schedules_a_series_of_checks_the_last_past_the_bound(
+    from_state: str,
+) -> None:
     schedule = CheckSchedule()
     assert schedule.note_start("kafka-2", from_state, now=1000.0)
-    assert schedule.take(1000.0 + CHECK_DELAY_S - 1, running=False) is None
-    reason = schedule.take(1000.0 + CHECK_DELAY_S, running=False)
-    assert reason is not None
-    assert reason.startswith("kafka-2 restarted at ")
-    assert schedule.take(1000.0 + CHECK_DELAY_S + 60, running=False) is None  # once only
-    assert CHECK_DELAY_S > CHECK_BOUND_MIN * 60
+    assert schedule.take(1000.0 + CHECK_DELAYS_S[0] - 1, running=False) is None
+    for delay in CHECK_DELAYS_S:
+        reason = schedule.take(1000.0 + delay, running=False)
+        assert reason is not None
+        assert reason.startswith("kafka-2 restarted at ")
+    assert schedule.take(1000.0 + 1000, running=False) is None  # each once only
+    assert CHECK_DELAYS_S[0] <= 10  # while the node comes up, not a minute later
+    assert max(CHECK_DELAYS_S) > UNKNOWN_BOUND_S
 
 
 @pytest.mark.parametrize(
@@ -61,7 +65,7 @@ def test_other_starts_schedule_nothing(name: str, from_state: str) -> None:
 
 
 def test_one_check_at_a_time_and_one_for_each_later_restart() -> None:
-    schedule = CheckSchedule(delay_s=100.0)
+    schedule = CheckSchedule(delays_s=(100.0,))
     schedule.note_start("kafka-1", "EXITED", now=0.0)
     schedule.note_start("kafka-1", "BACKOFF", now=10.0)
     schedule.note_start("kafka-1", "EXITED", now=500.0)
@@ -80,7 +84,7 @@ def test_every_producer_asks_for_at_most_the_brokers_maximum_and_the_bound_excee
     assert int(shared["transaction.timeout.ms"]) <= TRANSACTION_MAX_TIMEOUT_MS
     assert handler.transaction_timeout_ms <= TRANSACTION_MAX_TIMEOUT_MS
     # A live transaction is aborted by its coordinator before its last write is that old.
-    assert CHECK_BOUND_MIN * 60_000 > TRANSACTION_MAX_TIMEOUT_MS + TRANSACTION_ABORT_CHECK_MS
+    assert UNKNOWN_BOUND_S * 1000 > TRANSACTION_MAX_TIMEOUT_MS + TRANSACTION_ABORT_CHECK_MS
 
 
 class FakeRunner(CheckRunner):
@@ -130,9 +134,9 @@ def test_the_listener_schedules_on_a_kafka_restart_and_starts_the_check_at_a_tic
     event("PROCESS_STATE_STARTING", start.format("EXITED"))
     event("TICK_5", "when:2")
     assert runner.reasons == []
-    clock[0] += CHECK_DELAY_S
+    clock[0] += CHECK_DELAYS_S[0]
     event("TICK_5", "when:3")
-    event("TICK_5", "when:4")
+    event("TICK_5", "when:4")  # the first still runs: nothing more starts
     assert len(runner.reasons) == 1
     assert "kafka-1 restarted" in runner.reasons[0]
     assert "checking for hanging transactions (pid 4242" in err.getvalue()
@@ -145,7 +149,7 @@ def _layout(tmp_path: Path) -> StackLayout:
 def test_a_check_logs_one_line_per_abort_and_its_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hanging = HangingTransaction("commands", 0, 17, 5, 2, 3)
+    hanging = HangingTransaction("commands", 0, 17, 5, 2, 3, "command-handler-0 is CompleteCommit")
     seen: dict[str, Any] = {}
 
     def fake_check(
@@ -154,9 +158,8 @@ def test_a_check_logs_one_line_per_abort_and_its_outcome(
         out: TextIO,
         *,
         abort: bool,
-        max_transaction_timeout_min: int,
     ) -> list[HangingTransaction]:
-        seen.update(abort=abort, bound=max_transaction_timeout_min, brokers=brokers)
+        seen.update(abort=abort, brokers=brokers)
         out.write(f"kafka: aborted the hanging transaction on {hanging}\n")
         return [hanging]
 
@@ -164,13 +167,13 @@ def test_a_check_logs_one_line_per_abort_and_its_outcome(
     layout = _layout(tmp_path)
     assert last_check_line(layout) == "hanging transactions: not checked yet"
     summary = run_check(layout, 1, "kafka-1 restarted at 07:00:00Z")
-    assert seen == {"abort": True, "bound": CHECK_BOUND_MIN, "brokers": 1}
+    assert seen == {"abort": True, "brokers": 1}
     assert summary.startswith("aborted 1 hanging transaction(s) on 1 broker(s)")
     lines = layout.log_file("transactions").read_text().splitlines()
     assert len(lines) == 2
     assert lines[0].endswith(
         "aborted the hanging transaction on commands-0 from offset 17"
-        " (producer 5, epoch 2, open 3 min)"
+        " (producer 5, epoch 2, last write 3 s ago; command-handler-0 is CompleteCommit)"
     )
     assert "kafka-1 restarted at 07:00:00Z" in lines[1]
     status = last_check_line(layout)
@@ -222,7 +225,7 @@ def test_up_asks_the_listener_to_check_again_after_an_unclean_stop(
     handle("REMOTE_COMMUNICATION", payload, recorder, NoRpc(), frozenset(), err, janitor)
     handle("TICK_5", "when:1", recorder, NoRpc(), frozenset(), err, janitor)
     assert runner.reasons == []
-    clock[0] += CHECK_DELAY_S
+    clock[0] += CHECK_DELAYS_S[0]
     handle("TICK_5", "when:2", recorder, NoRpc(), frozenset(), err, janitor)
     assert len(runner.reasons) == 1
     assert runner.reasons[0].startswith("kafka-1 started after an unclean stop at ")
@@ -232,11 +235,14 @@ def test_a_failed_check_is_tried_again_a_minute_later() -> None:
     runner = FakeRunner()
     janitor, err = Janitor(runner), io.StringIO()
     janitor.started("kafka-1", "EXITED", 0.0, err)
-    janitor.tick(CHECK_DELAY_S, err)
-    assert len(runner.reasons) == 1
-    runner.busy, runner.failures = False, 1  # it ended with exit 1
-    janitor.tick(CHECK_DELAY_S + 5, err)
-    assert len(runner.reasons) == 1
-    janitor.tick(CHECK_DELAY_S + 5 + RETRY_DELAY_S, err)
-    assert runner.reasons[1] == "a failed check"
+    last = max(CHECK_DELAYS_S)
+    for delay in CHECK_DELAYS_S:
+        janitor.tick(delay, err)
+        runner.busy = False
+    assert len(runner.reasons) == len(CHECK_DELAYS_S)
+    runner.failures = 1  # the last ended with exit 1
+    janitor.tick(last + 5, err)
+    assert len(runner.reasons) == len(CHECK_DELAYS_S)
+    janitor.tick(last + 5 + RETRY_DELAY_S, err)
+    assert runner.reasons[-1] == "a failed check"
     assert "the check failed: tried again at" in err.getvalue()
