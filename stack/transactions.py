@@ -19,6 +19,7 @@ transaction spans a dozen partitions. What hangs is decided in `stack.hanging_tr
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -53,7 +54,8 @@ def _compiled(layout: StackLayout, libs: Path) -> Path:
     target = layout.cache_dir / f"kafka-{downloads.kafka_version()}" / f"transactions-{digest}"
     if (target / "KafkaTransactions.class").exists():
         return target
-    staging = target.with_name(f"{target.name}.partial")
+    # Stacks share the cache: each compiles into its own folder and renames it into place.
+    staging = target.with_name(f"{target.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     clients = sorted(libs.glob("kafka-clients-*.jar"))
     argv = [java, "-m", "jdk.compiler/com.sun.tools.javac.Main", "-d", str(staging)]
@@ -64,8 +66,12 @@ def _compiled(layout: StackLayout, libs: Path) -> Path:
             f"could not compile {_PROGRAM.name}: {result.stderr.strip()[-400:]}",
             "check the Java installation (openjdk-17-jre-headless)",
         )
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    try:
+        staging.rename(target)
+    except OSError:
+        if not (target / "KafkaTransactions.class").exists():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)  # another stack's compile came first
     return target
 
 
