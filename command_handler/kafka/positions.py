@@ -33,6 +33,7 @@ from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicP
 
 from command_handler.backoff import Backoff
 from command_handler.logs import StateLog
+from topology.kafka_errors import is_fatal
 
 __all__ = ["Partition", "PositionKeeper", "first_offsets", "next_offsets"]
 
@@ -123,15 +124,22 @@ class PositionKeeper:
     def give_back(self, messages: Sequence[Any]) -> list[Any]:
         """The batch in flight failed while these were gathered (settled in a revocation
         callback inside consume()) and its partitions were sought back. These came after
-        it: all of them are read again, never published past the failed batch."""
-        self.rewind([m for m in messages if (m.topic(), m.partition()) not in self.rewound])
-        return []
+        it: all of them are read again, never published past the failed batch. A fatal
+        consumer error among them is handed on."""
+        self.rewind(
+            [
+                m
+                for m in messages
+                if not _fatal(m) and (m.topic(), m.partition()) not in self.rewound
+            ]
+        )
+        return [m for m in messages if _fatal(m)]
 
     def drop_revoked(self, messages: list[Any]) -> list[Any]:
         """`messages` without those of partitions revoked while gathering: publishing them
         would commit offsets of a partition another instance owns now."""
         owned = self.owned()
-        kept = [m for m in messages if (m.topic(), m.partition()) in owned]
+        kept = [m for m in messages if _fatal(m) or (m.topic(), m.partition()) in owned]
         if len(kept) < len(messages):
             _LOGGER.info(
                 "dropped messages of revoked partitions", extra={"count": len(messages) - len(kept)}
@@ -340,3 +348,10 @@ def next_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
         key = (message.topic(), message.partition())
         last[key] = max(last.get(key, -1), message.offset())
     return [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+
+
+def _fatal(message: Any) -> bool:
+    # A consumer failed for good (a fenced static member): librdkafka hands it out with
+    # the revocation of every partition, and it must reach `next_batch`, not be dropped.
+    error = message.error()
+    return error is not None and is_fatal(error)

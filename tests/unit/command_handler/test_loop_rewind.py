@@ -712,6 +712,9 @@ class FatalErrorMessage(FakeMessage):
     def error(self) -> KafkaError | None:
         return self._error
 
+    def topic(self) -> str | None:  # type: ignore[override]
+        return None  # a consumer-wide error names no partition (`RD_KAFKA_PARTITION_UA`)
+
 
 @pytest.mark.parametrize(
     "error",
@@ -722,7 +725,7 @@ class FatalErrorMessage(FakeMessage):
 )
 def test_a_consumer_failed_for_good_ends_the_process_for_a_restart(error: KafkaError) -> None:
     publisher = FakePublisher()
-    failed = FatalErrorMessage(0, -1, error)
+    failed = FatalErrorMessage(-1, -1001, error)
     consumer = FakeConsumer([batch(0, 10, 11), [failed]], assigned={0})
     restarts: list[bool] = []
 
@@ -731,6 +734,31 @@ def test_a_consumer_failed_for_good_ends_the_process_for_a_restart(error: KafkaE
         raise SystemExit(75)
 
     loop = make_loop(consumer, publisher)
+    loop._on_stuck = restart
+    with pytest.raises(SystemExit):
+        loop.run()
+    assert restarts == [True]
+
+
+def test_a_fatal_error_that_comes_with_the_revocation_of_every_partition_is_not_dropped() -> None:
+    # A fenced static member after a Kafka restart: librdkafka revokes every partition and
+    # hands out the fatal error in the same consume() call.
+    consumer = FakeConsumer([], assigned={0, 1})
+    fatal = FatalErrorMessage(-1, -1001, KafkaError(KafkaError._FATAL, "Fatal error: fenced"))
+
+    def fenced() -> list[FakeMessage]:
+        consumer.revoke([TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)])
+        consumer.assigned = set()
+        return [fatal]
+
+    consumer.script = [batch(0, 10, 11), fenced]
+    loop = make_loop(consumer, FakePublisher())
+    restarts: list[bool] = []
+
+    def restart() -> NoReturn:
+        restarts.append(True)
+        raise SystemExit(75)
+
     loop._on_stuck = restart
     with pytest.raises(SystemExit):
         loop.run()
