@@ -4,13 +4,13 @@ A SIGKILLed broker can leave a hanging transaction as it starts again (docs/reli
 When supervisord restarts a Kafka node (a crash, a SIGKILL), the event listener schedules
 checks at `CHECK_DELAYS_S` after the restart: the first ones catch a transaction its
 coordinator has ended without it as soon as the node answers; the last one, past
-`stack.transactions.UNKNOWN_BOUND_S`, also one no coordinator knows. Each check runs as a
-detached child (`python -m stack.transaction_janitor`), one at a time; checks that fall due
-while one runs are covered by the next. `./bank up` checks once at its end; a node it starts
-after an unclean stop (a power cut: no `.kafka_cleanshutdown` in its data) gets the same
-series, which `up` asks the listener for (`REQUEST_TYPE`, a supervisord REMOTE_COMMUNICATION
-event). Each check appends its lines to `logs/transactions.log` (one per abort) and keeps its
-outcome in `kafka/transactions-check.json` for `status`.
+`stack.hanging_transactions.UNKNOWN_BOUND_S`, also one no coordinator knows. Each check
+runs as a detached child (`python -m stack.transaction_janitor`), one at a time; checks
+that fall due while one runs are covered by the next. `./bank up` checks once at its end; a
+node it starts after an unclean stop (a power cut: no `.kafka_cleanshutdown` in its data)
+gets the same series, which `up` asks the listener for (`REQUEST_TYPE`, a supervisord
+REMOTE_COMMUNICATION event). Each check appends its lines to `logs/transactions.log` (one
+per abort) and keeps its outcome in `kafka/transactions-check.json` for `status`.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def check_after_up(
     out.write(f"{'kafka transactions':<18} {run_check(layout, brokers, 'bank up')}\n")
     for name in unclean:
         rpc("sendRemoteCommEvent", REQUEST_TYPE, f"{name} started after an unclean stop")
-        due = _clock(time.time() + max(CHECK_DELAYS_S))
+        due = _clock(time.time() + CheckSchedule().last_s)
         out.write(
             f"{'kafka transactions':<18} {name} had stopped uncleanly: checked again until {due}\n"
         )

@@ -126,14 +126,10 @@ class PositionKeeper:
         callback inside consume()) and its partitions were sought back. These came after
         it: all of them are read again, never published past the failed batch. A fatal
         consumer error among them is handed on."""
-        self.rewind(
-            [
-                m
-                for m in messages
-                if not _fatal(m) and (m.topic(), m.partition()) not in self.rewound
-            ]
-        )
-        return [m for m in messages if _fatal(m)]
+        fatal = [m for m in messages if _fatal(m)]
+        records = [m for m in messages if m not in fatal]
+        self.rewind([m for m in records if (m.topic(), m.partition()) not in self.rewound])
+        return fatal
 
     def drop_revoked(self, messages: list[Any]) -> list[Any]:
         """`messages` without those of partitions revoked while gathering: publishing them
