@@ -83,4 +83,7 @@ def transactional_publisher(
     settings: CommandHandlerSettings, kafka: KafkaSettings
 ) -> TransactionalPublisher:
     """The publisher; it makes a fresh producer after a fatal error."""
-    return TransactionalPublisher(lambda: with_quiet_logs(producer_settings(settings, kafka)))
+    return TransactionalPublisher(
+        lambda: with_quiet_logs(producer_settings(settings, kafka)),
+        transaction_timeout_s=settings.transaction_timeout_ms / 1000,
+    )

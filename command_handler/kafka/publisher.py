@@ -4,11 +4,19 @@ Readers use read_committed, so a batch's feedback, BalanceChanged events and dea
 become visible together with the consumer offsets that mark its commands done, or not at
 all. The PostgreSQL commit comes first: if this transaction fails, the commands are read
 again and their stored outcome is published again (see `handling`).
+
+A retriable failure (the broker restarting, its coordinator still loading) leaves the
+transaction open, and librdkafka lets the same call be made again: the offsets are sent
+again until the transaction's own timeout, and the commit until it is known. Aborting
+instead can fail for good when the coordinator never saw the transaction begin (an abort
+of a transaction it does not know answers INVALID_TXN_STATE, which librdkafka makes
+fatal), and a fatal error costs a new producer and a new round of the batch.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -19,6 +27,8 @@ __all__ = ["OutgoingMessage", "PublishFailedError", "TransactionalPublisher"]
 _LOGGER = logging.getLogger(__name__)
 _INIT_TIMEOUT_S = 10.0
 _COMMIT_TIMEOUT_S = 10.0
+# Less time than this left before the transaction times out: abort rather than try again.
+_MIN_RETRY_S = 1.0
 
 
 class OutgoingMessage(NamedTuple):
@@ -51,8 +61,17 @@ def _kafka_error(exc: KafkaException) -> KafkaError | None:
 class TransactionalPublisher:
     """A transactional producer that replaces itself after a fatal error (e.g. fenced)."""
 
-    def __init__(self, make_config: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        make_config: Callable[[], dict[str, Any]],
+        transaction_timeout_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`transaction_timeout_s`: the producer's `transaction.timeout.ms`; past it the
+        coordinator aborts the transaction, so the offsets are not sent again after it."""
         self._make_config = make_config
+        self._transaction_timeout_s = transaction_timeout_s
+        self._clock = clock
         self._producer: Any = None
 
     def _ready_producer(self) -> Any:
@@ -85,6 +104,7 @@ class TransactionalPublisher:
         Raises PublishFailedError when nothing of it became visible.
         """
         producer = self._ready_producer()
+        deadline = self._clock() + self._transaction_timeout_s
         try:
             producer.begin_transaction()
             for message in messages:
@@ -94,10 +114,25 @@ class TransactionalPublisher:
             # Serve delivery reports once per batch (a batch is far below the queue's
             # 100,000 messages; per message this call cost more than the produce).
             producer.poll(0)
-            producer.send_offsets_to_transaction(list(offsets), group_metadata, _COMMIT_TIMEOUT_S)
+            self._send_offsets(producer, list(offsets), group_metadata, deadline)
             self._commit(producer)
         except (KafkaException, BufferError) as exc:
             raise self._abort(producer, exc) from exc
+
+    def _send_offsets(
+        self, producer: Any, offsets: list[TopicPartition], group_metadata: Any, deadline: float
+    ) -> None:
+        timeout_s = _COMMIT_TIMEOUT_S
+        while True:
+            try:
+                producer.send_offsets_to_transaction(offsets, group_metadata, timeout_s)
+                return
+            except KafkaException as exc:
+                error = _kafka_error(exc)
+                timeout_s = min(_COMMIT_TIMEOUT_S, deadline - self._clock())
+                if error is None or not error.retriable() or timeout_s < _MIN_RETRY_S:
+                    raise
+                _LOGGER.info("retrying send_offsets_to_transaction", extra={"error": str(exc)})
 
     def _commit(self, producer: Any) -> None:
         while True:
@@ -120,7 +155,10 @@ class TransactionalPublisher:
             producer.abort_transaction(_COMMIT_TIMEOUT_S)
         except KafkaException as abort_exc:
             # Could not even abort: start over with a new producer (init aborts for us).
-            _LOGGER.info("abort_transaction failed", extra={"error": str(abort_exc)})
+            _LOGGER.info(
+                "abort_transaction failed",
+                extra={"error": str(abort_exc), "aborted_because": str(exc)},
+            )
             self._drop()
             return PublishFailedError(f"{exc}; abort failed: {abort_exc}", fatal=True)
         return PublishFailedError(str(exc), fatal=False)

@@ -19,6 +19,7 @@ class FakeProducer:
     """Records the calls; `send_offsets_to_transaction` raises `fail_with` if set."""
 
     fail_with: KafkaError | None = None
+    fail_times = 1_000_000
     abort_fails = False
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -37,8 +38,9 @@ class FakeProducer:
         return 0
 
     def send_offsets_to_transaction(self, offsets: Any, meta: Any, timeout: float) -> None:
-        self.calls.append("send_offsets")
-        if self.fail_with is not None:
+        self.calls.append(f"send_offsets {timeout:g}")
+        if self.fail_with is not None and self.fail_times > 0:
+            self.fail_times -= 1
             raise KafkaException(self.fail_with)
 
     def commit_transaction(self, timeout: float) -> None:
@@ -73,7 +75,7 @@ def test_a_batch_is_produced_and_committed_with_its_offsets(
         "init",
         "begin",
         "produce feedback",
-        "send_offsets",
+        "send_offsets 10",
         "commit",
     ]
 
@@ -89,7 +91,7 @@ def test_an_abortable_failure_aborts_and_keeps_the_producer(
         publisher.publish(MESSAGES, OFFSETS, None)
 
     assert not failed.value.fatal
-    assert producer.calls[-2:] == ["send_offsets", "abort"]
+    assert producer.calls[-2:] == ["send_offsets 10", "abort"]
     assert publisher._producer is producer
 
 
@@ -104,7 +106,7 @@ def test_a_fatal_failure_replaces_the_producer(publisher: TransactionalPublisher
     publisher.publish(MESSAGES, OFFSETS, None)
 
     assert failed.value.fatal
-    assert fenced.calls[-2:] == ["send_offsets", "flush"]  # never aborted, never used again
+    assert fenced.calls[-2:] == ["send_offsets 10", "flush"]  # never aborted, never used again
     assert publisher._producer is not fenced
     assert publisher._producer.calls[0] == "init"  # the new one fences the old id first
 
@@ -120,3 +122,43 @@ def test_a_failed_abort_replaces_the_producer(publisher: TransactionalPublisher)
 
     assert failed.value.fatal
     assert publisher._producer is None
+
+
+def test_a_retriable_failure_sends_the_offsets_again_and_commits(
+    publisher: TransactionalPublisher,
+) -> None:
+    publisher.publish(MESSAGES, OFFSETS, None)
+    producer = publisher._producer
+    producer.fail_with = KafkaError(KafkaError._TRANSPORT, "coordinator loading", retriable=True)
+    producer.fail_times = 2
+
+    publisher.publish(MESSAGES, OFFSETS, None)
+
+    assert producer.calls[-5:] == [
+        "produce feedback",
+        "send_offsets 10",
+        "send_offsets 10",
+        "send_offsets 10",
+        "commit",
+    ]
+    assert "abort" not in producer.calls
+    assert publisher._producer is producer
+
+
+def test_offsets_are_not_sent_again_past_the_transaction_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(publishing, "Producer", FakeProducer)
+    times = iter([100.0, 108.5, 111.2])  # begin; after the 1st failure; after the 2nd
+    publisher = TransactionalPublisher(dict, transaction_timeout_s=12.0, clock=lambda: next(times))
+    publisher._ready_producer().fail_with = KafkaError(
+        KafkaError._TRANSPORT, "broker down", retriable=True
+    )
+
+    with pytest.raises(PublishFailedError) as failed:
+        publisher.publish(MESSAGES, OFFSETS, None)
+
+    producer = publisher._producer
+    # The second try gets only what is left of the transaction; then it is aborted.
+    assert producer.calls[-3:] == ["send_offsets 10", "send_offsets 3.5", "abort"]
+    assert not failed.value.fatal
