@@ -21,6 +21,7 @@ from bench import (
     handler_drain,
     projector,
     serde,
+    tracing_cost,
 )
 
 __all__ = ["TOOLS", "main"]
@@ -64,6 +65,9 @@ TOOLS = {
     "projector": Tool(projector.HELP, projector.__doc__ or "", projector.configure, projector.run),
     "capacity": Tool(capacity.HELP, capacity.__doc__ or "", capacity.configure, capacity.run),
     "serde": Tool(serde.HELP, serde.__doc__ or "", serde.configure, serde.run),
+    "tracing": Tool(
+        tracing_cost.HELP, tracing_cost.__doc__ or "", tracing_cost.configure, tracing_cost.run
+    ),
     "compression": Tool(
         compression.HELP, compression.__doc__ or "", compression.configure, compression.run
     ),

@@ -73,11 +73,15 @@ def summarise(phase: str, latencies_s: list[float], failures: int, seconds: floa
     )
 
 
-async def one_transfer(ws: GraphQLWebSocket, iban: str) -> tuple[float, bool]:
-    """Latency in seconds of one deposit and whether it succeeded."""
+async def one_transfer(
+    ws: GraphQLWebSocket, iban: str, extensions: dict[str, str] | None = None
+) -> tuple[float, bool]:
+    """Latency in seconds of one deposit and whether it succeeded; `extensions` go with its
+    operation (a `traceparent`)."""
     started = time.perf_counter()
+    variables = {"uuid": str(uuid4()), "amount": 1, "to": iban}
     try:
-        result = await ws.first(MONEY_TRANSFER, {"uuid": str(uuid4()), "amount": 1, "to": iban})
+        result = await ws.first(MONEY_TRANSFER, variables, extensions)
     except OperationFailedError:  # e.g. the per-connection subscription limit
         return time.perf_counter() - started, False
     elapsed = time.perf_counter() - started

@@ -20,26 +20,16 @@ import argparse
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench.rows import InteractionRow, read_rows
-from bench.stats import latency_stats, percentile
+from bench.stats import Ratio, latency_stats, percentile
 
-__all__ = ["HELP", "Ratio", "configure", "latencies_at", "ratio_interval", "run"]
+__all__ = ["HELP", "configure", "latencies_at", "ratio_interval", "run"]
 
 HELP = "compare two sets of browser runs at one load (pooled p50/p99, bootstrap interval)"
 _RESAMPLES = 2_000
 _SEED = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Ratio:
-    """B's quantile over A's, and the 5th and 95th percentile of its bootstrap."""
-
-    value: float
-    low: float
-    high: float
 
 
 def latencies_at(

@@ -75,17 +75,23 @@ class GraphQLWebSocket:
 
     @asynccontextmanager
     async def operation(
-        self, query: str, variables: dict[str, Any] | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         """Start an operation; the yielded iterator gives each result payload.
 
-        Leaving the block stops the operation on the server.
+        `extensions` go with the operation (the page sends its `traceparent` there). Leaving
+        the block stops the operation on the server.
         """
         operation_id = str(next(self._ids))
         queue: asyncio.Queue[object] = asyncio.Queue()
         self._queues[operation_id] = queue
         start = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
-        payload = {"query": query, "variables": variables or {}}
+        payload: dict[str, Any] = {"query": query, "variables": variables or {}}
+        if extensions:
+            payload["extensions"] = extensions
         await self._send({"id": operation_id, "type": start, "payload": payload})
         try:
             yield self._results(queue)
@@ -99,9 +105,14 @@ class GraphQLWebSocket:
             ):
                 await self._send({"id": operation_id, "type": stop})
 
-    async def first(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def first(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """The first result payload of an operation (a one-shot subscription)."""
-        async with self.operation(query, variables) as results:
+        async with self.operation(query, variables, extensions) as results:
             async for result in results:
                 return result
         raise OperationFailedError("completed without a result")

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["LatencyStats", "latency_stats", "percentile"]
+__all__ = [
+    "BlockSample",
+    "LatencyStats",
+    "Ratio",
+    "block_ratios",
+    "latency_stats",
+    "percentile",
+]
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -52,3 +62,61 @@ def latency_stats(latencies_ms: Sequence[float | None]) -> LatencyStats:
         p99_ms=percentile(done, 0.99),
         max_ms=done[-1],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """B's quantile over A's, and the 5th and 95th percentile of its bootstrap."""
+
+    value: float
+    low: float
+    high: float
+
+
+class BlockSample(NamedTuple):
+    """One measurement of a paired run: when (s), which side (`b`: B, else A), its value."""
+
+    at_s: float
+    b: bool
+    value: float
+
+
+def block_ratios(
+    samples: Iterable[BlockSample],
+    fractions: Sequence[float],
+    block_s: float,
+    resamples: int = 2_000,
+    seed: int = 1,
+) -> dict[float, Ratio]:
+    """Per quantile in `fractions`, B's over A's with a 90 % block bootstrap interval.
+
+    The run is cut into blocks of `block_s` seconds; each draw takes blocks with
+    replacement, the same for both sides, and pools each side's values in them. Samples
+    close in time are not independent (a pause slows all of them), blocks nearly are, and
+    drawing the same blocks for both sides keeps what they shared out of the ratio.
+    """
+    blocks: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for sample in samples:
+        blocks[int(sample.at_s // block_s)][sample.b].append(sample.value)
+    kept = [block for block in blocks.values() if block[0] and block[1]]
+    if not kept:
+        raise ValueError("no block holds values of both sides")
+    rng = random.Random(seed)
+    draws: dict[float, list[float]] = {fraction: [] for fraction in fractions}
+    for _ in range(resamples):
+        picked = rng.choices(kept, k=len(kept))
+        side_a = sorted(value for block in picked for value in block[0])
+        side_b = sorted(value for block in picked for value in block[1])
+        for fraction in fractions:
+            draws[fraction].append(percentile(side_b, fraction) / percentile(side_a, fraction))
+    whole_a = sorted(value for block in kept for value in block[0])
+    whole_b = sorted(value for block in kept for value in block[1])
+    ratios = {}
+    for fraction, values in draws.items():
+        values.sort()
+        ratios[fraction] = Ratio(
+            percentile(whole_b, fraction) / percentile(whole_a, fraction),
+            percentile(values, 0.05),
+            percentile(values, 0.95),
+        )
+    return ratios

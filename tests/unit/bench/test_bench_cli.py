@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import pytest
 
 from bench.__main__ import TOOLS, main
@@ -19,6 +23,7 @@ def test_every_tool_has_its_subcommand() -> None:
         "capacity",
         "serde",
         "compression",
+        "tracing",
     }
 
 
@@ -35,3 +40,27 @@ def test_a_run_that_is_not_a_tool_is_refused(capsys: pytest.CaptureFixture[str])
         main(["run"])
     assert exited.value.code == 2
     assert "invalid choice: 'run'" in capsys.readouterr().err
+
+
+def test_tracing_report_prints_a_written_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "tracing.jsonl.gz"
+    rows = [{"load": 1000, "block_s": 10.0}] + [
+        {
+            "sent_s": i / 10,
+            "traced": i % 2 == 0,
+            "latency_ms": 20.0 + i % 2,
+        }
+        for i in range(200)
+    ]
+    with gzip.open(run, "wt") as written:
+        written.writelines(json.dumps(row) + "\n" for row in rows)
+    assert main(["tracing", "--report", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "| traced | 100 | 0 | 20.0 | 20.0 | 20.0 |" in out
+    assert "| untraced | 100 | 0 | 21.0 | 21.0 | 21.0 |" in out
+    assert "traced/untraced p99: 0.952 (90 % block bootstrap interval 0.952 to 0.952" in out
+
+    assert main(["tracing", "--report", str(run), str(run)]) == 0  # two runs, pooled
+    assert "| traced | 200 | 0 | 20.0 | 20.0 | 20.0 |" in capsys.readouterr().out

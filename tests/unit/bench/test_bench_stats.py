@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.stats import latency_stats, percentile
+from bench.stats import BlockSample, block_ratios, latency_stats, percentile
 
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 
@@ -51,3 +51,51 @@ def test_only_time_outs_give_no_latency() -> None:
 def test_no_values_is_refused() -> None:
     with pytest.raises(ValueError, match="no values"):
         percentile([], 0.5)
+
+
+def _paired(values: list[float], scale: float, blocks: int) -> list[BlockSample]:
+    """Each value on both sides (B scaled) in each of `blocks` one-second blocks."""
+    return [
+        sample
+        for block in range(blocks)
+        for index, value in enumerate(values)
+        for sample in (
+            BlockSample(block + index / (len(values) + 1), False, value + block),
+            BlockSample(block + index / (len(values) + 1), True, (value + block) * scale),
+        )
+    ]
+
+
+@given(
+    st.lists(st.floats(min_value=1, max_value=1e4), min_size=1, max_size=30),
+    st.floats(min_value=0.5, max_value=2),
+)
+def test_a_side_scaled_in_every_block_gives_that_ratio_with_no_spread(
+    values: list[float], scale: float
+) -> None:
+    ratios = block_ratios(_paired(values, scale, 4), (0.5, 0.99), 1.0, resamples=50)
+    for ratio in ratios.values():
+        assert ratio.value == pytest.approx(scale)
+        assert ratio.low == pytest.approx(scale)
+        assert ratio.high == pytest.approx(scale)
+
+
+def test_blocks_are_drawn_the_same_for_both_sides() -> None:
+    # Block 0 is slow for both sides, block 1 fast: drawn apart, the ratio would swing
+    # between 0.1 and 10; drawn together it stays 1.
+    samples = [
+        BlockSample(0.5, False, 100.0),
+        BlockSample(0.6, True, 100.0),
+        BlockSample(1.5, False, 10.0),
+        BlockSample(1.6, True, 10.0),
+    ]
+    ratio = block_ratios(samples, (0.5,), 1.0, resamples=200)[0.5]
+    assert (ratio.value, ratio.low, ratio.high) == (1.0, 1.0, 1.0)
+
+
+def test_a_block_with_one_side_only_is_left_out() -> None:
+    samples = [BlockSample(0.5, False, 10.0), BlockSample(0.6, True, 12.0)]
+    lone = [BlockSample(1.5, True, 1000.0)]
+    assert block_ratios(samples + lone, (0.99,), 1.0)[0.99].value == pytest.approx(1.2)
+    with pytest.raises(ValueError, match="both sides"):
+        block_ratios(lone, (0.99,), 1.0)

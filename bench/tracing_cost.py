@@ -1,0 +1,225 @@
+"""`python -m bench tracing`: what tracing a transfer costs under load, inside one run.
+
+Deposits go through nginx to the API over GraphQL WebSocket at a steady rate (open loop),
+while the heartbeat adds the background load. Every deposit carries a `traceparent` in its
+operation's `extensions`, as the page sends one with each click: every other one sampled, so
+the API and the handler trace it and export its spans to Zipkin, the rest marked not
+sampled, so no service spends anything on them. Both halves share the stack, the machine and
+the background load, whose sampled share (`OPEN_BANK_TRACING_BACKGROUND_RATIO`) is the same
+for both; tracing off altogether differs from the untraced half by that share only.
+
+It prints n, failures, p50 and p99 of each half and the traced/untraced ratio of each with a
+90 % block bootstrap interval (`bench.stats.block_ratios`): bursts (a garbage collection, a
+checkpoint, a batch that waits) slow neighbouring deposits of both halves alike, so blocks
+of `--block-s` seconds, not deposits, are the units drawn. It then looks a few traces up in
+Zipkin: each traced deposit's trace must hold spans of the API and the handler, and an
+untraced one must not be there. The samples go to a JSON-lines file; `--report FILE…`
+prints the figures of one or more such runs again, pooled (each run's blocks its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.api_phases import one_transfer, open_account
+from bench.graphql_ws import GraphQLWebSocket
+from bench.heartbeat_client import HeartbeatClient
+from bench.interactions import heartbeat_setting_for
+from bench.stats import BlockSample, block_ratios, latency_stats
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = "tracing's cost per transfer under load: traced and untraced deposits in one run"
+_CHECKED_TRACES = 5
+_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """One deposit: when it was sent (s from the start), traced or not, its trace id (empty
+    when read back from a file), and its latency in ms (None: failed or timed out)."""
+
+    sent_s: float
+    traced: bool
+    trace_id: str
+    latency_ms: float | None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default="ws://127.0.0.1:8080/graphql", help="through nginx")
+    parser.add_argument("--heartbeat-url", default="http://127.0.0.1:9103")
+    parser.add_argument("--zipkin-url", default="http://127.0.0.1:9411")
+    parser.add_argument("--load", type=int, default=1000, help="background load, msg/s")
+    parser.add_argument("--rate", type=float, default=50.0, help="deposits/s")
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds measured")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds at load first")
+    parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
+    parser.add_argument("--block-s", type=float, default=10.0, help="bootstrap block, seconds")
+    parser.add_argument("--out", type=Path, default=Path(".run/bench"))
+    parser.add_argument(
+        "--report", type=Path, nargs="+", help="print the figures of written runs, pooled"
+    )
+
+
+def run(arguments: argparse.Namespace) -> int:
+    if arguments.report is not None:
+        runs = [_read(path) for path in arguments.report]
+        block_s = float(runs[0][0]["block_s"])
+        # Each run's times start at 0: they are laid one after the other, each run from a
+        # block boundary, so that no block holds deposits of two runs.
+        pooled: list[Deposit] = []
+        for _header, deposits in runs:
+            start_s = math.ceil(max((d.sent_s for d in pooled), default=-1.0) / block_s + 1e-9)
+            pooled += [replace(d, sent_s=d.sent_s + start_s * block_s) for d in deposits]
+        _print_figures(pooled, block_s)
+        return 0
+    return asyncio.run(_measure(arguments))
+
+
+async def _measure(arguments: argparse.Namespace) -> int:
+    async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
+        before = await heartbeat.read()
+        await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
+        try:
+            await asyncio.sleep(arguments.settle)
+            load_before = os.getloadavg()
+            deposits = await _deposits(arguments)
+            load_after = os.getloadavg()
+        finally:
+            await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
+    path = _write(arguments, deposits, load_before, load_after)
+    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; samples: {path}")
+    _print_figures(deposits, arguments.block_s)
+    return 0 if _check_traces(arguments.zipkin_url, deposits) else 1
+
+
+async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
+    sockets = [
+        GraphQLWebSocket(arguments.url, "graphql-transport-ws") for _ in range(arguments.clients)
+    ]
+    opened = [await ws.__aenter__() for ws in sockets]
+    deposits: list[Deposit] = []
+
+    async def deposit(ws: GraphQLWebSocket, iban: str, sent_s: float, traced: bool) -> None:
+        trace_id = f"{random.getrandbits(128):032x}"
+        traceparent = f"00-{trace_id}-{random.getrandbits(64):016x}-{'01' if traced else '00'}"
+        try:
+            seconds, ok = await asyncio.wait_for(
+                one_transfer(ws, iban, {"traceparent": traceparent}), _TIMEOUT_S
+            )
+        except TimeoutError:
+            seconds, ok = _TIMEOUT_S, False
+        deposits.append(Deposit(sent_s, traced, trace_id, seconds * 1000 if ok else None))
+
+    try:
+        ibans = [await open_account(ws) for ws in opened]
+        tasks = []
+        started = time.perf_counter()
+        for index in range(int(arguments.rate * arguments.duration)):
+            sent_s = index / arguments.rate
+            delay = started + sent_s - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            slot = index % arguments.clients
+            # Alternate per round of connections, so each connection carries both halves.
+            traced = (index // arguments.clients) % 2 == 0
+            tasks.append(asyncio.create_task(deposit(opened[slot], ibans[slot], sent_s, traced)))
+        await asyncio.gather(*tasks)
+    finally:
+        for ws in opened:
+            await ws.__aexit__(None, None, None)
+    return sorted(deposits, key=lambda d: d.sent_s)
+
+
+def _print_figures(deposits: Sequence[Deposit], block_s: float) -> None:
+    print("deposit → its result, through nginx (ms):")
+    print("| deposits | n | failed | mean | p50 | p99 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, traced in (("untraced", False), ("traced", True)):
+        stats = latency_stats([d.latency_ms for d in deposits if d.traced is traced])
+        print(
+            f"| {name} | {stats.n} | {stats.timeouts} | {stats.mean_ms or 0:.1f}"
+            f" | {stats.p50_ms or 0:.1f} | {stats.p99_ms or 0:.1f} |"
+        )
+    samples = [
+        BlockSample(d.sent_s, d.traced, d.latency_ms) for d in deposits if d.latency_ms is not None
+    ]
+    ratios = block_ratios(samples, (0.5, 0.99), block_s)
+    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+        ratio = ratios[fraction]
+        print(
+            f"traced/untraced {name}: {ratio.value:.3f} (90 % block bootstrap interval"
+            f" {ratio.low:.3f} to {ratio.high:.3f}, blocks of {block_s:g} s)"
+        )
+
+
+def _check_traces(zipkin_url: str, deposits: Sequence[Deposit]) -> bool:
+    """Whether Zipkin holds the API's and the handler's spans of some traced deposits, and
+    nothing of as many untraced ones (the halves are what they claim to be)."""
+    done = [d for d in deposits if d.latency_ms is not None]
+    traced = [d for d in done if d.traced][-_CHECKED_TRACES:]
+    untraced = [d for d in done if not d.traced][-_CHECKED_TRACES:]
+    time.sleep(3)  # The services export spans in batches, a few seconds apart.
+    whole = sum(_services(zipkin_url, d.trace_id) >= {"backend", "command-handler"} for d in traced)
+    absent = sum(not _services(zipkin_url, d.trace_id) for d in untraced)
+    print(
+        f"zipkin: {whole} of {len(traced)} traced deposits have spans of backend and"
+        f" command-handler; {absent} of {len(untraced)} untraced ones have no trace"
+    )
+    return whole == len(traced) and absent == len(untraced)
+
+
+def _services(zipkin_url: str, trace_id: str) -> set[str]:
+    response = httpx.get(f"{zipkin_url}/api/v2/trace/{trace_id}", timeout=10)
+    if response.status_code == httpx.codes.NOT_FOUND:
+        return set()
+    response.raise_for_status()
+    return {span["localEndpoint"]["serviceName"] for span in response.json()}
+
+
+def _write(
+    arguments: argparse.Namespace,
+    deposits: Sequence[Deposit],
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+) -> Path:
+    """The run as gzipped JSON lines: its settings, then one row per deposit, without its
+    trace id (only the run's own look-up in Zipkin needs it), to the 0.01 ms."""
+    out_dir: Path = arguments.out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / time.strftime("tracing-%Y%m%dT%H%M%SZ.jsonl.gz", time.gmtime())
+    header = {
+        "load": arguments.load,
+        "rate": arguments.rate,
+        "duration": arguments.duration,
+        "clients": arguments.clients,
+        "block_s": arguments.block_s,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+    }
+    with gzip.open(path, "wt") as out:
+        out.write(json.dumps(header) + "\n")
+        for d in deposits:
+            latency_ms = None if d.latency_ms is None else round(d.latency_ms, 2)
+            row = {"sent_s": round(d.sent_s, 3), "traced": d.traced, "latency_ms": latency_ms}
+            out.write(json.dumps(row) + "\n")
+    return path
+
+
+def _read(path: Path) -> tuple[dict[str, Any], list[Deposit]]:
+    with gzip.open(path, "rt") as lines:
+        header, *rows = (json.loads(line) for line in lines)
+    return header, [Deposit(r["sent_s"], r["traced"], "", r["latency_ms"]) for r in rows]
