@@ -10,12 +10,21 @@ import asyncio
 import dataclasses
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import uuid4
 
 from bench.graphql_ws import GraphQLWebSocket, OperationFailedError, Protocol
 
-__all__ = ["PhaseResult", "concurrent", "paced", "sequential", "summarise"]
+__all__ = [
+    "PacedTransfer",
+    "PhaseResult",
+    "concurrent",
+    "paced",
+    "paced_transfers",
+    "sequential",
+    "summarise",
+]
 
 GET_ACCOUNT = """
 subscription ($u: String!, $p: String!) {
@@ -139,36 +148,65 @@ async def concurrent(url: str, protocol: Protocol, clients: int, each: int) -> P
     return summarise(f"concurrent x{clients}", latencies, failures, seconds)
 
 
-async def paced(
-    url: str, protocol: Protocol, rate: float, duration_s: float, clients: int
-) -> PhaseResult:
-    """Phase 3: open loop, one transfer every 1/rate s spread over ``clients`` connections."""
-    latencies: list[float] = []
-    failures = 0
+@dataclass(frozen=True, slots=True)
+class PacedTransfer:
+    """One deposit of an open-loop run: its place in it, when it was due (s from the start),
+    its latency in seconds and whether it succeeded."""
+
+    index: int
+    sent_s: float
+    seconds: float
+    ok: bool
+
+
+async def paced_transfers(
+    url: str,
+    protocol: Protocol,
+    rate: float,
+    duration_s: float,
+    clients: int,
+    extensions_for: Callable[[int], dict[str, str] | None] = lambda _index: None,
+    timeout_s: float | None = None,
+) -> tuple[list[PacedTransfer], float]:
+    """Open loop: deposit `index` is due at `index / rate` s, on connection `index %
+    clients`, with the operation's `extensions_for(index)`; one not answered within
+    `timeout_s` counts as failed at that time. The transfers in order, and the seconds
+    until the last was answered."""
+    transfers: list[PacedTransfer] = []
     sockets = [GraphQLWebSocket(url, protocol) for _ in range(clients)]
     opened = [await ws.__aenter__() for ws in sockets]
     tasks: list[asyncio.Task[None]] = []
 
-    async def fire(ws: GraphQLWebSocket, iban: str) -> None:
-        nonlocal failures
-        elapsed, ok = await one_transfer(ws, iban)
-        latencies.append(elapsed)
-        failures += not ok
+    async def fire(index: int, ws: GraphQLWebSocket, iban: str) -> None:
+        transfer = one_transfer(ws, iban, extensions_for(index))
+        try:
+            elapsed, ok = await asyncio.wait_for(transfer, timeout_s)
+        except TimeoutError:
+            elapsed, ok = timeout_s or 0.0, False
+        transfers.append(PacedTransfer(index, index / rate, elapsed, ok))
 
     try:
         ibans = [await open_account(ws) for ws in opened]
-        total = int(rate * duration_s)
         started = time.perf_counter()
-        for index in range(total):
-            due = started + index / rate
-            delay = due - time.perf_counter()
+        for index in range(int(rate * duration_s)):
+            delay = started + index / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             slot = index % clients
-            tasks.append(asyncio.create_task(fire(opened[slot], ibans[slot])))
+            tasks.append(asyncio.create_task(fire(index, opened[slot], ibans[slot])))
         await asyncio.gather(*tasks)
         seconds = time.perf_counter() - started
     finally:
         for ws in opened:
             await ws.__aexit__(None, None, None)
+    return sorted(transfers, key=lambda t: t.index), seconds
+
+
+async def paced(
+    url: str, protocol: Protocol, rate: float, duration_s: float, clients: int
+) -> PhaseResult:
+    """Phase 3: open loop, one transfer every 1/rate s spread over ``clients`` connections."""
+    transfers, seconds = await paced_transfers(url, protocol, rate, duration_s, clients)
+    latencies = [t.seconds for t in transfers]
+    failures = sum(not t.ok for t in transfers)
     return summarise(f"paced {rate:.0f}/s", latencies, failures, seconds)

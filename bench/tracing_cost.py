@@ -34,8 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.api_phases import one_transfer, open_account
-from bench.graphql_ws import GraphQLWebSocket
+from bench.api_phases import paced_transfers
 from bench.heartbeat_client import HeartbeatClient
 from bench.interactions import heartbeat_setting_for
 from bench.stats import BlockSample, block_ratios, latency_stats
@@ -107,41 +106,31 @@ async def _measure(arguments: argparse.Namespace) -> int:
 
 
 async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
-    sockets = [
-        GraphQLWebSocket(arguments.url, "graphql-transport-ws") for _ in range(arguments.clients)
+    trace_ids: dict[int, str] = {}
+    clients: int = arguments.clients
+
+    def traced(index: int) -> bool:
+        # Alternate per round of connections, so each connection carries both halves.
+        return (index // clients) % 2 == 0
+
+    def extensions_for(index: int) -> dict[str, str]:
+        trace_ids[index] = f"{random.getrandbits(128):032x}"
+        flags = "01" if traced(index) else "00"
+        return {"traceparent": f"00-{trace_ids[index]}-{random.getrandbits(64):016x}-{flags}"}
+
+    transfers, _seconds = await paced_transfers(
+        arguments.url,
+        "graphql-transport-ws",
+        arguments.rate,
+        arguments.duration,
+        clients,
+        extensions_for,
+        _TIMEOUT_S,
+    )
+    return [
+        Deposit(t.sent_s, traced(t.index), trace_ids[t.index], t.seconds * 1000 if t.ok else None)
+        for t in transfers
     ]
-    opened = [await ws.__aenter__() for ws in sockets]
-    deposits: list[Deposit] = []
-
-    async def deposit(ws: GraphQLWebSocket, iban: str, sent_s: float, traced: bool) -> None:
-        trace_id = f"{random.getrandbits(128):032x}"
-        traceparent = f"00-{trace_id}-{random.getrandbits(64):016x}-{'01' if traced else '00'}"
-        try:
-            seconds, ok = await asyncio.wait_for(
-                one_transfer(ws, iban, {"traceparent": traceparent}), _TIMEOUT_S
-            )
-        except TimeoutError:
-            seconds, ok = _TIMEOUT_S, False
-        deposits.append(Deposit(sent_s, traced, trace_id, seconds * 1000 if ok else None))
-
-    try:
-        ibans = [await open_account(ws) for ws in opened]
-        tasks = []
-        started = time.perf_counter()
-        for index in range(int(arguments.rate * arguments.duration)):
-            sent_s = index / arguments.rate
-            delay = started + sent_s - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            slot = index % arguments.clients
-            # Alternate per round of connections, so each connection carries both halves.
-            traced = (index // arguments.clients) % 2 == 0
-            tasks.append(asyncio.create_task(deposit(opened[slot], ibans[slot], sent_s, traced)))
-        await asyncio.gather(*tasks)
-    finally:
-        for ws in opened:
-            await ws.__aexit__(None, None, None)
-    return sorted(deposits, key=lambda d: d.sent_s)
 
 
 def _print_figures(deposits: Sequence[Deposit], block_s: float) -> None:
