@@ -26,6 +26,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +36,7 @@ from typing import Any
 import httpx
 
 from bench.api_phases import paced_transfers
-from bench.heartbeat_client import HeartbeatClient
+from bench.heartbeat_client import HeartbeatClient, HeartbeatControlError
 from bench.interactions import heartbeat_setting_for
 from bench.stats import BlockSample, block_ratios, latency_stats
 
@@ -57,16 +58,23 @@ class Deposit:
     latency_ms: float | None
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default="ws://127.0.0.1:8080/graphql", help="through nginx")
     parser.add_argument("--heartbeat-url", default="http://127.0.0.1:9103")
     parser.add_argument("--zipkin-url", default="http://127.0.0.1:9411")
     parser.add_argument("--load", type=int, default=1000, help="background load, msg/s")
-    parser.add_argument("--rate", type=float, default=50.0, help="deposits/s")
-    parser.add_argument("--duration", type=float, default=600.0, help="seconds measured")
+    parser.add_argument("--rate", type=_positive, default=50.0, help="deposits/s")
+    parser.add_argument("--duration", type=_positive, default=600.0, help="seconds measured")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds at load first")
     parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
-    parser.add_argument("--block-s", type=float, default=10.0, help="bootstrap block, seconds")
+    parser.add_argument("--block-s", type=_positive, default=10.0, help="bootstrap block, seconds")
     parser.add_argument("--out", type=Path, default=Path(".run/bench"))
     parser.add_argument(
         "--report", type=Path, nargs="+", help="print the figures of written runs, pooled"
@@ -75,7 +83,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     if arguments.report is not None:
-        runs = [_read(path) for path in arguments.report]
+        try:
+            runs = [_read(path) for path in arguments.report]
+        except (OSError, ValueError, KeyError) as error:
+            print(f"cannot read a tracing run: {error}", file=sys.stderr)
+            return 2
         block_s = float(runs[0][0]["block_s"])
         # Each run's times start at 0: they are laid one after the other, each run from a
         # block boundary, so that no block holds deposits of two runs.
@@ -85,7 +97,11 @@ def run(arguments: argparse.Namespace) -> int:
             pooled += [replace(d, sent_s=d.sent_s + start_s * block_s) for d in deposits]
         _print_figures(pooled, block_s)
         return 0
-    return asyncio.run(_measure(arguments))
+    try:
+        return asyncio.run(_measure(arguments))
+    except HeartbeatControlError as error:
+        print(f"{error}; is the stack up (./bank up)?", file=sys.stderr)
+        return 2
 
 
 async def _measure(arguments: argparse.Namespace) -> int:

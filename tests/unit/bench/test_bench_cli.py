@@ -64,3 +64,14 @@ def test_tracing_report_prints_a_written_run(
 
     assert main(["tracing", "--report", str(run), str(run)]) == 0  # two runs, pooled
     assert "| traced | 200 | 0 | 20.0 | 20.0 | 20.0 |" in capsys.readouterr().out
+
+
+def test_tracing_refuses_what_it_cannot_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tracing", "--report", str(tmp_path / "missing.jsonl.gz")]) == 2
+    assert "cannot read a tracing run" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["tracing", "--rate", "0"])
+    assert exited.value.code == 2
+    assert "must be above 0, got 0" in capsys.readouterr().err
