@@ -1,12 +1,14 @@
 """`up` and `down`: supervisord runs every process; `up` starts what is not running, in order.
 
 `up` starts supervisord (`stack.supervision`) if it is not running, then walks the start
-groups: a component supervisord runs (or is restarting) is left alone; any other gets its
-ports checked (a stranger on one is a one-line error), is prepared (downloads, formatting,
-rendering), written into supervisord's configuration and started, and awaited with a bounded
-wait. From then on supervisord starts it again whenever it dies. `down` stops every program in
-reverse order, then supervisord itself, so nothing comes back. Every failure is a
-`StackError` naming cause, fix and log.
+groups: a component supervisord runs (or is restarting) is left alone, unless it is one of
+the bank's own services whose settings changed (its environment: `OPEN_BANK_TRACING_ENABLED`
+set or unset since), which is restarted with the new ones, as `docker compose up` recreates a
+changed container; any other gets its ports checked (a stranger on one is a one-line error),
+is prepared (downloads, formatting, rendering), written into supervisord's configuration and
+started, and awaited with a bounded wait. From then on supervisord starts it again whenever
+it dies. `down` stops every program in reverse order, then supervisord itself, so nothing
+comes back. Every failure is a `StackError` naming cause, fix and log.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def _check_ports_free(layout: StackLayout, component: Component) -> None:
             )
 
 
-def _install(supervisor: Supervisor, component: Component, argv: list[str]) -> None:
-    """Write the program file of `component` (mode 0600: its environment holds passwords)."""
+def _install(supervisor: Supervisor, component: Component, argv: list[str]) -> bool:
+    """Write the program file of `component` (mode 0600: its environment holds passwords);
+    True if it was missing or different."""
     spec = ProgramSpec(
         name=component.name,
         argv=argv,
@@ -57,9 +60,11 @@ def _install(supervisor: Supervisor, component: Component, argv: list[str]) -> N
     )
     path = supervisor.paths.program_config(component.name)
     text = render_program(spec)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-        path.chmod(0o600)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    path.chmod(0o600)
+    return True
 
 
 def _wait_healthy(supervisor: Supervisor, component: Component) -> None:
@@ -120,19 +125,25 @@ def _start_group(supervisor: Supervisor, group: StartGroup, out: TextIO) -> bool
     started_at = time.monotonic()
     infos = supervisor.all_info()
     launched: list[str] = []
+    restarted: list[str] = []
     refreshed = False
     for component in group.components:
         info = infos.get(component.name)
         if info is not None and info.state in RUNNING_STATES:
-            if component.refresh is not None and info.pid is not None:
+            # A service's prepare only names its command line, so it is safe to run again;
+            # the others' (formatting, downloads) are not, and their settings never vary.
+            if component.is_service and _install(supervisor, component, component.prepare(out)):
+                restarted.append(component.name)
+            elif component.refresh is not None and info.pid is not None:
                 refreshed = component.refresh(info.pid, out) or refreshed
             continue
         _check_ports_free(supervisor.layout, component)
         _install(supervisor, component, component.prepare(out))
         launched.append(component.name)
-    if launched:
+    if launched or restarted:
+        # Stops each program whose file changed and loads it again, then all start.
         supervisor.update()
-        for name in launched:
+        for name in [*launched, *restarted]:
             supervisor.start_program(name)
     for component in group.components:
         _wait_healthy(supervisor, component)
@@ -145,13 +156,18 @@ def _start_group(supervisor: Supervisor, group: StartGroup, out: TextIO) -> bool
         info = infos.get(component.name)
         pid = info.pid if info is not None and info.pid else "?"
         where = ", ".join(f"{LOOPBACK}:{port}" for port in component.ports) or "-"
+        took = time.monotonic() - started_at
         if component.name in launched:
-            took = time.monotonic() - started_at
             out.write(f"{component.name:<18} started   pid {pid:<8} {where} ({took:.1f} s)\n")
+        elif component.name in restarted:
+            out.write(
+                f"{component.name:<18} restarted pid {pid:<8} {where} ({took:.1f} s,"
+                " its settings changed)\n"
+            )
         else:
             out.write(f"{component.name:<18} running   pid {pid:<8} {where}\n")
         out.flush()
-    return bool(launched) or refreshed
+    return bool(launched or restarted) or refreshed
 
 
 def _prune_programs(supervisor: Supervisor, groups: list[StartGroup]) -> None:

@@ -1,4 +1,5 @@
-"""Supervision on the running stack: a process killed with SIGKILL comes back by itself.
+"""Supervision on the running stack: a process killed with SIGKILL comes back by itself, and
+`stack up` restarts a service whose settings changed.
 
 Kills the leader of the command handler, the backend and nginx of the stack the tests run
 against (`OPEN_BANK_RUN_DIR`/`OPEN_BANK_PORT_OFFSET`: run it on a private stack), runs no
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +89,40 @@ def test_a_killed_process_comes_back_healthy_by_itself(
     assert after[1] == str(new_pid)
     assert int(after[3]) >= restarts + 1
     assert after[4] == "SIGKILL", after  # last exit: "SIGKILL at HH:MM:SSZ"
+
+
+def _up(environ: dict[str, str]) -> list[str]:
+    """`python -m stack up` with `environ`; the names of the services it restarted."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stack", "up"],
+        cwd=REPO_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=HEALTHY_WITHIN_S,
+        check=False,
+    )
+    assert result.returncode == 0, f"stack up failed:\n{result.stdout}\n{result.stderr}"
+    return [line.split()[0] for line in result.stdout.splitlines() if " restarted " in line]
+
+
+def _environ_of(layout: StackLayout, name: str) -> dict[str, str]:
+    pid = component_pid(layout, name)
+    assert pid is not None, f"{name} does not run"
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+
+
+@pytest.mark.usefixtures("stack_env")  # never starts a stack that is down
+def test_up_restarts_the_services_whose_settings_changed(stack_layout: StackLayout) -> None:
+    knob = "OPEN_BANK_TRACING_BACKGROUND_RATIO"
+    plain = {k: v for k, v in os.environ.items() if k != knob}
+    services = ["command-handler", "backend", "heartbeat", "command-generator"]
+    try:
+        assert _up({**plain, knob: "0.5"}) == services
+        assert _environ_of(stack_layout, "heartbeat")[knob] == "0.5"
+    finally:
+        restored = _up(plain)
+    assert restored == services
+    assert knob not in _environ_of(stack_layout, "heartbeat")
+    assert _up(plain) == [], "a second up with the same settings restarted something"
