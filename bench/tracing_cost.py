@@ -15,23 +15,23 @@ of `--block-s` seconds, not deposits, are the units drawn. It then looks a few t
 Zipkin: each traced deposit's trace must hold spans of the API and the handler, and an
 untraced one must not be there. The samples go to a JSON-lines file; `--report FILE…`
 prints the figures of one or more such runs again, pooled (each run's blocks its own).
+
+`--switch PAIRS` measures the whole stack with tracing on against off, back to back, in
+pairs of segments of `--duration` each (`bench.tracing_switch`); the halves above are then
+compared inside the segments with tracing on.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
-import json
-import math
 import os
 import random
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -39,6 +39,13 @@ from bench.api_phases import paced_transfers
 from bench.heartbeat_client import HeartbeatClient, HeartbeatControlError
 from bench.interactions import heartbeat_setting_for
 from bench.stats import BlockSample, block_ratios, latency_stats
+from bench.tracing_samples import Deposit, pooled, read_run, write_run
+from bench.tracing_switch import (
+    SwitchError,
+    print_switched_figures,
+    segment_order,
+    switch_stack_tracing,
+)
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -47,21 +54,17 @@ _CHECKED_TRACES = 5
 _TIMEOUT_S = 5.0
 
 
-@dataclass(frozen=True, slots=True)
-class Deposit:
-    """One deposit: when it was sent (s from the start), traced or not, its trace id (empty
-    when read back from a file), and its latency in ms (None: failed or timed out)."""
-
-    sent_s: float
-    traced: bool
-    trace_id: str
-    latency_ms: float | None
-
-
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _pairs(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
 
 
@@ -75,6 +78,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settle", type=float, default=20.0, help="seconds at load first")
     parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
     parser.add_argument("--block-s", type=_positive, default=10.0, help="bootstrap block, seconds")
+    parser.add_argument(
+        "--switch",
+        type=_pairs,
+        default=0,
+        metavar="PAIRS",
+        help="pairs of segments, tracing off and on in the whole stack (restarts the services)",
+    )
     parser.add_argument("--out", type=Path, default=Path(".run/bench"))
     parser.add_argument(
         "--report", type=Path, nargs="+", help="print the figures of written runs, pooled"
@@ -84,41 +94,84 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> int:
     if arguments.report is not None:
         try:
-            runs = [_read(path) for path in arguments.report]
+            runs = [read_run(path) for path in arguments.report]
         except (OSError, ValueError, KeyError) as error:
             print(f"cannot read a tracing run: {error}", file=sys.stderr)
             return 2
         block_s = float(runs[0][0]["block_s"])
-        # Each run's times start at 0: they are laid one after the other, each run from a
-        # block boundary, so that no block holds deposits of two runs.
-        pooled: list[Deposit] = []
-        for _header, deposits in runs:
-            start_s = math.ceil(max((d.sent_s for d in pooled), default=-1.0) / block_s + 1e-9)
-            pooled += [replace(d, sent_s=d.sent_s + start_s * block_s) for d in deposits]
-        _print_figures(pooled, block_s)
+        _print_figures(pooled([deposits for _header, deposits in runs], block_s), block_s)
         return 0
     try:
         return asyncio.run(_measure(arguments))
     except HeartbeatControlError as error:
         print(f"{error}; is the stack up (./bank up)?", file=sys.stderr)
         return 2
+    except SwitchError as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 async def _measure(arguments: argparse.Namespace) -> int:
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         before = await heartbeat.read()
-        await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
-        try:
-            await asyncio.sleep(arguments.settle)
-            load_before = os.getloadavg()
-            deposits = await _deposits(arguments)
-            load_after = os.getloadavg()
-        finally:
+    load_before = os.getloadavg()
+    try:
+        if arguments.switch:
+            deposits = await _switched(arguments)
+        else:
+            deposits = await _at_load(arguments, 0.0)
+    finally:
+        async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
             await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
-    path = _write(arguments, deposits, load_before, load_after)
+    load_after = os.getloadavg()
+    header = {
+        "load": arguments.load,
+        "rate": arguments.rate,
+        "duration": arguments.duration,
+        "clients": arguments.clients,
+        "block_s": arguments.block_s,
+        "switch": arguments.switch,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+    }
+    path = write_run(arguments.out, header, deposits)
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; samples: {path}")
     _print_figures(deposits, arguments.block_s)
-    return 0 if _check_traces(arguments.zipkin_url, deposits) else 1
+    on = [d for d in deposits if d.stack_tracing]
+    off = [d for d in deposits if not d.stack_tracing]
+    # With tracing off in the whole stack, even a deposit that asks for it is not traced.
+    return 0 if _check_traces(arguments.zipkin_url, on, [d for d in off if d.traced]) else 1
+
+
+async def _switched(arguments: argparse.Namespace) -> list[Deposit]:
+    """Segments with tracing off and on, switched by restarting the services; each
+    segment's times continue the run's, so that no bootstrap block spans two segments."""
+    deposits: list[Deposit] = []
+    started = time.monotonic()
+    try:
+        for segment, on in enumerate(segment_order(arguments.switch)):
+            await asyncio.to_thread(switch_stack_tracing, on)
+            start_s = time.monotonic() - started
+            measured = await _at_load(arguments, start_s, segment, on)
+            deposits += measured
+            print(f"segment {segment} (tracing {'on' if on else 'off'}): {len(measured)} deposits")
+    finally:
+        # Back as this process's environment says, as the run found it.
+        await asyncio.to_thread(switch_stack_tracing, None)
+    return deposits
+
+
+async def _at_load(
+    arguments: argparse.Namespace, start_s: float, segment: int = 0, on: bool = True
+) -> list[Deposit]:
+    """The background load on, a settling time, then the deposits of one segment."""
+    async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
+        await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
+    await asyncio.sleep(arguments.settle)
+    deposits = await _deposits(arguments)
+    return [
+        replace(d, sent_s=d.sent_s + start_s, segment=segment, stack_tracing=on) for d in deposits
+    ]
 
 
 async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
@@ -150,7 +203,10 @@ async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
 
 
 def _print_figures(deposits: Sequence[Deposit], block_s: float) -> None:
-    print("deposit → its result, through nginx (ms):")
+    if any(not d.stack_tracing for d in deposits):
+        print_switched_figures(deposits)
+        deposits = [d for d in deposits if d.stack_tracing]
+    print("deposit → its result, through nginx (ms), tracing on in the stack:")
     print("| deposits | n | failed | mean | p50 | p99 |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, traced in (("untraced", False), ("traced", True)):
@@ -171,12 +227,16 @@ def _print_figures(deposits: Sequence[Deposit], block_s: float) -> None:
         )
 
 
-def _check_traces(zipkin_url: str, deposits: Sequence[Deposit]) -> bool:
-    """Whether Zipkin holds the API's and the handler's spans of some traced deposits, and
-    nothing of as many untraced ones (the halves are what they claim to be)."""
-    done = [d for d in deposits if d.latency_ms is not None]
+def _check_traces(
+    zipkin_url: str, tracing_on: Sequence[Deposit], never_traced: Sequence[Deposit]
+) -> bool:
+    """Whether Zipkin holds the API's and the handler's spans of some traced deposits of
+    `tracing_on`, and nothing of as many of its untraced ones and of `never_traced` (the
+    halves and the segments are what they claim to be)."""
+    done = [d for d in tracing_on if d.latency_ms is not None]
     traced = [d for d in done if d.traced][-_CHECKED_TRACES:]
     untraced = [d for d in done if not d.traced][-_CHECKED_TRACES:]
+    untraced += [d for d in never_traced if d.latency_ms is not None][-_CHECKED_TRACES:]
     time.sleep(3)  # The services export spans in batches, a few seconds apart.
     whole = sum(_services(zipkin_url, d.trace_id) >= {"backend", "command-handler"} for d in traced)
     absent = sum(not _services(zipkin_url, d.trace_id) for d in untraced)
@@ -193,38 +253,3 @@ def _services(zipkin_url: str, trace_id: str) -> set[str]:
         return set()
     response.raise_for_status()
     return {span["localEndpoint"]["serviceName"] for span in response.json()}
-
-
-def _write(
-    arguments: argparse.Namespace,
-    deposits: Sequence[Deposit],
-    load_before: tuple[float, float, float],
-    load_after: tuple[float, float, float],
-) -> Path:
-    """The run as gzipped JSON lines: its settings, then one row per deposit, without its
-    trace id (only the run's own look-up in Zipkin needs it), to the 0.01 ms."""
-    out_dir: Path = arguments.out
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / time.strftime("tracing-%Y%m%dT%H%M%SZ.jsonl.gz", time.gmtime())
-    header = {
-        "load": arguments.load,
-        "rate": arguments.rate,
-        "duration": arguments.duration,
-        "clients": arguments.clients,
-        "block_s": arguments.block_s,
-        "loadavg_before": load_before,
-        "loadavg_after": load_after,
-    }
-    with gzip.open(path, "wt") as out:
-        out.write(json.dumps(header) + "\n")
-        for d in deposits:
-            latency_ms = None if d.latency_ms is None else round(d.latency_ms, 2)
-            row = {"sent_s": round(d.sent_s, 3), "traced": d.traced, "latency_ms": latency_ms}
-            out.write(json.dumps(row) + "\n")
-    return path
-
-
-def _read(path: Path) -> tuple[dict[str, Any], list[Deposit]]:
-    with gzip.open(path, "rt") as lines:
-        header, *rows = (json.loads(line) for line in lines)
-    return header, [Deposit(r["sent_s"], r["traced"], "", r["latency_ms"]) for r in rows]

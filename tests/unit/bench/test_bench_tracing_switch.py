@@ -1,0 +1,59 @@
+"""`bench tracing --switch`: the order of its segments, the pooling of written runs and the
+figures of tracing on against off, a pair of segments per bootstrap unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+from bench.tracing_samples import Deposit, pooled, read_run, write_run
+from bench.tracing_switch import segment_order
+
+
+def test_the_order_alternates_per_pair() -> None:
+    assert segment_order(3) == [False, True, True, False, False, True]
+
+
+def _segment(segment: int, on: bool, latency_ms: float, start_s: float) -> list[Deposit]:
+    return [Deposit(start_s + i / 10, i % 2 == 0, "", latency_ms, segment, on) for i in range(100)]
+
+
+def test_a_switched_run_is_written_read_and_pooled(tmp_path: Path) -> None:
+    deposits = _segment(0, False, 20.0, 0.0) + _segment(1, True, 22.0, 30.0)
+    path = write_run(tmp_path, {"block_s": 10.0}, deposits)
+    header, read = read_run(path)
+    assert header == {"block_s": 10.0}
+    assert read == deposits
+    # A second run starts a new pair of segments and a new block.
+    twice = pooled([read, read], 10.0)
+    assert sorted({d.segment for d in twice}) == [0, 1, 2, 3]
+    assert min(d.sent_s for d in twice if d.segment == 2) == 40.0
+    # A run without segments after one with them still starts a pair of its own.
+    plain = [Deposit(0.0, True, "", 1.0)]
+    assert pooled([deposits[:1], plain], 10.0)[1].segment == 2
+
+
+def test_the_report_compares_tracing_on_with_off_per_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two pairs: on costs 10 % in one and 30 % in the other.
+    deposits = (
+        _segment(0, False, 20.0, 0.0)
+        + _segment(1, True, 22.0, 20.0)
+        + _segment(2, True, 26.0, 40.0)
+        + _segment(3, False, 20.0, 60.0)
+    )
+    path = write_run(tmp_path, {"block_s": 10.0}, deposits)
+    assert main(["tracing", "--report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "| 0 | off | 100 | 0 | 20.0 | 20.0 |" in out
+    assert "| 1 | on | 50 | 0 | 22.0 | 22.0 |" in out
+    # Both pairs pooled: the p99 is the slower pair's; the bootstrap draws either or both.
+    assert (
+        "tracing on (traced deposits)/off p99: 1.300 (90 % bootstrap interval 1.100 to 1.300" in out
+    )
+    assert "over 2 pairs of segments" in out
+    # Inside the segments with tracing on, the halves took the same.
+    assert "traced/untraced p50: 1.000" in out
