@@ -68,6 +68,13 @@ def _pairs(text: str) -> int:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default="ws://127.0.0.1:8080/graphql", help="through nginx")
     parser.add_argument("--heartbeat-url", default="http://127.0.0.1:9103")
@@ -77,6 +84,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=_positive, default=600.0, help="seconds measured")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds at load first")
     parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
+    parser.add_argument(
+        "--traced-every",
+        type=_at_least_one,
+        default=2,
+        metavar="N",
+        help="one deposit in N carries a sampled trace context (50 at 50/s: a click a second)",
+    )
     parser.add_argument("--block-s", type=_positive, default=10.0, help="bootstrap block, seconds")
     parser.add_argument(
         "--switch",
@@ -129,6 +143,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
         "rate": arguments.rate,
         "duration": arguments.duration,
         "clients": arguments.clients,
+        "traced_every": arguments.traced_every,
         "block_s": arguments.block_s,
         "switch": arguments.switch,
         "loadavg_before": load_before,
@@ -177,10 +192,11 @@ async def _at_load(
 async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
     trace_ids: dict[int, str] = {}
     clients: int = arguments.clients
+    every: int = arguments.traced_every
 
     def traced(index: int) -> bool:
-        # Alternate per round of connections, so each connection carries both halves.
-        return (index // clients) % 2 == 0
+        # Round plus connection: one in `every` exactly, and spread over the connections.
+        return (index // clients + index % clients) % every == 0
 
     def extensions_for(index: int) -> dict[str, str]:
         trace_ids[index] = f"{random.getrandbits(128):032x}"
