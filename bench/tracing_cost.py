@@ -47,7 +47,7 @@ from bench.tracing_switch import (
     switch_stack_tracing,
 )
 
-__all__ = ["HELP", "configure", "run"]
+__all__ = ["HELP", "carries_trace", "configure", "run"]
 
 HELP = "tracing's cost per transfer under load: traced and untraced deposits in one run"
 _CHECKED_TRACES = 5
@@ -189,14 +189,19 @@ async def _at_load(
     ]
 
 
+def carries_trace(index: int, clients: int, every: int) -> bool:
+    """Whether deposit `index`, sent on connection `index % clients`, carries a sampled
+    context: round plus connection, so one in `every` exactly, on every connection alike."""
+    return (index // clients + index % clients) % every == 0
+
+
 async def _deposits(arguments: argparse.Namespace) -> list[Deposit]:
     trace_ids: dict[int, str] = {}
     clients: int = arguments.clients
     every: int = arguments.traced_every
 
     def traced(index: int) -> bool:
-        # Round plus connection: one in `every` exactly, and spread over the connections.
-        return (index // clients + index % clients) % every == 0
+        return carries_trace(index, clients, every)
 
     def extensions_for(index: int) -> dict[str, str]:
         trace_ids[index] = f"{random.getrandbits(128):032x}"

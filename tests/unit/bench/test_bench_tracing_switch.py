@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
+from bench.tracing_cost import carries_trace
 from bench.tracing_samples import Deposit, pooled, read_run, write_run
 from bench.tracing_switch import segment_order
 
@@ -57,3 +58,12 @@ def test_the_report_compares_tracing_on_with_off_per_pair(
     assert "over 2 pairs of segments" in out
     # Inside the segments with tracing on, the halves took the same.
     assert "traced/untraced p50: 1.000" in out
+
+
+@pytest.mark.parametrize("every", [1, 2, 3, 7, 50])
+def test_one_deposit_in_every_carries_a_trace_on_every_connection(every: int) -> None:
+    clients = 10
+    indexes = range(clients * every * 10)
+    traced = [i for i in indexes if carries_trace(i, clients, every)]
+    assert len(traced) * every == len(indexes)
+    assert {i % clients for i in traced} == set(range(clients))
