@@ -29,7 +29,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,18 +61,16 @@ def _positive(text: str) -> float:
     return value
 
 
-def _pairs(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`."""
 
+    def whole(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {text}")
+        return value
 
-def _at_least_one(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
-    return value
+    return whole
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +84,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
     parser.add_argument(
         "--traced-every",
-        type=_at_least_one,
+        type=_at_least(1),
         default=2,
         metavar="N",
         help="one deposit in N carries a sampled trace context (50 at 50/s: a click a second)",
@@ -94,7 +92,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--block-s", type=_positive, default=10.0, help="bootstrap block, seconds")
     parser.add_argument(
         "--switch",
-        type=_pairs,
+        type=_at_least(0),
         default=0,
         metavar="PAIRS",
         help="pairs of segments, tracing off and on in the whole stack (restarts the services)",
