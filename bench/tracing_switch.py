@@ -73,7 +73,7 @@ def print_switched_figures(deposits: Sequence[Deposit]) -> None:
             f"| {segment} | {'on' if on else 'off'} | {stats.n} | {stats.timeouts}"
             f" | {stats.p50_ms or 0:.1f} | {stats.p99_ms or 0:.1f} |"
         )
-    done = [d for d in deposits if d.latency_ms is not None]
+    pairs = len({d.segment // 2 for d in deposits if d.latency_ms is not None})
     for half, traced in (("traced", True), ("untraced", False)):
         # Each pair of segments is one block (at_s: the pair); B: tracing on.
         samples = [
@@ -82,7 +82,6 @@ def print_switched_figures(deposits: Sequence[Deposit]) -> None:
             if d.latency_ms is not None and (not d.stack_tracing or d.traced is traced)
         ]
         ratios = block_ratios(samples, (0.5, 0.99), 1.0)
-        pairs = len({d.segment // 2 for d in done})
         for name, fraction in (("p50", 0.5), ("p99", 0.99)):
             ratio = ratios[fraction]
             print(
