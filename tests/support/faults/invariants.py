@@ -305,6 +305,21 @@ def no_lag(seen: Observation) -> list[Violation]:
     return [Violation("no_lag", f"{len(behind)} partition(s) behind: {_examples(behind)}")]
 
 
+def no_open_transaction(seen: Observation) -> list[Violation]:
+    """No transaction is open on the handler's topics: one left open hides every later
+    answer from `read_committed` readers, so their lag looks 0 while they wait."""
+    if not seen.open_transactions:
+        return []
+    behind = sorted(f"{where}={count}" for where, count in seen.open_transactions.items())
+    return [
+        Violation(
+            "no_open_transaction",
+            f"{len(behind)} partition(s) with messages past their last stable offset: "
+            f"{_examples(behind)}",
+        )
+    ]
+
+
 #: The guarantees of issue 9: nothing lost, nothing doubled, every group caught up.
 ALL_CHECKS: tuple[Callable[[Observation], list[Violation]], ...] = (
     feedback_exactly_once,
@@ -314,6 +329,7 @@ ALL_CHECKS: tuple[Callable[[Observation], list[Violation]], ...] = (
     balances_follow_changes,
     changes_in_account_order,
     no_lag,
+    no_open_transaction,
 )
 
 #: Required with one handler instance (`account_order=True`), reported with two: two

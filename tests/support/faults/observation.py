@@ -98,7 +98,9 @@ class Observation:
 
     `balances` is the handler's `balance` table (iban → cents); `start_balances` the
     balances accounts had before any change (the company's seed); `lag` the committed
-    data messages each consumer group has not consumed yet, per `group topic[partition]`.
+    data messages each consumer group has not consumed yet, per `group topic[partition]`;
+    `open_transactions` the messages past the last stable offset of each partition of the
+    handler's topics where a transaction is still open, per `topic[partition]`.
     """
 
     commands: list[CommandSeen] = field(default_factory=list)
@@ -110,3 +112,4 @@ class Observation:
     ledger: list[LedgerRow] = field(default_factory=list)
     backend_rows: list[BackendRow] = field(default_factory=list)
     lag: dict[str, int] = field(default_factory=dict)
+    open_transactions: dict[str, int] = field(default_factory=dict)

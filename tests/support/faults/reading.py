@@ -5,6 +5,11 @@ sees) until every partition reports its end; the handler's `balance` and `balanc
 tables and the backend's `transactions` table are read as they are. Consumer lag is
 counted in committed *data* messages: transactional topics end with a commit marker that
 no consumer ever "consumes", so `high watermark - committed offset` would overstate it.
+
+A transaction left open hides everything written after it from every `read_committed`
+reader, this one included: the group waiting behind it shows no lag. So a quiet bank also
+has no open transaction, read as a partition whose end read committed (its last stable
+offset) is short of its end read uncommitted.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    IsolationLevel,
+    KafkaError,
+    TopicPartition,
+)
+from confluent_kafka import admin as kafka_admin
+from confluent_kafka.admin import AdminClient
 
 from bench.stack_access import kafka_settings_from_env, registry_client
 from stack.env import service_env
@@ -29,7 +42,7 @@ from tests.support.faults.observation import (
     LedgerRow,
     Observation,
 )
-from topology.clients import consumer_config
+from topology.clients import admin_config, consumer_config
 from topology.iban import COMPANY_IBAN
 from topology.records import (
     AccountCreationConfirmed,
@@ -49,7 +62,13 @@ from topology.topics import (
     Topic,
 )
 
-__all__ = ["COMPANY_START_CENTS", "GROUPS", "StoreReader", "read_observation"]
+__all__ = [
+    "COMPANY_START_CENTS",
+    "GROUPS",
+    "TRANSACTIONAL_TOPICS",
+    "StoreReader",
+    "read_observation",
+]
 
 #: The company account's opening balance (cents), as the handler's first migration seeds it.
 COMPANY_START_CENTS = 10**17
@@ -60,7 +79,14 @@ GROUPS: Mapping[str, tuple[Topic, ...]] = {
     "backend-projector": (BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK),
     "command-generator": (ACCOUNT_CREATION_FEEDBACK,),
 }
+#: The topics the command handler writes in Kafka transactions.
+TRANSACTIONAL_TOPICS: tuple[Topic, ...] = (
+    ACCOUNT_CREATION_FEEDBACK,
+    MONEY_TRANSFER_FEEDBACK,
+    BALANCE_CHANGED,
+)
 _READ_TIMEOUT_S = 300.0
+_ADMIN_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +106,7 @@ class StoreReader:
         self._registry_url = env["OPEN_BANK_SCHEMA_REGISTRY_URL"]
         self._handler_url = service_env("command-handler", layout)["OPEN_BANK_DATABASE_URL"]
         self._backend_url = service_env("backend", layout)["OPEN_BANK_DATABASE_URL"]
+        self._admin: AdminClient | None = None
 
     def _consumer(self, group: str, **overrides: Any) -> Any:
         config = consumer_config(
@@ -136,6 +163,33 @@ class StoreReader:
                 for partition in range(topic.partitions)
             ]
         )
+
+    def open_transactions(self) -> dict[str, int]:
+        """Per `topic[partition]` with a transaction open: the messages past its last stable
+        offset, which no `read_committed` reader sees until the transaction ends."""
+        if self._admin is None:
+            self._admin = AdminClient(dict(admin_config(self._kafka, client_id="faults-reader")))
+        admin = self._admin
+        # OffsetSpec is public but missing from confluent_kafka.admin's __all__ (and untyped).
+        latest = kafka_admin.OffsetSpec.latest()  # type: ignore[attr-defined, no-untyped-call]
+        wanted = {
+            TopicPartition(topic.name, p): latest
+            for topic in TRANSACTIONAL_TOPICS
+            for p in range(topic.partitions)
+        }
+        ends = {}
+        for level in (IsolationLevel.READ_COMMITTED, IsolationLevel.READ_UNCOMMITTED):
+            futures = admin.list_offsets(
+                wanted, isolation_level=level, request_timeout=_ADMIN_TIMEOUT_S
+            )
+            ends[level] = {
+                f"{tp.topic}[{tp.partition}]": future.result().offset
+                for tp, future in futures.items()
+            }
+        stable, written = ends[IsolationLevel.READ_COMMITTED], ends[IsolationLevel.READ_UNCOMMITTED]
+        return {
+            name: written[name] - stable[name] for name in stable if stable[name] < written[name]
+        }
 
     def lag(self, groups: Mapping[str, tuple[Topic, ...]] = GROUPS) -> dict[str, int]:
         """Committed data messages each group has not consumed, per `group topic[partition]`."""
@@ -204,12 +258,14 @@ class StoreReader:
             backend.dispose()
 
     def observe(self) -> Observation:
-        """Lag first, then topics, then tables: on a quiet bank all three agree."""
+        """Lag and open transactions first, then topics, then tables: on a quiet bank all
+        three agree."""
         seen = Observation(
             change_partitions=BALANCE_CHANGED.partitions,
             start_balances={COMPANY_IBAN: COMPANY_START_CENTS},
         )
         seen.lag = self.lag()
+        seen.open_transactions = self.open_transactions()
         registry = registry_client(self._registry_url)
         try:
             serde = RecordSerde(registry)

@@ -130,10 +130,11 @@ class Verdict:
 
 
 def settle(reader: StoreReader, bound_s: float) -> float | None:
-    """Seconds until every group's lag is 0, or None if it still is not after `bound_s`."""
+    """Seconds until every group's lag is 0 and no transaction is open (one open would hide
+    what was committed after it), or None if that still is not so after `bound_s`."""
     started = time.monotonic()
     while True:
-        if not any(reader.lag().values()):
+        if not reader.open_transactions() and not any(reader.lag().values()):
             return time.monotonic() - started
         if time.monotonic() - started > bound_s:
             return None

@@ -26,6 +26,7 @@ from tests.support.faults.invariants import (
     money_conserved,
     money_moved,
     no_lag,
+    no_open_transaction,
 )
 from tests.support.faults.observation import (
     BackendRow,
@@ -275,4 +276,13 @@ def test_lag_left_is_reported_per_partition() -> None:
     seen = Observation(lag={"command-handler commands[0]": 0, "command-handler commands[1]": 4})
     assert [str(v) for v in no_lag(seen)] == [
         "no_lag: 1 partition(s) behind: command-handler commands[1]=4"
+    ]
+
+
+def test_a_transaction_left_open_is_reported_per_partition() -> None:
+    assert no_open_transaction(Observation()) == []
+    seen = Observation(open_transactions={"balance_changed[3]": 12})
+    assert [str(v) for v in no_open_transaction(seen)] == [
+        "no_open_transaction: 1 partition(s) with messages past their last stable offset: "
+        "balance_changed[3]=12"
     ]
