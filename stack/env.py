@@ -21,7 +21,13 @@ from stack.state import read_state
 from stack.supervision import supervisor_paths
 from stack.zipkin import zipkin_spans_url
 
-__all__ = ["COMPANY_TOKEN_HOLDERS", "SERVICE_DATABASES", "registry_url", "service_env"]
+__all__ = [
+    "COMPANY_TOKEN_HOLDERS",
+    "SERVICE_DATABASES",
+    "check_tracing_knobs",
+    "registry_url",
+    "service_env",
+]
 
 # stack name → the database (and role of the same name) it owns.
 SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
@@ -30,6 +36,24 @@ SERVICE_DATABASES = {"command-handler": "command_handler", "backend": "backend"}
 COMPANY_TOKEN_HOLDERS = ("command-handler", "command-generator")
 # Tracing knobs set for the whole stack by whoever runs `up` (docs/tracing.md): passed on.
 TRACING_KNOBS = ("OPEN_BANK_TRACING_ENABLED", "OPEN_BANK_TRACING_BACKGROUND_RATIO")
+
+
+def check_tracing_knobs() -> None:
+    """Refuse a tracing knob every service would refuse at its start: passed on, it would
+    restart each of them into a crash loop."""
+    from pydantic import ValidationError
+
+    from topology.tracing import TracingSettings
+
+    try:
+        TracingSettings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = f"OPEN_BANK_TRACING_{str(first['loc'][0]).upper()}"
+        raise StackError(
+            f"{name}={os.environ.get(name, '')!r}: {first['msg']}",
+            f"unset {name} or give it a valid value (docs/tracing.md, Sampling)",
+        ) from error
 
 
 def registry_url(layout: StackLayout) -> str:

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from stack.component import Component, StartGroup
 from stack.components import base_environ, plan
+from stack.env import check_tracing_knobs
 from stack.errors import StackError
 from stack.health import port_open
 from stack.layout import StackLayout
@@ -195,6 +196,8 @@ def up(
     """Bring the stack up; return True if anything had to be started."""
     from stack.certs import ensure_certificates
     from stack.passwords import ensure_company_token
+
+    check_tracing_knobs()
 
     for name in stop_recorded(layout, out):
         out.write(f"{name} will run under supervisord\n")

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from stack.env import service_env
+from stack.env import check_tracing_knobs, service_env
 from stack.errors import StackError
 from stack.layout import StackLayout
 from stack.passwords import ensure_company_token, ensure_password
@@ -135,3 +135,29 @@ def test_only_the_migration_step_and_the_generator_get_the_company_token(
 def test_the_company_token_before_the_first_up_is_a_stack_error(layout: StackLayout) -> None:
     with pytest.raises(StackError, match="no company account token"):
         service_env("command-generator", layout)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("OPEN_BANK_TRACING_BACKGROUND_RATIO", "2", "less than or equal to 1"),
+        ("OPEN_BANK_TRACING_BACKGROUND_RATIO", "a tenth", "valid number"),
+        ("OPEN_BANK_TRACING_ENABLED", "maybe", "valid boolean"),
+    ],
+)
+def test_up_refuses_a_tracing_knob_the_services_would_refuse(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(StackError) as refused:
+        check_tracing_knobs()
+    line = refused.value.one_line()
+    assert f"{name}={value!r}" in line
+    assert said in line
+    assert f"unset {name}" in line
+
+
+def test_valid_tracing_knobs_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPEN_BANK_TRACING_BACKGROUND_RATIO", "0.5")
+    monkeypatch.setenv("OPEN_BANK_TRACING_ENABLED", "false")
+    check_tracing_knobs()
