@@ -49,10 +49,11 @@ class CommandHandlerSettings(BaseSettings):
     """Broker-side timeout of an open Kafka transaction (ms): how long the output partitions
     stay blocked for read_committed readers if an instance dies and never comes back."""
 
-    session_timeout_ms: int = Field(default=6_000, ge=1_000)
-    """Consumer group session timeout (ms): how soon a killed instance's partitions move
-    to the others (a restarted static member takes them back at once). 6 s is the
-    broker's default minimum."""
+    session_timeout_ms: int = Field(default=20_000, ge=1_000)
+    """Consumer group session timeout (ms): how soon a stopped instance's partitions move
+    to the others (a restarted static member takes them back at once). Longer than the
+    only broker's restart, so the session outlives it: one that lapsed cost a rejoin, now
+    and then a fenced member, on every broker restart."""
 
     static_membership: bool = True
     """Join the group as `command-handler-<instance>` (Kafka's static membership): a

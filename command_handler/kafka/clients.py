@@ -44,9 +44,10 @@ def consumer_settings(settings: CommandHandlerSettings, kafka: KafkaSettings) ->
                 "message.max.bytes": 262_144,
                 # For the consumer-lag gauge.
                 "statistics.interval.ms": _STATISTICS_INTERVAL_MS,
-                # A killed instance's partitions move after the session time-out.
+                # A killed instance's partitions move after the session time-out; a member
+                # learns of a rebalance at its next heartbeat, so those stay frequent.
                 "session.timeout.ms": settings.session_timeout_ms,
-                "heartbeat.interval.ms": max(1_000, settings.session_timeout_ms // 3),
+                "heartbeat.interval.ms": min(2_000, settings.session_timeout_ms // 3),
                 **({"group.instance.id": settings.client_id} if settings.static_membership else {}),
             },
         )

@@ -18,6 +18,7 @@ import time
 import pytest
 
 from bench.handler_process import HandlerProcess, free_port
+from command_handler.settings import CommandHandlerSettings
 from stack.env import service_env
 from tests.support.faults.private_stack import PrivateStack
 from tests.support.faults.scenario import assert_nothing_lost, fault_loads, under_load, verify
@@ -28,8 +29,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 LOADS = fault_loads()
 # Each scenario at each load, one after the other on the module's stack.
 at_each_load = pytest.mark.parametrize("load", LOADS, ids=[f"{load}msgs" for load in LOADS])
-# The handler's consumer session time-out is 6 s (command_handler.settings).
-PAUSE_PAST_SESSION_S = 12.0
+#: Past the handler's consumer session time-out, so the group drops the stopped instance.
+_SESSION_TIMEOUT_MS: int = CommandHandlerSettings.model_fields["session_timeout_ms"].default
+PAUSE_PAST_SESSION_S = _SESSION_TIMEOUT_MS / 1000 + 6
 
 
 def _second_handler(stack: PrivateStack, instance: str = "1") -> HandlerProcess:
@@ -143,12 +145,13 @@ def test_two_handlers_one_killed(
         assert _wait_for_log(second, "partitions assigned", 1, 60) >= 1
         with under_load(private_stack, load) as run:
             time.sleep(5)
-            # The survivor handles everything alone for 10 s (longer than a session time-out).
+            # The survivor handles everything alone once the killed one's session ended.
             pid = private_stack.kill("command-handler", stay_down=True)
-            time.sleep(10)
+            time.sleep(PAUSE_PAST_SESSION_S)
             back_s = private_stack.up()
             record_verdict.append(
-                f"command-handler (pid {pid}) killed, kept down 10 s, back in {back_s:.1f} s"
+                f"command-handler (pid {pid}) killed, kept down {PAUSE_PAST_SESSION_S:.0f} s,"
+                f" back in {back_s:.1f} s"
             )
             time.sleep(4)
             second.kill()
