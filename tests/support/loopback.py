@@ -9,7 +9,12 @@ import random
 
 import httpx
 
-__all__ = ["client_from", "fresh_loopback_address"]
+__all__ = ["GUESS_EVERY_S", "client_from", "fresh_loopback_address"]
+
+#: Seconds between a test guesser's login attempts: at most 7 a second, under the server's
+#: 10 (`LOGIN_ATTEMPTS_PER_SECOND`), so that the guessing address's own back-off answers
+#: first, whatever the speed of the password hash.
+GUESS_EVERY_S = 0.15
 
 
 def fresh_loopback_address() -> str:
