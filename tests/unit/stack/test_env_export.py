@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,14 @@ def test_bank_env_masks_unless_asked(
     assert "--show-secrets" in masked_run.err
     assert main(["env", "backend", "--show-secrets"]) == 0
     assert password in capsys.readouterr().out
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`./bank status | head -1`: no traceback once the reader has gone. `true` exits
+    before Python has started, so the first line written meets a closed pipe."""
+    ensure_password(tmp_path / "secrets", "backend")
+    env = {**os.environ, "OPEN_BANK_RUN_DIR": str(tmp_path), "OPEN_BANK_PORT_OFFSET": "1000"}
+    script = f"{sys.executable} -m stack env backend | true; echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.strip() == "141"
