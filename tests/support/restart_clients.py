@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.pending import is_pending
+
 __all__ = ["ApiClients", "Tally"]
 
 LOGIN = """mutation ($u: String!, $p: String!) { login(username: $u, password: $p) {
@@ -137,10 +139,7 @@ class ApiClients:
             self.tally.note(code, str(errors[0])[:300])
             return None
         data = body["data"]
-        pending = any(
-            isinstance(v, dict) and v.get("__typename") == "TransferPending" for v in data.values()
-        )
-        self.tally.note("pending" if pending else "data")
+        self.tally.note("pending" if is_pending(data) else "data")
         return data
 
 

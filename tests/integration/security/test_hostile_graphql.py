@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from bench.graphql_ws import GraphQLWebSocket, OperationFailedError
 from tests.support.loopback import GUESS_EVERY_S, client_from, fresh_loopback_address
+from tests.support.pending import is_pending
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -184,7 +185,7 @@ def ledger(api: Api) -> Ledger:
     # final balance check has a non-zero amount to find.
     first = sorted(ibans)[0]
     deposit = {"uuid": str(uuid.uuid4()), "iban": first, "amount": 100_000, "descr": "start"}
-    answer = _decided(api, _DEPOSIT, deposit, "deposit")
+    answer = _decided(api, _DEPOSIT, deposit)
     assert answer is not None
     assert _succeeded(answer, "deposit"), answer
     ledger.record("cash", first, 100_000)
@@ -281,7 +282,7 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
             "to": to,
             "descr": data.draw(HOSTILE_TEXT, label="descr"),
         }
-        answer = _decided(api, _TRANSFER, variables, "transfer_money")
+        answer = _decided(api, _TRANSFER, variables)
         if answer and _succeeded(answer, "transfer_money"):
             ledger.record(from_, to, int(amount))
     elif kind == "deposit":
@@ -292,7 +293,7 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
             "amount": amount,
             "descr": data.draw(HOSTILE_TEXT, label="descr"),
         }
-        answer = _decided(api, _DEPOSIT, variables, "deposit")
+        answer = _decided(api, _DEPOSIT, variables)
         if answer and _succeeded(answer, "deposit"):
             ledger.record("cash", iban, int(amount))
     elif kind in {"login", "create"}:
@@ -312,15 +313,14 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
         api.post({"query": _PAGE, "variables": variables})
 
 
-def _decided(api: Api, query: str, variables: dict[str, Any], name: str) -> dict[str, Any] | None:
+def _decided(api: Api, query: str, variables: dict[str, Any]) -> dict[str, Any] | None:
     """The answer to a transfer or deposit once decided: a pending one (the handler slower
     than the API's wait) is asked again with the same uuid, as the UI does, because it may
     still move money."""
     deadline = time.monotonic() + _DECIDED_TIMEOUT_S
     while True:
         answer = api.post({"query": query, "variables": variables})
-        result = ((answer or {}).get("data") or {}).get(name) or {}
-        if result.get("__typename") != "TransferPending" or time.monotonic() > deadline:
+        if not is_pending((answer or {}).get("data")) or time.monotonic() > deadline:
             return answer
         time.sleep(0.5)
 
@@ -415,8 +415,7 @@ async def _past_pending(
 ) -> dict[str, Any]:
     async with socket.operation(query, variables) as results:
         async for result in results:
-            data: dict[str, Any] = result.get("data") or {}
-            if not any(isinstance(v, dict) and v.get("pending") for v in data.values()):
+            if not is_pending(result.get("data")):
                 return result
     raise OperationFailedError("completed without a decided result")
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.pending import is_pending
 from topology.iban import COMPANY_IBAN
 
 __all__ = ["ClientReport", "ScriptedClients"]
@@ -91,9 +92,7 @@ class _Client:
             # e.g. RESULT_TIMEOUT while the handler restarts, or the database is down.
             raise _UnavailableError(str(body["errors"])[:200])
         data: dict[str, Any] = body["data"]
-        if any(
-            isinstance(v, dict) and v.get("__typename") == "TransferPending" for v in data.values()
-        ):
+        if is_pending(data):
             # Sent, not yet decided (the handler is slow or restarting): ask again.
             raise _UnavailableError("pending")
         return data
