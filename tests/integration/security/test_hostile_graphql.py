@@ -78,14 +78,28 @@ class Ledger:
     ibans: dict[str, str]  # iban → token
     expected: dict[str, int] = field(default_factory=dict)
     confirmed: int = 0
+    command_ids: set[str] = field(default_factory=set)
 
-    def record(self, from_: str, to: str, amount: int) -> None:
-        """Apply a transfer the handler confirmed."""
+    def record(self, command_id: str, from_: str, to: str, amount: int) -> None:
+        """Apply a transfer the handler confirmed, once per command id: a repeated id (the
+        strategies draw some ids again) gets the first answer and moves no money."""
+        key = _command_key(command_id)
+        if key in self.command_ids:
+            return
+        self.command_ids.add(key)
         self.confirmed += 1
         if from_ in self.expected:
             self.expected[from_] -= amount
         if to in self.expected:
             self.expected[to] += amount
+
+
+def _command_key(command_id: str) -> str:
+    """The id as the API reads it: any spelling of one uuid is one command."""
+    try:
+        return str(uuid.UUID(command_id))
+    except ValueError:
+        return command_id
 
 
 class Api:
@@ -188,7 +202,7 @@ def ledger(api: Api) -> Ledger:
     answer = _decided(api, _DEPOSIT, deposit)
     assert answer is not None
     assert _succeeded(answer, "deposit"), answer
-    ledger.record("cash", first, 100_000)
+    ledger.record(str(deposit["uuid"]), "cash", first, 100_000)
     return ledger
 
 
@@ -284,7 +298,7 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
         }
         answer = _decided(api, _TRANSFER, variables)
         if answer and _succeeded(answer, "transfer_money"):
-            ledger.record(from_, to, int(amount))
+            ledger.record(str(variables["uuid"]), from_, to, int(amount))
     elif kind == "deposit":
         amount = data.draw(st.one_of(HOSTILE_INT, st.integers(1, 60_000)), label="amount")
         variables = {
@@ -295,7 +309,7 @@ def test_hostile_http_requests_get_clear_answers_and_move_no_money_unasked(
         }
         answer = _decided(api, _DEPOSIT, variables)
         if answer and _succeeded(answer, "deposit"):
-            ledger.record("cash", iban, int(amount))
+            ledger.record(str(variables["uuid"]), "cash", iban, int(amount))
     elif kind in {"login", "create"}:
         user = {"u": data.draw(HOSTILE_TEXT), "p": data.draw(HOSTILE_TEXT)}
         api.post({"query": _LOGIN if kind == "login" else _CREATE, "variables": user})
@@ -390,7 +404,9 @@ def test_hostile_subscriptions_get_clear_answers(
     answered: dict[str, Any] = answer.get("data") or {}
     result: dict[str, Any] = answered.get("money_transfer") or {}
     if kind == "transfer" and result.get("success"):
-        ledger.record(variables["from"], variables["to"], int(variables["amount"]))
+        ledger.record(
+            str(variables["uuid"]), variables["from"], variables["to"], int(variables["amount"])
+        )
 
 
 async def _first_answer(
