@@ -234,7 +234,11 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                     # An instance stopped mid-rebalance may not leave the group, so its
                     # partitions wait for the session time-out: keep it short (librdkafka's
                     # own thread sends heartbeats, so a busy event loop cannot miss them).
-                    overrides={"session.timeout.ms": 10_000, "heartbeat.interval.ms": 2_000},
+                    overrides={
+                        "session.timeout.ms": 10_000,
+                        "heartbeat.interval.ms": 2_000,
+                        **settings.projector_membership(),
+                    },
                 ),
             ),
             serde,

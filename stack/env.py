@@ -98,6 +98,9 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         )
         # The dashboard reads each component's CPU and RSS by the pids supervisord names.
         env["OPEN_BANK_BACKEND_SUPERVISOR_SOCKET"] = str(supervisor_paths(where).socket)
+        # The stack runs one backend: a static member of the projector's group, so that a
+        # restart after a power cut does not wait for its dead predecessor (docs/backend.md).
+        env["OPEN_BANK_BACKEND_PROJECTOR_INSTANCE"] = "0"
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")

@@ -32,6 +32,9 @@ subscription ($u: String!, $p: String!) {
 }"""
 
 
+_STATIC_PROJECTOR = "OPEN_BANK_BACKEND_PROJECTOR_INSTANCE"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -62,9 +65,10 @@ def _backend_process(
 ) -> Iterator[str]:
     port = _free_port()
     log_path: Path = tmp_path_factory.mktemp("backend") / "backend.log"
+    # Each test backend is a dynamic member of the projector's group beside the stack's
+    # own: two with one static id would fence each other.
     env = {
-        **os.environ,
-        **service_env,
+        **{k: v for k, v in {**os.environ, **service_env}.items() if k != _STATIC_PROJECTOR},
         "OPEN_BANK_BACKEND_PORT": str(port),
         "OPEN_BANK_BACKEND_INSTANCE_ID": f"it-{port}",
         # test_http deposits 2.5 billion cents to show Long beyond 32 bits end to end; the

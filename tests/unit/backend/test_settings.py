@@ -26,3 +26,9 @@ def test_the_proxy_secret_is_read_from_its_file(tmp_path: Path) -> None:
     assert BackendSettings(proxy_secret_file=secret).proxy_secret() == "s3cret"
     with pytest.raises(ValueError, match=r"no proxy secret in .*missing: start the stack"):
         BackendSettings(proxy_secret_file=tmp_path / "missing").proxy_secret()
+
+
+def test_the_projector_is_a_dynamic_member_unless_given_an_instance() -> None:
+    assert BackendSettings().projector_membership() == {}
+    static = BackendSettings(projector_instance="0").projector_membership()
+    assert static == {"group.instance.id": "backend-projector-0"}

@@ -58,6 +58,16 @@ def test_only_the_backend_gets_the_proxy_secret_file(layout: StackLayout) -> Non
         assert "OPEN_BANK_BACKEND_PROXY_SECRET_FILE" not in service_env(name, layout)
 
 
+def test_only_the_stacks_backend_is_a_static_member_of_the_projectors_group(
+    layout: StackLayout,
+) -> None:
+    for role in ("backend", "command_handler"):
+        ensure_password(layout.secrets_dir, role)
+    ensure_company_token(layout.secrets_dir)
+    assert service_env("backend", layout)["OPEN_BANK_BACKEND_PROJECTOR_INSTANCE"] == "0"
+    assert "OPEN_BANK_BACKEND_PROJECTOR_INSTANCE" not in service_env("tests", layout)
+
+
 def test_service_ports_follow_the_offset(layout: StackLayout) -> None:
     env = service_env("heartbeat", layout)
     assert env["OPEN_BANK_BACKEND_PORT"] == "9000"
