@@ -59,6 +59,7 @@ __all__ = [
     "AclRule",
     "acl_plan",
     "apply_acls",
+    "broker_admin",
     "is_authorizer_missing",
     "super_users",
 ]
@@ -226,9 +227,9 @@ def acl_plan() -> frozenset[AclRule]:
     return frozenset(rules)
 
 
-def _admin(bootstrap_servers: str, certs_dir: Path) -> AdminClient:
-    # Broker 1's own certificate: its principal is a super user, the only one that may
-    # change ACLs.
+def broker_admin(bootstrap_servers: str, certs_dir: Path, client_id: str) -> AdminClient:
+    """An admin client as broker 1, whose principal is a super user: the only one that may
+    change ACLs and the configs of Kafka's internal topics."""
     name = broker_name(1)
     return AdminClient(
         {
@@ -237,7 +238,7 @@ def _admin(bootstrap_servers: str, certs_dir: Path) -> AdminClient:
             "ssl.ca.location": str(certs_dir / "ca.pem"),
             "ssl.certificate.location": str(certs_dir / f"{name}.pem"),
             "ssl.key.location": str(certs_dir / f"{name}.key"),
-            "client.id": "stack-acls",
+            "client.id": client_id,
         }
     )
 
@@ -278,7 +279,7 @@ def apply_acls(bootstrap_servers: str, certs_dir: Path) -> AclChanges:
     Raises `KafkaException` when the cluster refuses, e.g. with `SECURITY_DISABLED` when the
     running brokers were started before the authorizer was configured (restart Kafka).
     """
-    admin = _admin(bootstrap_servers, certs_dir)
+    admin = broker_admin(bootstrap_servers, certs_dir, "stack-acls")
     wanted = acl_plan()
     current = _current(admin)
     present = {AclRule.from_binding(binding) for binding in current}

@@ -105,9 +105,32 @@ def _kafka_component(
         ready_timeout_s=180.0,
         cwd=node_dir,
         # Once per cluster, before the synchronizer and the services need their ACLs.
-        after_ready=(lambda: _apply_acls(layout, node.brokers)) if node.node_id == 1 else None,
+        after_ready=(lambda: _after_ready(layout, node.brokers)) if node.node_id == 1 else None,
         fix_hint="read the log (a changed --brokers needs ./bank down first)",
     )
+
+
+def _after_ready(layout: StackLayout, brokers: int) -> None:
+    _apply_acls(layout, brokers)
+    _align_internal_topics(layout, brokers)
+
+
+def _align_internal_topics(layout: StackLayout, brokers: int) -> None:
+    """Small segments for Kafka's own topics made before server.properties asked for them."""
+    from confluent_kafka import KafkaException
+
+    from stack.internal_topics import INTERNAL_SEGMENT_BYTES, align_internal_topics
+
+    try:
+        changed = align_internal_topics(layout.ports.bootstrap_servers(brokers), layout.certs_dir)
+    except KafkaException as exc:
+        raise StackError(
+            f"setting the segment size of Kafka's internal topics failed: {exc}",
+            "read the log of kafka-1, then ./bank up again",
+            layout.log_file("kafka-1"),
+        ) from exc
+    for topic in changed:
+        sys.stderr.write(f"kafka {topic}: segment.bytes set to {INTERNAL_SEGMENT_BYTES}\n")
 
 
 def _apply_acls(layout: StackLayout, brokers: int) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stack.acls import super_users
 from stack.certs import broker_name
+from stack.internal_topics import INTERNAL_SEGMENT_BYTES
 from stack.ports import LOOPBACK, Ports
 
 __all__ = [
@@ -116,6 +117,10 @@ def render_server_properties(node: KafkaNode, ports: Ports) -> str:
         # Small segments and a short check keep the disk use of a laptop stack small.
         "log.segment.bytes": str(64 * 1024 * 1024),
         "log.retention.check.interval.ms": str(60_000),
+        # Read whole by a restarted broker before its coordinators answer; compaction
+        # keeps them small only with small segments (stack/internal_topics.py).
+        "offsets.topic.segment.bytes": str(INTERNAL_SEGMENT_BYTES),
+        "transaction.state.log.segment.bytes": str(INTERNAL_SEGMENT_BYTES),
     }
     body = "\n".join(f"{key}={value}" for key, value in lines.items())
     return f"# Rendered by `python -m stack`; edits are overwritten at the next `up`.\n{body}\n"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stack.internal_topics import INTERNAL_SEGMENT_BYTES
 from stack.kafka_config import KafkaNode, render_log4j2, render_server_properties
 from stack.ports import Ports
 
@@ -30,6 +31,13 @@ def test_single_node_listens_only_on_ssl_with_client_auth() -> None:
     assert props["offsets.topic.replication.factor"] == "1"
     assert props["min.insync.replicas"] == "1"
     assert props["auto.create.topics.enable"] == "false"
+
+
+def test_kafkas_own_topics_are_created_with_small_segments() -> None:
+    props = _properties(1, 1)
+    assert props["offsets.topic.segment.bytes"] == str(INTERNAL_SEGMENT_BYTES)
+    assert props["transaction.state.log.segment.bytes"] == str(INTERNAL_SEGMENT_BYTES)
+    assert INTERNAL_SEGMENT_BYTES < 16 * 1024 * 1024  # Kafka's default is 100 MiB
 
 
 def test_principal_mapping_keeps_the_common_name() -> None:
