@@ -44,6 +44,7 @@ from confluent_kafka.admin._acl import (
 )
 from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
 
+from stack.broker_admin import broker_admin
 from stack.certs import broker_name
 from topology.topics import (
     ACCOUNT_CREATION_FEEDBACK,
@@ -59,7 +60,6 @@ __all__ = [
     "AclRule",
     "acl_plan",
     "apply_acls",
-    "broker_admin",
     "is_authorizer_missing",
     "super_users",
 ]
@@ -225,22 +225,6 @@ def acl_plan() -> frozenset[AclRule]:
     rules += _rules("tests", _GROUP, [_EVERY], [AclOperation.ALL])
     rules += _rules("tests", _TXN, [_EVERY], [AclOperation.ALL])
     return frozenset(rules)
-
-
-def broker_admin(bootstrap_servers: str, certs_dir: Path, client_id: str) -> AdminClient:
-    """An admin client as broker 1, whose principal is a super user: the only one that may
-    change ACLs and the configs of Kafka's internal topics."""
-    name = broker_name(1)
-    return AdminClient(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "security.protocol": "SSL",
-            "ssl.ca.location": str(certs_dir / "ca.pem"),
-            "ssl.certificate.location": str(certs_dir / f"{name}.pem"),
-            "ssl.key.location": str(certs_dir / f"{name}.key"),
-            "client.id": client_id,
-        }
-    )
 
 
 def _current(admin: AdminClient) -> list[AclBinding]:

@@ -4,9 +4,9 @@ Before a restarted broker's group and transaction coordinators answer, they read
 `__consumer_offsets` and `__transaction_state` whole. Both are compacted, but only their
 closed segments are, and Kafka's default segment is 100 MiB. The command handler commits
 its offsets in every transaction, so its group's partition held 87 MiB of commits, none
-compacted, on a stack that had run for days: each broker restart then spent 5-8 s
-reading them, while the handler could neither join its group nor commit. With small
-segments the cleaner keeps each partition to a few MiB.
+compacted, on a stack that had run for days: each broker restart then spent seconds
+reading them (docs/reliability.md), while the handler could neither join its group nor
+commit. With small segments the cleaner keeps each partition to a few MiB.
 
 A new cluster creates both topics with the size of server.properties
 (`offsets.topic.segment.bytes`, `transaction.state.log.segment.bytes`); `align` sets it on
@@ -22,7 +22,7 @@ from confluent_kafka import KafkaError, KafkaException
 # Defined there; confluent_kafka.admin re-exports them without marking it for type checks.
 from confluent_kafka.admin._config import AlterConfigOpType, ConfigEntry, ConfigResource
 
-from stack.acls import broker_admin
+from stack.broker_admin import broker_admin
 
 __all__ = ["INTERNAL_SEGMENT_BYTES", "INTERNAL_TOPICS", "align_internal_topics"]
 

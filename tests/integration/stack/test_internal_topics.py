@@ -9,7 +9,7 @@ from confluent_kafka.admin import AdminClient
 # Defined there; confluent_kafka.admin re-exports them without marking it for type checks.
 from confluent_kafka.admin._config import AlterConfigOpType, ConfigEntry, ConfigResource
 
-from stack.acls import broker_admin
+from stack.broker_admin import broker_admin
 from stack.internal_topics import INTERNAL_SEGMENT_BYTES, align_internal_topics
 from stack.layout import StackLayout
 from stack.state import read_state
