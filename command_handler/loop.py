@@ -27,13 +27,15 @@ from command_handler.kafka.batches import CommandBatches, ConsumerFatalError
 from command_handler.kafka.dead_letters import dead_letter
 from command_handler.kafka.decoding import DecodedBatch, decode_commands
 from command_handler.kafka.pipeline import Publisher, PublishPipeline, PublishStuckError, Settled
-from command_handler.kafka.positions import PositionKeeper, next_offsets
+from command_handler.kafka.positions import PositionKeeper
 from command_handler.kafka.publisher import OutgoingMessage
+from command_handler.kafka.reach import IN_DOUBT_BATCHES
 from command_handler.linger import AdaptiveLinger
 from command_handler.metrics import HandlerMetrics
 from command_handler.storage import CommandStore, StorageUnavailableError
 from command_handler.topics import HandlerTopics
 from command_handler.tracing import BatchTrace, start_batch_trace
+from topology.offsets import next_offsets
 from topology.serde import RecordSerde, RegistryUnavailableError
 
 __all__ = ["CommandLoop", "LoopOptions", "PublishStuckError"]
@@ -114,6 +116,7 @@ class CommandLoop:
             backoff=backoff,
             kafka=self.kafka.state,
             partitions=topics.commands.partitions,
+            most_in_doubt=IN_DOUBT_BATCHES * options.batch_size,
         )
         self.batches = CommandBatches(
             consumer,

@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.feedback import transaction_view, transfer_outcome
 from backend.kafka.consumer_thread import ConsumerThread, KafkaConsumer
 from backend.kafka.decoding import decode_batch
 from backend.outcomes import TransactionView, TransferOutcome
+from topology.offsets import next_offsets
 from topology.records import BalanceChanged, MoneyTransferConfirmed, MoneyTransferFailed
 from topology.serde import RecordSerde
 from topology.topics import BALANCE_CHANGED, MONEY_TRANSFER_FEEDBACK
@@ -121,7 +122,7 @@ def _store_owned_offsets(consumer: KafkaConsumer, messages: list[Message]) -> No
     fail with ``_STATE`` and end the thread (and so the process).
     """
     owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
-    offsets = [tp for tp in _next_offsets(messages) if (tp.topic, tp.partition) in owned]
+    offsets = [tp for tp in next_offsets(messages) if (tp.topic, tp.partition) in owned]
     if not offsets:
         return
     try:
@@ -131,15 +132,3 @@ def _store_owned_offsets(consumer: KafkaConsumer, messages: list[Message]) -> No
         if exc.args[0].code() != KafkaError._STATE:
             raise
         _log.info("partitions revoked while storing offsets; their new owner replays them")
-
-
-def _next_offsets(messages: list[Message]) -> list[TopicPartition]:
-    """One offset per partition: just after the last message read there."""
-    last: dict[tuple[str, int], int] = {}
-    for message in messages:
-        if message.error() is None:
-            key = (message.topic() or "", message.partition() or 0)
-            last[key] = max(last.get(key, -1), message.offset() or 0)
-    return [
-        TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()
-    ]

@@ -4,7 +4,7 @@ A batch starts with the first message as soon as it comes, then takes what else 
 the previous batch's Kafka transaction commits, or within the adaptive linger (`linger`).
 consume(n, t) blocks until n messages or t: asking for a whole batch at once made every
 command at low load wait the full poll time-out. Errors on the way are handled here: a
-partition without a position is resumed (`PositionKeeper.reset_position`), a broker or
+partition without a position is resumed (`no_position`), a broker or
 transport error is logged once (librdkafka reconnects by itself), and the end of a partition
 is not an error.
 """
@@ -19,6 +19,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
+from command_handler.kafka.no_position import resume_partition
 from command_handler.kafka.positions import Partition, PositionKeeper
 from command_handler.linger import AdaptiveLinger
 from command_handler.logs import StateLog
@@ -99,7 +100,7 @@ class CommandBatches:
             if error is None:
                 good.append(message)
             elif error.code() == KafkaError._AUTO_OFFSET_RESET:
-                self.positions.reset_position(message, error)
+                resume_partition(self._consumer, self.positions.questions, message, error)
             elif is_fatal(error):
                 raise ConsumerFatalError(str(error))
             elif error.code() != KafkaError._PARTITION_EOF:
@@ -176,7 +177,7 @@ class CommandBatches:
                     reached[key] = max(reached.get(key, -1), message.offset())
                 elif error.code() == KafkaError._AUTO_OFFSET_RESET:
                     # Now, not after the batch: the partition reads nothing until then.
-                    positions.reset_position(message, error)
+                    resume_partition(self._consumer, positions.questions, message, error)
                     continue
                 messages.append(message)
         if positions.revocations != revocations:

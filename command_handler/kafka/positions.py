@@ -13,13 +13,16 @@ read as new: the position keeper.
   gathered while an earlier one failed is given back too.
 - **Revocation.** Messages of a partition revoked while gathering are dropped; its floor and
   doubts are forgotten, since another owner may move it.
+- **Reach.** Answers in doubt far beyond the committed offset mean Kafka lost the offset the
+  handler left: only the last of them are published again (`reach`).
 - **An earlier owner's doubts.** A process decides nothing until the answers in doubt it
   found, at its first assignment, on partitions it does not own have been published by
   their owner or have come to it. A handler killed right after it joined the group still
   holds partitions until its session ends; deciding meanwhile would publish an account's
   new change before the change its predecessor stored and never published.
-- **No position.** librdkafka never picks a start by itself (`auto.offset.reset=error`):
-  only a partition the group never committed starts at its beginning.
+- **No position** (`no_position`): librdkafka never picks a start by itself
+  (`auto.offset.reset=error`); only a partition the group never committed starts at its
+  beginning.
 """
 
 from __future__ import annotations
@@ -27,32 +30,30 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 
 from command_handler.backoff import Backoff
+from command_handler.kafka.questions import KafkaQuestions
+from command_handler.kafka.reach import Partition, Reach, far_behind, reach
 from command_handler.logs import StateLog
 from topology.kafka_errors import is_fatal
+from topology.offsets import first_offsets, next_offsets
 
-__all__ = ["Partition", "PositionKeeper", "first_offsets", "next_offsets"]
+__all__ = ["Partition", "PositionKeeper"]
 
 _LOGGER = logging.getLogger(__name__)
-_T = TypeVar("_T")
-# How long to wait for Kafka's answer to a committed offsets fetch (s).
-_COMMITTED_TIMEOUT_S = 10.0
 # How often a process waiting for another member's answers in doubt asks again (s).
 _OTHERS_RECHECK_S = 0.2
-
-Partition = tuple[str, int]
-"""A (topic, partition) pair."""
 
 
 class PositionKeeper:
     """Floors, answers in doubt and rewinds of one consumer (see the module's docstring).
 
     `stored_beyond` asks storage which partitions have answers stored at or beyond their
-    floor (partition → floor in, partition → last such offset out); None when stopped."""
+    floor (partition → floor in, partition → last such offset out); None when stopped.
+    `most_in_doubt` is the most offsets per partition published again from storage."""
 
     def __init__(
         self,
@@ -63,16 +64,17 @@ class PositionKeeper:
         backoff: Backoff,
         kafka: StateLog,
         partitions: int,
+        most_in_doubt: int,
     ) -> None:
         self._consumer = consumer
         self._partitions = partitions
+        self._most_in_doubt = most_in_doubt
         # Partitions not owned at the first assignment with answers in doubt (the last one's
         # offset); None until that assignment is checked, empty once they are settled.
         self._others_in_doubt: dict[Partition, int] | None = None
         self._stored_beyond = stored_beyond
         self._stop = stop
-        self._backoff = backoff
-        self._kafka = kafka
+        self.questions = KafkaQuestions(consumer, stop=stop, backoff=backoff, kafka=kafka)
         # Per owned partition: its committed offset, below which everything was answered.
         self.floors: dict[Partition, int] = {}
         # Per owned partition with answers maybe never published: the offset of the last.
@@ -113,7 +115,10 @@ class PositionKeeper:
 
     def rewind(self, messages: Sequence[Any]) -> None:
         """Seek back to the first of `messages` per partition, to read them again."""
-        for partition in first_offsets(messages):
+        self._seek(first_offsets(messages))
+
+    def _seek(self, partitions: Sequence[TopicPartition]) -> None:
+        for partition in partitions:
             self.rewound.add((partition.topic, partition.partition))
             try:
                 self._consumer.seek(partition)
@@ -179,28 +184,72 @@ class PositionKeeper:
     ) -> bool:
         """Ask the committed offsets of `unknown`, and storage for answers in doubt beyond
         them; False when the batch must not go on (stopped, or doubts to publish first)."""
-        partitions = [TopicPartition(t, p) for t, p in sorted(unknown)]
-        committed = self._committed(partitions)
-        if committed is None:
-            return False
-        floors = {(p.topic, p.partition): max(0, p.offset) for p in committed}
         # Not for the batch of answers in doubt itself: it is what it would find.
-        stored = (
-            self._stored_beyond({p: o for (_, p), o in floors.items()}) if find_in_doubt else {}
-        )
-        if stored is None:
+        found = self._find_doubts(unknown, in_storage=find_in_doubt)
+        if found is None:
             return False
+        floors, reached = found
         self.floors.update(floors)
-        in_doubt = {(t, p): stored[p] for t, p in floors if p in stored}
+        self.floors.update(reached.raised)
+        in_doubt = reached.in_doubt
         if not in_doubt:
             return True
         _LOGGER.info(
             "answers stored beyond the committed offset: publishing them first",
-            extra={"partitions": {p: [floors[(t, p)], o] for (t, p), o in in_doubt.items()}},
+            extra={"partitions": {p: [self.floors[(t, p)], o] for (t, p), o in in_doubt.items()}},
         )
         self.in_doubt.update(in_doubt)
         self.rewind(messages)
+        # After the rewind, which may have sought them back to the committed offset.
+        self._seek([TopicPartition(t, p, o) for (t, p), o in reached.raised.items()])
         return False
+
+    def _find_doubts(
+        self, partitions: set[Partition], *, in_storage: bool = True
+    ) -> tuple[dict[Partition, int], Reach] | None:
+        """The committed offsets of `partitions` and the answers stored beyond them that
+        may be in doubt; None if stopped."""
+        asked = [TopicPartition(t, p) for t, p in sorted(partitions)]
+        committed = self.questions.committed(asked)
+        if committed is None:
+            return None
+        floors = {(p.topic, p.partition): max(0, p.offset) for p in committed}
+        stored = self._stored_beyond({p: o for (_, p), o in floors.items()}) if in_storage else {}
+        if stored is None:
+            return None
+        reached = self._within_reach({k: stored[k[1]] for k in floors if k[1] in stored}, floors)
+        return None if reached is None else (floors, reached)
+
+    def _within_reach(
+        self, in_doubt: dict[Partition, int], floors: Mapping[Partition, int]
+    ) -> Reach | None:
+        """`in_doubt` (beyond `floors`) without what no failed publish can have left in
+        doubt (`reach`); None if stopped."""
+        log_ends: dict[Partition, int] = {}
+        for key in far_behind(in_doubt, floors, self._most_in_doubt):
+            watermarks = self.questions.watermarks(TopicPartition(*key))
+            if watermarks is None:
+                return None
+            log_ends[key] = watermarks[1]
+        reached = reach(in_doubt, floors, log_ends, self._most_in_doubt)
+        for key, floor in reached.raised.items():
+            _LOGGER.error(
+                "answers stored far beyond the committed offset: Kafka lost the offset the"
+                " handler committed; publishing only the last of them again",
+                extra={
+                    "partition": key[1],
+                    "committed": floors[key],
+                    "last_stored": reached.in_doubt[key],
+                    "published_again_from": floor,
+                },
+            )
+        for (_, partition), last in reached.beyond_log.items():
+            _LOGGER.error(
+                "answers stored beyond the end of the partition's log: they were read from"
+                " an earlier log of the topic and are not published again",
+                extra={"partition": partition, "last_stored": last},
+            )
+        return reached
 
     def _others_settled(self, topic: str) -> bool:
         """False while answers in doubt found at the first assignment on partitions another
@@ -210,9 +259,10 @@ class PositionKeeper:
         owned = self.owned()
         if self._others_in_doubt is None:
             others = {(topic, p) for p in range(self._partitions)} - owned
-            found = self._doubts_of(others) if others else {}
-            if found is None:
+            doubts = self._find_doubts(others) if others else ({}, Reach({}))
+            if doubts is None:
                 return False
+            found = doubts[1].in_doubt
             self._others_in_doubt = found
             if found:
                 _LOGGER.info(
@@ -224,7 +274,7 @@ class PositionKeeper:
         pending = {k: last for k, last in self._others_in_doubt.items() if k not in owned}
         if pending:
             partitions = [TopicPartition(t, p) for t, p in sorted(pending)]
-            committed = self._committed(partitions)
+            committed = self.questions.committed(partitions)
             if committed is None:
                 return False
             pending = {
@@ -239,111 +289,6 @@ class PositionKeeper:
             return False
         _LOGGER.info("answers in doubt of other partitions settled: deciding")
         return True
-
-    def _doubts_of(self, partitions: set[Partition]) -> dict[Partition, int] | None:
-        """Per partition of `partitions`, the last answer stored beyond its committed
-        offset; None if stopped."""
-        asked = [TopicPartition(t, p) for t, p in sorted(partitions)]
-        committed = self._committed(asked)
-        if committed is None:
-            return None
-        stored = self._stored_beyond({p.partition: max(0, p.offset) for p in committed})
-        if stored is None:
-            return None
-        return {
-            (p.topic, p.partition): stored[p.partition] for p in committed if p.partition in stored
-        }
-
-    def reset_position(self, message: Any, error: KafkaError) -> None:
-        """librdkafka has no usable position for the message's partition: resume it at its
-        committed offset, asked again and kept inside the log's range (retention may have
-        removed its start), or at its beginning if the group never committed it."""
-        partition = TopicPartition(message.topic(), message.partition())
-        committed = self.ask(lambda: self._consumer.committed([partition], _COMMITTED_TIMEOUT_S))
-        if committed is None:
-            return
-        [position] = committed
-        if position.error is None and position.offset >= 0:
-            watermarks = self.ask(
-                lambda: self._consumer.get_watermark_offsets(
-                    partition, _COMMITTED_TIMEOUT_S, cached=False
-                )
-            )
-            if watermarks is None:
-                return
-            low, high = watermarks
-            target = min(max(position.offset, low), high)
-            _LOGGER.warning(
-                "no position from librdkafka for a committed partition; resuming it",
-                extra={
-                    "partition": partition.partition,
-                    "error": error.str(),
-                    "committed": position.offset,
-                    "low": low,
-                    "high": high,
-                    "offset": target,
-                },
-            )
-        else:
-            target = OFFSET_BEGINNING
-            _LOGGER.info(
-                "partition never committed by the group: starting at its beginning",
-                extra={"partition": partition.partition},
-            )
-        try:
-            # librdkafka refuses a seek on a partition stopped by this error; assigning it
-            # again with an explicit offset restarts its fetcher.
-            self._consumer.incremental_unassign([partition])
-            self._consumer.incremental_assign(
-                [TopicPartition(partition.topic, partition.partition, target)]
-            )
-        except KafkaException as exc:
-            # Not ours any more: its next owner starts from the committed offset.
-            _LOGGER.info("could not reset", extra={"error": str(exc)})
-
-    def _committed(self, partitions: list[TopicPartition]) -> list[TopicPartition] | None:
-        """The group's committed offsets of `partitions`, asked until Kafka answers each
-        without an error; None if stopped."""
-        return self.ask(
-            lambda: _checked(self._consumer.committed(partitions, _COMMITTED_TIMEOUT_S))
-        )
-
-    def ask(self, call: Callable[[], _T]) -> _T | None:
-        """`call` (a question to Kafka), retried with back-off until it answers; None if
-        stopped first."""
-        while not self._stop.is_set():
-            try:
-                return call()
-            except KafkaException as exc:
-                self._kafka.failed(exc)
-                self._stop.wait(self._backoff.next_delay_s())
-        return None
-
-
-def _checked(partitions: list[TopicPartition]) -> list[TopicPartition]:
-    """`partitions` as Kafka answered them, or the first partition's error raised."""
-    for partition in partitions:
-        if partition.error is not None:
-            raise KafkaException(partition.error)
-    return partitions
-
-
-def first_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
-    """Per partition, the offset of the first of `messages` (where to read them again)."""
-    first: dict[Partition, int] = {}
-    for message in messages:
-        key = (message.topic(), message.partition())
-        first[key] = min(first.get(key, message.offset()), message.offset())
-    return [TopicPartition(t, p, o) for (t, p), o in first.items()]
-
-
-def next_offsets(messages: Sequence[Any]) -> list[TopicPartition]:
-    """Per partition, the offset after the last of `messages` (what a commit records)."""
-    last: dict[Partition, int] = {}
-    for message in messages:
-        key = (message.topic(), message.partition())
-        last[key] = max(last.get(key, -1), message.offset())
-    return [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
 
 
 def _fatal(message: Any) -> bool:

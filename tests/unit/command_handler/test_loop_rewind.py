@@ -70,6 +70,8 @@ class FakeConsumer:
         # The group's committed offsets (absent: never committed); what committed() answers.
         self.committed_offsets: dict[int, int] = {}
         self.committed_asked = 0
+        # Every partition's log: its first offset and the offset after its last.
+        self.watermarks = (0, 10**6)
 
     def consume(self, num_messages: int, timeout: float) -> list[FakeMessage]:
         if not self.script:
@@ -84,6 +86,11 @@ class FakeConsumer:
 
     def seek(self, partition: TopicPartition) -> None:
         self.seeks[partition.partition] = partition.offset
+
+    def get_watermark_offsets(
+        self, partition: TopicPartition, timeout: float, cached: bool
+    ) -> tuple[int, int]:
+        return self.watermarks
 
     def consumer_group_metadata(self) -> object:
         return object()
@@ -381,11 +388,6 @@ class CommittedConsumer(FakeConsumer):
         super().__init__(script, assigned={0})
         self.answers = answers
         self.watermarks = watermarks
-
-    def get_watermark_offsets(
-        self, partition: TopicPartition, timeout: float, cached: bool
-    ) -> tuple[int, int]:
-        return self.watermarks
 
     def incremental_unassign(self, partitions: list[TopicPartition]) -> None:
         self.assigned -= {p.partition for p in partitions}
@@ -763,3 +765,40 @@ def test_a_fatal_error_that_comes_with_the_revocation_of_every_partition_is_not_
     with pytest.raises(SystemExit):
         loop.run()
     assert restarts == [True]
+
+
+# A committed offset far behind the answers stored: Kafka lost the one the handler left.
+
+
+def test_a_lost_committed_offset_publishes_only_the_last_answers_again() -> None:
+    # Batches of 100: a publish can leave 200 in doubt; 1,000 are published again.
+    consumer = FakeConsumer([batch(0, 0, 0)], assigned={0})
+    consumer.committed_offsets = {0: 0}
+    consumer.watermarks = (0, 90_000)
+    loop = make_loop(consumer, FakePublisher())
+    loop.positions._stored_beyond = lambda committed: {0: 80_000} if 0 in committed else {}
+    seen = handled_offsets(loop)
+
+    loop.poll_once()
+
+    assert seen == []
+    assert consumer.seeks == {0: 79_001}
+    assert loop.positions.floors == {(TOPIC, 0): 79_001}
+    assert loop.positions.in_doubt == {(TOPIC, 0): 80_000}
+    consumer.script = [batch(0, 79_001, 80_010)]
+    loop.poll_once()
+    assert seen == [(0, o) for o in range(79_001, 80_001)]
+
+
+def test_answers_stored_beyond_the_end_of_the_log_are_not_waited_for() -> None:
+    # `commands` was deleted and created again; the database kept the old log's answers.
+    consumer = FakeConsumer([batch(0, 0, 9)], assigned={0})
+    consumer.watermarks = (0, 10)
+    loop = make_loop(consumer, FakePublisher())
+    loop.positions._stored_beyond = lambda committed: {0: 80_000} if 0 in committed else {}
+    seen = handled_offsets(loop)
+
+    loop.poll_once()
+
+    assert seen == [(0, o) for o in range(10)]
+    assert loop.positions.in_doubt == {}
