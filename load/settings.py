@@ -50,7 +50,7 @@ class HeartbeatSettings(BaseSettings):
 
 
 class GeneratorSettings(BaseSettings):
-    """``OPEN_BANK_COMMAND_GENERATOR_*``: metrics address and the random seed."""
+    """``OPEN_BANK_COMMAND_GENERATOR_*``: metrics address, random seed, group membership."""
 
     model_config = SettingsConfigDict(env_prefix="OPEN_BANK_COMMAND_GENERATOR_", extra="ignore")
 
@@ -59,6 +59,16 @@ class GeneratorSettings(BaseSettings):
     """Prometheus metrics port; None means 9104 + OPEN_BANK_PORT_OFFSET."""
     seed: int | None = None
     """Seed of the command mix; None draws one (runs differ, like the original's)."""
+    instance: str | None = None
+    """Names a static member of the generator's group (``command-generator-<instance>``):
+    a restart then takes its dead predecessor's place at once, instead of a rebalance that
+    waits for it up to five minutes. None joins as a dynamic member."""
+
+    def membership(self) -> dict[str, str]:
+        """The consumer's ``group.instance.id``, when it is a static member."""
+        if self.instance is None:
+            return {}
+        return {"group.instance.id": f"command-generator-{self.instance}"}
 
     def metrics_port_or_default(self) -> int:
         if self.metrics_port is not None:

@@ -101,6 +101,9 @@ def service_env(name: str, layout: StackLayout | None = None) -> dict[str, str]:
         # The stack runs one backend: a static member of the projector's group, so that a
         # restart after a power cut does not wait for its dead predecessor (docs/backend.md).
         env["OPEN_BANK_BACKEND_PROJECTOR_INSTANCE"] = "0"
+    if name == "command-generator":
+        # One generator too: the same, so that load resumes at once after a restart.
+        env["OPEN_BANK_COMMAND_GENERATOR_INSTANCE"] = "0"
     database = SERVICE_DATABASES.get(name)
     if database is not None:
         password = quote(read_password(where.secrets_dir, database), safe="")

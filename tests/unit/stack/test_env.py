@@ -58,7 +58,7 @@ def test_only_the_backend_gets_the_proxy_secret_file(layout: StackLayout) -> Non
         assert "OPEN_BANK_BACKEND_PROXY_SECRET_FILE" not in service_env(name, layout)
 
 
-def test_only_the_stacks_backend_is_a_static_member_of_the_projectors_group(
+def test_the_stacks_backend_and_generator_are_static_members_of_their_groups(
     layout: StackLayout,
 ) -> None:
     for role in ("backend", "command_handler"):
@@ -66,6 +66,8 @@ def test_only_the_stacks_backend_is_a_static_member_of_the_projectors_group(
     ensure_company_token(layout.secrets_dir)
     assert service_env("backend", layout)["OPEN_BANK_BACKEND_PROJECTOR_INSTANCE"] == "0"
     assert "OPEN_BANK_BACKEND_PROJECTOR_INSTANCE" not in service_env("tests", layout)
+    assert service_env("command-generator", layout)["OPEN_BANK_COMMAND_GENERATOR_INSTANCE"] == "0"
+    assert "OPEN_BANK_COMMAND_GENERATOR_INSTANCE" not in service_env("tests", layout)
 
 
 def test_service_ports_follow_the_offset(layout: StackLayout) -> None:
