@@ -15,6 +15,7 @@ __all__ = [
     "Ratio",
     "block_ratios",
     "latency_stats",
+    "pair_ratios",
     "percentile",
 ]
 
@@ -116,6 +117,50 @@ def block_ratios(
         values.sort()
         ratios[fraction] = Ratio(
             percentile(whole_b, fraction) / percentile(whole_a, fraction),
+            percentile(values, 0.05),
+            percentile(values, 0.95),
+        )
+    return ratios
+
+
+def pair_ratios(
+    pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
+    fractions: Sequence[float],
+    resamples: int = 2_000,
+    seed: int = 1,
+) -> dict[float, Ratio]:
+    """Per quantile in `fractions`, the geometric mean over `pairs` (A's values, B's
+    values) of each pair's B quantile over its A quantile, with a 90 % bootstrap interval
+    that draws whole pairs with replacement.
+
+    Every pair weighs alike: a pair measured on a slower stack moves the mean by its ratio,
+    where pooling all pairs' values into one quantile per side would let its latencies set
+    both quantiles. A pair with a side that has no values is left out.
+    """
+    logs: list[dict[float, float]] = []
+    for a_values, b_values in pairs:
+        if not a_values or not b_values:
+            continue
+        side_a, side_b = sorted(a_values), sorted(b_values)
+        logs.append(
+            {
+                fraction: math.log(percentile(side_b, fraction) / percentile(side_a, fraction))
+                for fraction in fractions
+            }
+        )
+    if not logs:
+        raise ValueError("no pair holds values of both sides")
+    rng = random.Random(seed)
+    draws: dict[float, list[float]] = {fraction: [] for fraction in fractions}
+    for _ in range(resamples):
+        picked = rng.choices(logs, k=len(logs))
+        for fraction in fractions:
+            draws[fraction].append(math.exp(sum(p[fraction] for p in picked) / len(picked)))
+    ratios = {}
+    for fraction, values in draws.items():
+        values.sort()
+        ratios[fraction] = Ratio(
+            math.exp(sum(p[fraction] for p in logs) / len(logs)),
             percentile(values, 0.05),
             percentile(values, 0.95),
         )

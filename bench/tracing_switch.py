@@ -5,9 +5,10 @@ Each pair of segments runs once with tracing at its default sampling and once wi
 `OPEN_BANK_TRACING_ENABLED=false`, switched by `python -m stack up` with that environment
 (it restarts the bank's own services, whose settings changed, and leaves Kafka, PostgreSQL,
 the registry and nginx running and warm). The order alternates per pair (off on, on off, …)
-so that a drift over the run weighs on both sides alike. Each pair is one unit of the
-bootstrap: runs of one setting on separate stacks differ by far more than tracing costs, two
-segments minutes apart on one warm stack much less.
+so that a drift over the run weighs on both sides alike. Each pair gives one ratio, and the
+pairs' ratios weigh alike in their geometric mean and its bootstrap: runs of one setting on
+separate stacks differ by far more than tracing costs, two segments minutes apart on one
+warm stack much less.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Sequence
 
-from bench.stats import BlockSample, block_ratios, latency_stats
+from bench.stats import latency_stats, pair_ratios
 from bench.tracing_samples import Deposit
 from stack.layout import REPO_DIR
 
@@ -61,7 +63,8 @@ def switch_stack_tracing(on: bool | None) -> None:
 
 
 def print_switched_figures(deposits: Sequence[Deposit]) -> None:
-    """Each segment's figures, then on over off for the whole stack, a pair per unit."""
+    """Each segment's figures, then on over off for the whole stack: each pair's ratio, their
+    geometric mean and its bootstrap over pairs (`bench.stats.pair_ratios`)."""
     print("segments (deposit → its result, ms; on: the traced half):")
     print("| segment | tracing | n | failed | p50 | p99 |")
     print("|---:|---|---:|---:|---:|---:|")
@@ -73,18 +76,20 @@ def print_switched_figures(deposits: Sequence[Deposit]) -> None:
             f"| {segment} | {'on' if on else 'off'} | {stats.n} | {stats.timeouts}"
             f" | {stats.p50_ms or 0:.1f} | {stats.p99_ms or 0:.1f} |"
         )
-    pairs = len({d.segment // 2 for d in deposits if d.latency_ms is not None})
     for half, traced in (("traced", True), ("untraced", False)):
-        # Each pair of segments is one block (at_s: the pair); B: tracing on.
-        samples = [
-            BlockSample(d.segment // 2, d.stack_tracing, d.latency_ms)
-            for d in deposits
-            if d.latency_ms is not None and (not d.stack_tracing or d.traced is traced)
-        ]
-        ratios = block_ratios(samples, (0.5, 0.99), 1.0)
+        # A pair's two segments; A: tracing off, B: on. Each side with the same half of its
+        # deposits (those that ask for a trace, or those that do not), so both sides' p99
+        # come from as many deposits: a p99 of fewer lies lower.
+        sides: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+        for d in deposits:
+            if d.latency_ms is not None and d.traced is traced:
+                sides[d.segment // 2][d.stack_tracing].append(d.latency_ms)
+        measured = [pair for pair in sides.values() if pair[0] and pair[1]]
+        ratios = pair_ratios(measured, (0.5, 0.99))
         for name, fraction in (("p50", 0.5), ("p99", 0.99)):
             ratio = ratios[fraction]
             print(
-                f"tracing on ({half} deposits)/off {name}: {ratio.value:.3f} (90 % bootstrap"
-                f" interval {ratio.low:.3f} to {ratio.high:.3f}, over {pairs} pairs of segments)"
+                f"tracing on ({half} deposits)/off {name}: {ratio.value:.3f} (geometric mean"
+                f" over {len(measured)} pairs of segments, 90 % bootstrap interval"
+                f" {ratio.low:.3f} to {ratio.high:.3f})"
             )

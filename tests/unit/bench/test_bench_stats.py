@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.stats import BlockSample, block_ratios, latency_stats, percentile
+from bench.stats import BlockSample, block_ratios, latency_stats, pair_ratios, percentile
 
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 
@@ -99,3 +99,38 @@ def test_a_block_with_one_side_only_is_left_out() -> None:
     assert block_ratios(samples + lone, (0.99,), 1.0)[0.99].value == pytest.approx(1.2)
     with pytest.raises(ValueError, match="both sides"):
         block_ratios(lone, (0.99,), 1.0)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.floats(min_value=1, max_value=1e4), min_size=1, max_size=20),
+            st.floats(min_value=0.5, max_value=2),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_pairs_ratios_weigh_alike_whatever_their_latencies(
+    pairs: list[tuple[list[float], float]],
+) -> None:
+    # Each pair's B is its A scaled; the result is the geometric mean of the scales, however
+    # slow one pair is, and lies between the smallest and the largest scale.
+    measured = [(values, [v * scale for v in values]) for values, scale in pairs]
+    ratio = pair_ratios(measured, (0.99,), resamples=50)[0.99]
+    scales = [scale for _values, scale in pairs]
+    assert ratio.value == pytest.approx(statistics.geometric_mean(scales))
+    assert min(scales) - 1e-9 <= ratio.low <= ratio.high <= max(scales) + 1e-9
+
+
+def test_a_slow_pair_weighs_as_much_as_a_fast_one() -> None:
+    fast = ([10.0] * 100, [10.0] * 100)  # no cost
+    slow = ([1000.0] * 100, [1210.0] * 100)  # +21 %
+    # Pooled, the slow pair would set both p99s: 1.21. Per pair: sqrt(1.21) = 1.1.
+    assert pair_ratios([fast, slow], (0.99,))[0.99].value == pytest.approx(1.1)
+
+
+def test_a_pair_with_one_side_only_is_left_out() -> None:
+    assert pair_ratios([([10.0], [12.0]), ([], [99.0])], (0.5,))[0.5].value == pytest.approx(1.2)
+    with pytest.raises(ValueError, match="both sides"):
+        pair_ratios([([10.0], [])], (0.5,))
