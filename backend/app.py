@@ -231,13 +231,13 @@ async def _lifespan(app: Starlette, config: _Config) -> AsyncIterator[None]:
                     config.kafka,
                     client_id=f"{instance}-projector",
                     group_id=settings.projector_group_id,
+                    instance=settings.projector_instance,
                     # An instance stopped mid-rebalance may not leave the group, so its
                     # partitions wait for the session time-out: keep it short (librdkafka's
                     # own thread sends heartbeats, so a busy event loop cannot miss them).
                     overrides={
                         "session.timeout.ms": 10_000,
                         "heartbeat.interval.ms": 2_000,
-                        **settings.projector_membership(),
                     },
                 ),
             ),

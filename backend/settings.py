@@ -56,7 +56,7 @@ class BackendSettings(BaseSettings):
     max_page_size: int = Field(default=1_000, gt=0)
     #: Stable consumer group of the table writer: offsets survive restarts.
     projector_group_id: str = "backend-projector"
-    #: Join that group as the static member ``backend-projector-<instance>`` (the stack
+    #: Join that group as the static member ``<group id>-<instance>`` (the stack
     #: sets 0). A restarted Kafka still lists a killed backend's dynamic member, and a
     #: new member's join then waits the rebalance time-out (five minutes) for it; a
     #: static member replaces its own at once. Unset: a dynamic member. Give each backend
@@ -104,12 +104,6 @@ class BackendSettings(BaseSettings):
         if self.deposit_cents_per_client_per_hour < self.max_deposit_cents:
             raise ValueError("deposit_cents_per_client_per_hour must be at least max_deposit_cents")
         return self
-
-    def projector_membership(self) -> dict[str, str]:
-        """The projector consumer's ``group.instance.id``, when it is a static member."""
-        if self.projector_instance is None:
-            return {}
-        return {"group.instance.id": f"backend-projector-{self.projector_instance}"}
 
     def proxy_secret(self) -> str | None:
         """The secret of ``proxy_secret_file`` (None when unset); read at start."""

@@ -60,15 +60,8 @@ class GeneratorSettings(BaseSettings):
     seed: int | None = None
     """Seed of the command mix; None draws one (runs differ, like the original's)."""
     instance: str | None = None
-    """Names a static member of the generator's group (``command-generator-<instance>``):
-    a restart then takes its dead predecessor's place at once, instead of a rebalance that
-    waits for it up to five minutes. None joins as a dynamic member."""
-
-    def membership(self) -> dict[str, str]:
-        """The consumer's ``group.instance.id``, when it is a static member."""
-        if self.instance is None:
-            return {}
-        return {"group.instance.id": f"command-generator-{self.instance}"}
+    """Names a static member of the generator's group (``command-generator-<instance>``,
+    see `topology.clients.consumer_config`); None joins as a dynamic member."""
 
     def metrics_port_or_default(self) -> int:
         if self.metrics_port is not None:

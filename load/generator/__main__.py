@@ -56,7 +56,7 @@ def run(settings: GeneratorSettings) -> None:
                 # A new group starts at the newest beat: old beats are not load worth replaying.
                 auto_offset_reset="latest",
                 store_offsets_after_processing=False,
-                overrides=settings.membership(),
+                instance=settings.instance,
             )
         )
     )

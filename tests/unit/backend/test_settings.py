@@ -28,7 +28,10 @@ def test_the_proxy_secret_is_read_from_its_file(tmp_path: Path) -> None:
         BackendSettings(proxy_secret_file=tmp_path / "missing").proxy_secret()
 
 
-def test_the_projector_is_a_dynamic_member_unless_given_an_instance() -> None:
-    assert BackendSettings().projector_membership() == {}
-    static = BackendSettings(projector_instance="0").projector_membership()
-    assert static == {"group.instance.id": "backend-projector-0"}
+def test_the_projector_is_a_dynamic_member_unless_given_an_instance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPEN_BANK_BACKEND_PROJECTOR_INSTANCE", raising=False)
+    assert BackendSettings().projector_instance is None
+    monkeypatch.setenv("OPEN_BANK_BACKEND_PROJECTOR_INSTANCE", "0")
+    assert BackendSettings().projector_instance == "0"

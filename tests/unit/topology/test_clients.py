@@ -63,6 +63,13 @@ def test_consumer_stores_offsets_only_when_the_caller_says() -> None:
     assert relaxed["auto.offset.reset"] == "latest"
 
 
+def test_a_named_instance_is_a_static_member_of_its_group() -> None:
+    dynamic = consumer_config(TLS, client_id="p", group_id="backend-projector")
+    static = consumer_config(TLS, client_id="p", group_id="backend-projector", instance="0")
+    assert "group.instance.id" not in dynamic
+    assert static["group.instance.id"] == "backend-projector-0"
+
+
 def test_a_full_prefetch_queue_is_fetched_again_within_milliseconds() -> None:
     # librdkafka's default (1 s) starves a consumer with a small prefetch queue mid-drain.
     config = consumer_config(TLS, client_id="command-handler", group_id="command-handler")
