@@ -112,15 +112,12 @@ def block_ratios(
             draws[fraction].append(percentile(side_b, fraction) / percentile(side_a, fraction))
     whole_a = sorted(value for block in kept for value in block[0])
     whole_b = sorted(value for block in kept for value in block[1])
-    ratios = {}
-    for fraction, values in draws.items():
-        values.sort()
-        ratios[fraction] = Ratio(
-            percentile(whole_b, fraction) / percentile(whole_a, fraction),
-            percentile(values, 0.05),
-            percentile(values, 0.95),
+    return {
+        fraction: _with_interval(
+            percentile(whole_b, fraction) / percentile(whole_a, fraction), values
         )
-    return ratios
+        for fraction, values in draws.items()
+    }
 
 
 def pair_ratios(
@@ -156,12 +153,13 @@ def pair_ratios(
         picked = rng.choices(logs, k=len(logs))
         for fraction in fractions:
             draws[fraction].append(math.exp(sum(p[fraction] for p in picked) / len(picked)))
-    ratios = {}
-    for fraction, values in draws.items():
-        values.sort()
-        ratios[fraction] = Ratio(
-            math.exp(sum(p[fraction] for p in logs) / len(logs)),
-            percentile(values, 0.05),
-            percentile(values, 0.95),
-        )
-    return ratios
+    return {
+        fraction: _with_interval(math.exp(sum(p[fraction] for p in logs) / len(logs)), values)
+        for fraction, values in draws.items()
+    }
+
+
+def _with_interval(value: float, draws: list[float]) -> Ratio:
+    """`value` with the 5th and 95th percentile of its bootstrap `draws` (sorted here)."""
+    draws.sort()
+    return Ratio(value, percentile(draws, 0.05), percentile(draws, 0.95))
