@@ -17,8 +17,9 @@ untraced one must not be there. The samples go to a JSON-lines file; `--report F
 prints the figures of one or more such runs again, pooled (each run's blocks its own).
 
 `--switch PAIRS` measures the whole stack with tracing on against off, back to back, in
-pairs of segments of `--duration` each (`bench.tracing_switch`); the halves above are then
-compared inside the segments with tracing on.
+pairs of segments of `--duration` each (`bench.tracing_switch`): each pair's on/off ratio,
+and their geometric mean over the pairs of all runs given to `--report`. The halves above
+are then compared inside the segments with tracing on.
 """
 
 from __future__ import annotations
