@@ -1,4 +1,5 @@
-"""CPU use of a component between two samples, from cumulative CPU times (pure).
+"""CPU use of a component between two samples, from cumulative CPU times (pure), and the
+share of the machine's CPU time its hypervisor took meanwhile.
 
 psutil's ``cpu_percent`` needs the same Process object across calls and reports 0 for a
 process it sees for the first time; a component's processes come and go (browser
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ProcessTimes", "cpu_percent_between"]
+__all__ = ["ProcessTimes", "cpu_percent_between", "steal_share"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +47,18 @@ def cpu_percent_between(
         elif times.created_at >= previous_at:
             used += times.cpu_seconds
     return 100.0 * used / elapsed
+
+
+# The fields of /proc/stat's cpu line (psutil.cpu_times()) that add up to all CPU time;
+# guest time is already counted in user.
+_ALL_TIME = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def steal_share(before: Mapping[str, float], after: Mapping[str, float]) -> float:
+    """The share (0..1) of all CPU time between two `psutil.cpu_times()._asdict()` samples
+    that the hypervisor gave to other machines (steal): on a shared host it slows every
+    process alike, by an amount no setting of ours changes. 0 without a `steal` field."""
+    total = sum(after.get(name, 0.0) - before.get(name, 0.0) for name in _ALL_TIME)
+    if total <= 0:
+        return 0.0
+    return max(0.0, after.get("steal", 0.0) - before.get("steal", 0.0)) / total

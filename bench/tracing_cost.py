@@ -35,8 +35,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import psutil
 
 from bench.api_phases import paced_transfers
+from bench.cpu import steal_share
 from bench.heartbeat_client import HeartbeatClient, HeartbeatControlError
 from bench.interactions import heartbeat_setting_for
 from bench.stats import BlockSample, block_ratios, latency_stats
@@ -128,6 +130,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         before = await heartbeat.read()
     load_before = os.getloadavg()
+    cpu_before = psutil.cpu_times()._asdict()
     try:
         if arguments.switch:
             deposits = await _switched(arguments)
@@ -137,6 +140,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
         async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
             await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
     load_after = os.getloadavg()
+    steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
     header = {
         "load": arguments.load,
         "rate": arguments.rate,
@@ -147,9 +151,13 @@ async def _measure(arguments: argparse.Namespace) -> int:
         "switch": arguments.switch,
         "loadavg_before": load_before,
         "loadavg_after": load_after,
+        "steal": round(steal, 4),
     }
     path = write_run(arguments.out, header, deposits)
-    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; samples: {path}")
+    print(
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; CPU steal"
+        f" {steal:.1%} of the machine's time; samples: {path}"
+    )
     _print_figures(deposits, arguments.block_s)
     on = [d for d in deposits if d.stack_tracing]
     off = [d for d in deposits if not d.stack_tracing]
@@ -182,9 +190,12 @@ async def _at_load(
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
     await asyncio.sleep(arguments.settle)
+    cpu_before = psutil.cpu_times()._asdict()
     deposits = await _deposits(arguments)
+    steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
     return [
-        replace(d, sent_s=d.sent_s + start_s, segment=segment, stack_tracing=on) for d in deposits
+        replace(d, sent_s=d.sent_s + start_s, segment=segment, stack_tracing=on, steal=steal)
+        for d in deposits
     ]
 
 

@@ -20,7 +20,8 @@ class Deposit:
     """One deposit: when it was sent (s from the run's start), whether it carried a sampled
     trace context, its trace id (empty when read back from a file), its latency in ms (None:
     failed or timed out), and, in a run that switches tracing in the whole stack, its segment
-    and whether the stack traced at all then."""
+    and whether the stack traced at all then; `steal`: the share of the machine's CPU time
+    the hypervisor took while its segment ran (None: not recorded)."""
 
     sent_s: float
     traced: bool
@@ -28,6 +29,7 @@ class Deposit:
     latency_ms: float | None
     segment: int = 0
     stack_tracing: bool = True
+    steal: float | None = None
 
 
 def write_run(out_dir: Path, header: Mapping[str, Any], deposits: Sequence[Deposit]) -> Path:
@@ -42,6 +44,8 @@ def write_run(out_dir: Path, header: Mapping[str, Any], deposits: Sequence[Depos
             row = {"sent_s": round(d.sent_s, 3), "traced": d.traced, "latency_ms": latency_ms}
             if d.segment or not d.stack_tracing:
                 row |= {"segment": d.segment, "stack_tracing": d.stack_tracing}
+            if d.steal is not None:
+                row["steal"] = round(d.steal, 4)
             out.write(json.dumps(row) + "\n")
     return path
 
@@ -58,6 +62,7 @@ def read_run(path: Path) -> tuple[dict[str, Any], list[Deposit]]:
             r["latency_ms"],
             r.get("segment", 0),
             r.get("stack_tracing", True),
+            r.get("steal"),
         )
         for r in rows
     ]

@@ -66,15 +66,16 @@ def print_switched_figures(deposits: Sequence[Deposit]) -> None:
     """Each segment's figures, then on over off for the whole stack: each pair's ratio, their
     geometric mean and its bootstrap over pairs (`bench.stats.pair_ratios`)."""
     print("segments (deposit → its result, ms; on: the traced half):")
-    print("| segment | tracing | n | failed | p50 | p99 |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| segment | tracing | n | failed | p50 | p99 | CPU steal |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for segment in sorted({d.segment for d in deposits}):
         mine = [d for d in deposits if d.segment == segment]
-        on = mine[0].stack_tracing
+        on, steal = mine[0].stack_tracing, mine[0].steal
         stats = latency_stats([d.latency_ms for d in mine if d.traced or not on])
         print(
             f"| {segment} | {'on' if on else 'off'} | {stats.n} | {stats.timeouts}"
-            f" | {stats.p50_ms or 0:.1f} | {stats.p99_ms or 0:.1f} |"
+            f" | {stats.p50_ms or 0:.1f} | {stats.p99_ms or 0:.1f}"
+            f" | {'n/a' if steal is None else f'{steal:.1%}'} |"
         )
     for half, traced in (("traced", True), ("untraced", False)):
         # A pair's two segments; A: tracing off, B: on. Each side with the same half of its

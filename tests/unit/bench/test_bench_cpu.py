@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cpu import ProcessTimes, cpu_percent_between
+from bench.cpu import ProcessTimes, cpu_percent_between, steal_share
 
 
 def test_a_known_process_counts_its_increase() -> None:
@@ -39,3 +39,12 @@ def test_several_cores_add_up_past_one_hundred() -> None:
 
 def test_no_time_elapsed_gives_zero() -> None:
     assert cpu_percent_between({}, {}, 10.0, 10.0) == 0.0
+
+
+def test_steal_is_the_share_of_all_cpu_time_the_hypervisor_took() -> None:
+    before = {"user": 10.0, "system": 5.0, "idle": 80.0, "steal": 5.0, "guest": 3.0}
+    after = {"user": 40.0, "system": 10.0, "idle": 100.0, "steal": 30.0, "guest": 9.0}
+    # 25 s stolen of 30 + 5 + 20 + 25 = 80 s; guest time is inside user already.
+    assert steal_share(before, after) == pytest.approx(25 / 80)
+    assert steal_share({"user": 1.0}, {"user": 2.0}) == 0.0
+    assert steal_share(after, after) == 0.0

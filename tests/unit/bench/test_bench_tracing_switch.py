@@ -17,12 +17,17 @@ def test_the_order_alternates_per_pair() -> None:
     assert segment_order(3) == [False, True, True, False, False, True]
 
 
-def _segment(segment: int, on: bool, latency_ms: float, start_s: float) -> list[Deposit]:
-    return [Deposit(start_s + i / 10, i % 2 == 0, "", latency_ms, segment, on) for i in range(100)]
+def _segment(
+    segment: int, on: bool, latency_ms: float, start_s: float, steal: float | None = None
+) -> list[Deposit]:
+    return [
+        Deposit(start_s + i / 10, i % 2 == 0, "", latency_ms, segment, on, steal)
+        for i in range(100)
+    ]
 
 
 def test_a_switched_run_is_written_read_and_pooled(tmp_path: Path) -> None:
-    deposits = _segment(0, False, 20.0, 0.0) + _segment(1, True, 22.0, 30.0)
+    deposits = _segment(0, False, 20.0, 0.0, 0.0312) + _segment(1, True, 22.0, 30.0, 0.2)
     path = write_run(tmp_path, {"block_s": 10.0}, deposits)
     header, read = read_run(path)
     assert header == {"block_s": 10.0}
@@ -41,7 +46,7 @@ def test_the_report_compares_tracing_on_with_off_per_pair(
 ) -> None:
     # Two pairs: on costs 10 % in one and 30 % in the other.
     deposits = (
-        _segment(0, False, 20.0, 0.0)
+        _segment(0, False, 20.0, 0.0, 0.0312)
         + _segment(1, True, 22.0, 20.0)
         + _segment(2, True, 26.0, 40.0)
         + _segment(3, False, 20.0, 60.0)
@@ -49,8 +54,9 @@ def test_the_report_compares_tracing_on_with_off_per_pair(
     path = write_run(tmp_path, {"block_s": 10.0}, deposits)
     assert main(["tracing", "--report", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "| 0 | off | 100 | 0 | 20.0 | 20.0 |" in out
-    assert "| 1 | on | 50 | 0 | 22.0 | 22.0 |" in out
+    # The hypervisor's share of the CPU while the segment ran, where it was recorded.
+    assert "| 0 | off | 100 | 0 | 20.0 | 20.0 | 3.1% |" in out
+    assert "| 1 | on | 50 | 0 | 22.0 | 22.0 | n/a |" in out
     # The pairs' ratios weigh alike: their geometric mean; the bootstrap draws either or both.
     assert (
         "tracing on (traced deposits)/off p99: 1.196 (geometric mean over 2 pairs of segments,"
