@@ -84,6 +84,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=_positive, default=50.0, help="deposits/s")
     parser.add_argument("--duration", type=_positive, default=600.0, help="seconds measured")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds at load first")
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=120.0,
+        help="with --switch: seconds more at load before the first segment, not measured",
+    )
     parser.add_argument("--clients", type=int, default=10, help="WebSocket connections")
     parser.add_argument(
         "--traced-every",
@@ -135,7 +141,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
         if arguments.switch:
             deposits = await _switched(arguments)
         else:
-            deposits = await _at_load(arguments, 0.0)
+            deposits = await _at_load(arguments, 0.0, arguments.settle)
     finally:
         async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
             await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
@@ -149,6 +155,8 @@ async def _measure(arguments: argparse.Namespace) -> int:
         "traced_every": arguments.traced_every,
         "block_s": arguments.block_s,
         "switch": arguments.switch,
+        "settle": arguments.settle,
+        "warm_up": arguments.warm_up if arguments.switch else 0.0,
         "loadavg_before": load_before,
         "loadavg_after": load_after,
         "steal": round(steal, 4),
@@ -174,7 +182,10 @@ async def _switched(arguments: argparse.Namespace) -> list[Deposit]:
         for segment, on in enumerate(segment_order(arguments.switch)):
             await asyncio.to_thread(switch_stack_tracing, on)
             start_s = time.monotonic() - started
-            measured = await _at_load(arguments, start_s, segment, on)
+            # A stack just started is slower for its first minutes, and the first segment
+            # is always off: measured then, it would favour tracing in the first pair.
+            settle_s = arguments.settle + (arguments.warm_up if segment == 0 else 0.0)
+            measured = await _at_load(arguments, start_s, settle_s, segment, on)
             deposits += measured
             print(f"segment {segment} (tracing {'on' if on else 'off'}): {len(measured)} deposits")
     finally:
@@ -184,12 +195,16 @@ async def _switched(arguments: argparse.Namespace) -> list[Deposit]:
 
 
 async def _at_load(
-    arguments: argparse.Namespace, start_s: float, segment: int = 0, on: bool = True
+    arguments: argparse.Namespace,
+    start_s: float,
+    settle_s: float,
+    segment: int = 0,
+    on: bool = True,
 ) -> list[Deposit]:
-    """The background load on, a settling time, then the deposits of one segment."""
+    """The background load on, `settle_s` at load, then the deposits of one segment."""
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
-    await asyncio.sleep(arguments.settle)
+    await asyncio.sleep(settle_s)
     cpu_before = psutil.cpu_times()._asdict()
     deposits = await _deposits(arguments)
     steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
