@@ -120,7 +120,11 @@ def test_the_pairs_ratios_weigh_alike_whatever_their_latencies(
     ratio = pair_ratios(measured, (0.99,), resamples=50)[0.99]
     scales = [scale for _values, scale in pairs]
     assert ratio.value == pytest.approx(statistics.geometric_mean(scales))
-    assert min(scales) * (1 - 1e-9) <= ratio.low <= ratio.high <= max(scales) * (1 + 1e-9)
+    # Within rounding: exp(mean(log)) and the interpolated percentiles may differ in the
+    # last bits from the scales and from each other.
+    slack = 1e-9
+    assert min(scales) * (1 - slack) <= ratio.low <= ratio.high * (1 + slack)
+    assert ratio.high <= max(scales) * (1 + slack)
 
 
 def test_a_slow_pair_weighs_as_much_as_a_fast_one() -> None:
