@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench import (
+    accounts_page,
     api,
     browser_commands,
     capacity,
@@ -67,6 +68,9 @@ TOOLS = {
     "serde": Tool(serde.HELP, serde.__doc__ or "", serde.configure, serde.run),
     "tracing": Tool(
         tracing_cost.HELP, tracing_cost.__doc__ or "", tracing_cost.configure, tracing_cost.run
+    ),
+    "accounts": Tool(
+        accounts_page.HELP, accounts_page.__doc__ or "", accounts_page.configure, accounts_page.run
     ),
     "compression": Tool(
         compression.HELP, compression.__doc__ or "", compression.configure, compression.run

@@ -26,7 +26,7 @@ from backend.storage.tables import (
     TRANSFER_RESULTS,
 )
 
-__all__ = ["PostgresAccountStore", "PostgresTransactionStore"]
+__all__ = ["LAST_PER_IBAN", "PostgresAccountStore", "PostgresTransactionStore"]
 
 _COLUMNS = (
     TRANSACTIONS.c.id,
@@ -81,7 +81,8 @@ def _last_per_iban() -> Select[Any]:
     )
 
 
-_LAST_PER_IBAN = _last_per_iban()
+#: The statement of `last_per_iban` (public for `python -m bench accounts`).
+LAST_PER_IBAN = _last_per_iban()
 # A page cursor's place in its account's order; an id that is no row counts as unnumbered.
 _CURSOR_ORDER = func.coalesce(
     select(ACCOUNT_ORDER).where(TRANSACTIONS.c.id == bindparam("before")).scalar_subquery(), 0
@@ -164,7 +165,7 @@ class PostgresTransactionStore:
 
     async def _last_per_iban(self) -> Sequence[TransactionView]:
         async with self._engine.connect() as connection:
-            result = await connection.execute(_LAST_PER_IBAN)
+            result = await connection.execute(LAST_PER_IBAN)
             return [_view(row) for row in result]
 
     async def _transfer_result(self, command_id: UUID) -> TransferOutcome | None:

@@ -23,6 +23,7 @@ def test_every_tool_has_its_subcommand() -> None:
         "capacity",
         "serde",
         "compression",
+        "accounts",
         "tracing",
     }
 
