@@ -15,12 +15,11 @@ import os
 import time
 
 import httpx
-import psutil
 from sqlalchemy import create_engine, func, select
 
 from backend.storage.stores import LAST_PER_IBAN
 from backend.storage.tables import TRANSACTIONS
-from bench.cpu import steal_share
+from bench.cpu import machine_cpu_times, steal_share
 from stack.layout import StackLayout
 from stack.postgres import admin_database_url
 
@@ -43,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     load_before = os.getloadavg()
-    cpu_before = psutil.cpu_times()._asdict()
+    cpu_before = machine_cpu_times()
     engine = create_engine(admin_database_url(StackLayout.from_environ(), "backend"))
     try:
         with engine.connect() as connection:
@@ -71,7 +70,7 @@ def run(arguments: argparse.Namespace) -> int:
             f"API try {attempt}: {seconds:.2f} s, {len(answer.content):,} bytes,"
             f" HTTP {answer.status_code}"
         )
-    steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
+    steal = steal_share(cpu_before, machine_cpu_times())
     print(
         f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after;"
         f" CPU steal {steal:.1%} of the machine's time"

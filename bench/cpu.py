@@ -1,5 +1,6 @@
 """CPU use of a component between two samples, from cumulative CPU times (pure), and the
-share of the machine's CPU time its hypervisor took meanwhile.
+share of the machine's CPU time its hypervisor took meanwhile (from `machine_cpu_times`,
+the one read of /proc/stat here).
 
 psutil's ``cpu_percent`` needs the same Process object across calls and reports 0 for a
 process it sees for the first time; a component's processes come and go (browser
@@ -12,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ProcessTimes", "cpu_percent_between", "steal_share"]
+import psutil
+
+__all__ = ["ProcessTimes", "cpu_percent_between", "machine_cpu_times", "steal_share"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +57,14 @@ def cpu_percent_between(
 _ALL_TIME = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
+def machine_cpu_times() -> dict[str, float]:
+    """The machine's cumulative CPU seconds per kind (/proc/stat), for `steal_share`."""
+    times: dict[str, float] = psutil.cpu_times()._asdict()
+    return times
+
+
 def steal_share(before: Mapping[str, float], after: Mapping[str, float]) -> float:
-    """The share (0..1) of all CPU time between two `psutil.cpu_times()._asdict()` samples
+    """The share (0..1) of all CPU time between two `machine_cpu_times()` samples
     that the hypervisor gave to other machines (steal): on a shared host it slows every
     process alike, by an amount no setting of ours changes. 0 without a `steal` field."""
     total = sum(after.get(name, 0.0) - before.get(name, 0.0) for name in _ALL_TIME)

@@ -35,10 +35,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-import psutil
 
 from bench.api_phases import paced_transfers
-from bench.cpu import steal_share
+from bench.cpu import machine_cpu_times, steal_share
 from bench.heartbeat_client import HeartbeatClient, HeartbeatControlError
 from bench.interactions import heartbeat_setting_for
 from bench.stats import BlockSample, block_ratios, latency_stats
@@ -136,7 +135,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         before = await heartbeat.read()
     load_before = os.getloadavg()
-    cpu_before = psutil.cpu_times()._asdict()
+    cpu_before = machine_cpu_times()
     try:
         if arguments.switch:
             deposits = await _switched(arguments)
@@ -146,7 +145,7 @@ async def _measure(arguments: argparse.Namespace) -> int:
         async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
             await heartbeat.set_load(before["batch_size"], before["sleep_ms"])
     load_after = os.getloadavg()
-    steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
+    steal = steal_share(cpu_before, machine_cpu_times())
     header = {
         "load": arguments.load,
         "rate": arguments.rate,
@@ -205,9 +204,9 @@ async def _at_load(
     async with HeartbeatClient(arguments.heartbeat_url) as heartbeat:
         await heartbeat.set_load(*heartbeat_setting_for(arguments.load))
     await asyncio.sleep(settle_s)
-    cpu_before = psutil.cpu_times()._asdict()
+    cpu_before = machine_cpu_times()
     deposits = await _deposits(arguments)
-    steal = steal_share(cpu_before, psutil.cpu_times()._asdict())
+    steal = steal_share(cpu_before, machine_cpu_times())
     return [
         replace(d, sent_s=d.sent_s + start_s, segment=segment, stack_tracing=on, steal=steal)
         for d in deposits
